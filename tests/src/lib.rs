@@ -1,0 +1,1 @@
+//! Shared helpers for the contract tests in `tests/tests/`.
