@@ -1,0 +1,744 @@
+//! The raw methods the xtask generates itself, in progenitor's builder style,
+//! because progenitor 0.15 cannot:
+//!
+//! - operations with a `multipart/form-data` body (progenitor rejects the
+//!   whole spec): the builder takes one `reqwest::multipart::Part` per file
+//!   property and the text properties as the body struct typify generated
+//!   from the same schema (its file properties dropped, see `view.rs`);
+//! - the other media types of an operation that also answers JSON
+//!   (progenitor always picks JSON): one more method per media type, named
+//!   after it (`create_completion_stream` for `text/event-stream`,
+//!   `create_transcription_text` for `text/plain`), answering the bytes.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Result, anyhow, bail};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::spec::{self, MULTIPART, Operation};
+
+/// The method-name suffix of a non-JSON media type.
+fn media_suffix(media: &str) -> Option<&'static str> {
+    match media {
+        "text/event-stream" => Some("stream"),
+        "text/plain" => Some("text"),
+        _ => None,
+    }
+}
+
+const JSON: &str = "application/json";
+
+/// How a spec's types are named from the generated code of its module.
+pub struct TypePaths<'a> {
+    /// Schemas generated in another module and reused here.
+    pub shared: &'a BTreeSet<String>,
+}
+
+impl TypePaths<'_> {
+    fn path(&self, schema: &str) -> TokenStream {
+        let ident = format_ident!("{}", schema);
+        if self.shared.contains(schema) {
+            quote!(crate::types::#ident)
+        } else {
+            quote!(super::types::#ident)
+        }
+    }
+
+    /// Types reused from another module have no `types::builder` here.
+    fn has_builder(&self, schema: &str) -> bool {
+        !self.shared.contains(schema)
+    }
+}
+
+/// The success response of an operation: its status and its media types.
+pub struct Success<'a> {
+    pub status: u16,
+    pub content: Vec<(&'a str, Option<&'a Value>)>,
+}
+
+pub fn success<'a>(spec: &'a Value, op: &Operation<'a>) -> Result<Success<'a>> {
+    let responses = op
+        .operation
+        .get("responses")
+        .and_then(Value::as_object)
+        .ok_or_else(|| anyhow!("{}: no responses", op.id))?;
+    let mut found = None;
+    for (code, response) in responses {
+        if !code.starts_with('2') {
+            continue;
+        }
+        if found.is_some() {
+            bail!("{}: more than one success response", op.id);
+        }
+        let status: u16 = code
+            .parse()
+            .map_err(|_| anyhow!("{}: success status `{code}` is not a number", op.id))?;
+        let response = spec::resolve(spec, response)?;
+        let content = response
+            .get("content")
+            .and_then(Value::as_object)
+            .map(|content| {
+                content
+                    .iter()
+                    .map(|(media, body)| (media.as_str(), body.get("schema")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found = Some(Success { status, content });
+    }
+    found.ok_or_else(|| anyhow!("{}: no success response", op.id))
+}
+
+/// The component name a schema refers to, through `$ref` or a one-element `allOf`.
+pub fn schema_name(schema: &Value) -> Option<&str> {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        return reference.strip_prefix("#/components/schemas/");
+    }
+    match schema.get("allOf") {
+        Some(Value::Array(all)) if all.len() == 1 => schema_name(&all[0]),
+        _ => None,
+    }
+}
+
+/// The component name of a multipart operation's body schema.
+pub fn body_schema_name(spec: &Value, op: &Operation) -> Result<Option<String>> {
+    if !op.is_multipart(spec)? {
+        return Ok(None);
+    }
+    let schema = op
+        .request_schema(spec, MULTIPART)
+        .ok_or_else(|| anyhow!("a multipart body without a schema"))?;
+    schema_name(schema)
+        .map(|name| Some(name.to_owned()))
+        .ok_or_else(|| {
+            anyhow!(
+                "a multipart body schema must be a `$ref` to components.schemas, so that its \
+                 text parts get a generated type"
+            )
+        })
+}
+
+/// Whether a property of a multipart body is a file part.
+fn is_file(property: &Value) -> bool {
+    property.get("format").and_then(Value::as_str) == Some("binary")
+}
+
+/// Checks that a multipart body is an object of file parts and scalar text parts.
+pub fn check_body(spec: &Value, op: &Operation) -> Result<()> {
+    let name = body_schema_name(spec, op)?.expect("only called for multipart operations");
+    let schema = spec::resolve(spec, op.request_schema(spec, MULTIPART).expect("checked"))?;
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        bail!("multipart body `{name}` is not an object");
+    }
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .ok_or_else(|| anyhow!("multipart body `{name}` has no properties"))?;
+    if !properties.values().any(is_file) {
+        bail!("multipart body `{name}` has no file (`format: binary`) property");
+    }
+    for (property_name, property) in properties {
+        if is_file(property) {
+            continue;
+        }
+        let mut resolved = spec::resolve(spec, property)?;
+        if let Some(Value::Array(all)) = resolved.get("allOf")
+            && all.len() == 1
+        {
+            resolved = spec::resolve(spec, &all[0])?;
+        }
+        let scalar = matches!(
+            resolved.get("type").and_then(Value::as_str),
+            Some("string" | "number" | "integer" | "boolean")
+        );
+        if !scalar {
+            bail!(
+                "multipart body `{name}`: property `{property_name}` is neither a file nor a \
+                 scalar, so it cannot be sent as a text part"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The methods of `spec` the xtask generates, and the operations progenitor
+/// must not see.
+pub struct Generated<'a> {
+    pub client_methods: TokenStream,
+    pub builders: TokenStream,
+    pub excluded: Vec<&'a Operation<'a>>,
+    /// (operationId, Rust method name) of every method generated here.
+    pub names: Vec<(String, String)>,
+}
+
+pub fn generate<'a>(
+    spec: &'a Value,
+    operations: &'a [Operation<'a>],
+    types: &TypePaths,
+) -> Result<Generated<'a>> {
+    let mut out = Generated {
+        client_methods: TokenStream::new(),
+        builders: TokenStream::new(),
+        excluded: Vec::new(),
+        names: Vec::new(),
+    };
+    for op in operations {
+        let multipart = op.is_multipart(spec)?;
+        let success = success(spec, op)?;
+        let has_json = success.content.iter().any(|(media, _)| *media == JSON);
+        if multipart {
+            out.excluded.push(op);
+        }
+        for (media, schema) in &success.content {
+            let suffix = if *media == JSON || success.content.len() == 1 {
+                None
+            } else {
+                Some(media_suffix(media).ok_or_else(|| {
+                    anyhow!(
+                        "{}: no method name for its `{media}` answer beside JSON; add one to \
+                         `media_suffix` in xtask/src/methods.rs",
+                        op.id
+                    )
+                })?)
+            };
+            // Progenitor generates the JSON (or only) answer of a non-multipart operation.
+            if !multipart && suffix.is_none() {
+                continue;
+            }
+            if !multipart && !has_json {
+                bail!("{}: several media types and none of them JSON", op.id);
+            }
+            let answer = if *media == JSON {
+                let name = schema.and_then(schema_name).ok_or_else(|| {
+                    anyhow!("{}: its JSON answer must be a `$ref` to a schema", op.id)
+                })?;
+                Answer::Json(types.path(name))
+            } else {
+                Answer::Bytes(media)
+            };
+            let method = method(spec, op, suffix, success.status, answer, types)?;
+            out.names.push((op.id.to_owned(), method.name.to_string()));
+            out.client_methods.extend(method.client_method);
+            out.builders.extend(method.builder);
+        }
+        if success.content.is_empty() && multipart {
+            bail!(
+                "{}: a multipart operation without a response body is not supported",
+                op.id
+            );
+        }
+    }
+    Ok(out)
+}
+
+enum Answer<'a> {
+    Json(TokenStream),
+    Bytes(&'a str),
+}
+
+struct Method {
+    name: syn::Ident,
+    client_method: TokenStream,
+    builder: TokenStream,
+}
+
+struct Param {
+    wire: String,
+    ident: syn::Ident,
+    ty: TokenStream,
+    required: bool,
+    location: Location,
+}
+
+#[derive(PartialEq)]
+enum Location {
+    Path,
+    Query,
+}
+
+fn params(spec: &Value, op: &Operation) -> Result<Vec<Param>> {
+    let mut out = Vec::new();
+    for parameter in &op.parameters {
+        let parameter = spec::resolve(spec, parameter)?;
+        let wire = parameter
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("{}: a parameter without a name", op.id))?;
+        let location = match parameter.get("in").and_then(Value::as_str) {
+            Some("path") => Location::Path,
+            Some("query") => Location::Query,
+            other => bail!(
+                "{}: parameter `{wire}` is in {other:?}; only path and query parameters are \
+                 generated for multipart operations",
+                op.id
+            ),
+        };
+        let schema = parameter.get("schema").unwrap_or(&Value::Null);
+        let ty = match schema.get("type").and_then(Value::as_str) {
+            Some("string") => quote!(::std::string::String),
+            Some("boolean") => quote!(bool),
+            Some("integer") => quote!(i64),
+            other => bail!("{}: parameter `{wire}` has type {other:?}", op.id),
+        };
+        out.push(Param {
+            wire: wire.to_owned(),
+            ident: format_ident!("{}", snake_case(wire)),
+            ty,
+            required: parameter.get("required").and_then(Value::as_bool) == Some(true),
+            location,
+        });
+    }
+    Ok(out)
+}
+
+enum Body {
+    None,
+    Json {
+        ty: TokenStream,
+        builder: bool,
+    },
+    Multipart {
+        ty: TokenStream,
+        builder: bool,
+        files: Vec<(String, bool, String)>,
+    },
+}
+
+fn body(spec: &Value, op: &Operation, types: &TypePaths) -> Result<Body> {
+    let Some(media) = op.request_media_type(spec)? else {
+        return Ok(Body::None);
+    };
+    let schema = op
+        .request_schema(spec, &media)
+        .expect("media type has content");
+    let name = schema_name(schema)
+        .ok_or_else(|| anyhow!("{}: request body must be a `$ref` to a schema", op.id))?;
+    let (ty, builder) = (types.path(name), types.has_builder(name));
+    if media != MULTIPART {
+        return Ok(Body::Json { ty, builder });
+    }
+    let resolved = spec::resolve(spec, schema)?;
+    let required: Vec<&str> = resolved
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let files = resolved
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, property)| is_file(property))
+        .map(|(name, property)| {
+            let doc = property
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            (name.clone(), required.contains(&name.as_str()), doc)
+        })
+        .collect();
+    Ok(Body::Multipart { ty, builder, files })
+}
+
+fn method(
+    spec: &Value,
+    op: &Operation,
+    suffix: Option<&str>,
+    status: u16,
+    answer: Answer,
+    types: &TypePaths,
+) -> Result<Method> {
+    let base = snake_case(op.id);
+    let name = match suffix {
+        Some(suffix) => format!("{base}_{suffix}"),
+        None => base.clone(),
+    };
+    let fn_name = format_ident!("{}", name);
+    let builder_name = format_ident!("{}", pascal_case(&name));
+    let operation_id = name.clone();
+    let params = params(spec, op)?;
+    let body = body(spec, op, types)?;
+    let error_ty = error_type(spec, op, types)?;
+
+    // Documentation, as progenitor writes it.
+    let summary = op
+        .operation
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let description = op
+        .operation
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let http = op.method.to_uppercase();
+    let mut doc = format!(
+        "{summary}\n\n{description}\n\nSends a `{http}` request to `{}`",
+        op.path
+    );
+    if let Answer::Bytes(media) = answer {
+        doc.push_str(&format!(
+            " and answers the `{media}` body as bytes (the JSON answer is [`Client::{base}`])."
+        ));
+    }
+    let deprecated = (op.operation.get("deprecated").and_then(Value::as_bool) == Some(true))
+        .then(|| quote!(#[deprecated(note = "deprecated by the API: see its documentation")]));
+    let builder_doc =
+        format!("Builder for [`Client::{name}`]\n\n[`Client::{name}`]: super::Client::{name}");
+    let send_doc = format!("Sends a `{http}` request to `{}`", op.path);
+
+    let client_method = quote! {
+        #[doc = #doc]
+        #deprecated
+        pub fn #fn_name(&self) -> builder::#builder_name<'_> {
+            builder::#builder_name::new(self)
+        }
+    };
+
+    // Fields, their initial values and setters.
+    let mut fields = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    let mut names = Vec::new();
+    let mut takes = Vec::new();
+    for param in &params {
+        let (ident, ty, wire) = (&param.ident, &param.ty, &param.wire);
+        let failed = format!("conversion to `{ty}` for {ident} failed");
+        names.push(quote!(#ident));
+        takes.push(quote!(let #ident = #ident.map_err(Error::InvalidRequest)?;));
+        if param.required {
+            let missing = format!("{ident} was not initialized");
+            fields.push(quote!(#ident: Result<#ty, String>));
+            inits.push(quote!(#ident: Err(#missing.to_string())));
+            setters.push(quote! {
+                #[doc = concat!("Sets `", #wire, "`.")]
+                pub fn #ident<V>(mut self, value: V) -> Self
+                where
+                    V: std::convert::TryInto<#ty>,
+                {
+                    self.#ident = value.try_into().map_err(|_| #failed.to_string());
+                    self
+                }
+            });
+        } else {
+            fields.push(quote!(#ident: Result<Option<#ty>, String>));
+            inits.push(quote!(#ident: Ok(None)));
+            setters.push(quote! {
+                #[doc = concat!("Sets `", #wire, "`.")]
+                pub fn #ident<V>(mut self, value: V) -> Self
+                where
+                    V: std::convert::TryInto<#ty>,
+                {
+                    self.#ident = value.try_into().map(Some).map_err(|_| #failed.to_string());
+                    self
+                }
+            });
+        }
+    }
+
+    let mut clone = quote!(, Clone);
+    let (body_setup, body_use) = match &body {
+        Body::None => (quote!(), quote!()),
+        Body::Json { ty, builder } | Body::Multipart { ty, builder, .. } => {
+            let (field, init, setter, take) = body_members(ty, *builder);
+            fields.push(field);
+            inits.push(init);
+            setters.push(setter);
+            names.push(quote!(body));
+            takes.push(take);
+            match &body {
+                Body::Json { .. } => (quote!(), quote!(.json(&body))),
+                Body::Multipart { files, .. } => {
+                    clone = quote!();
+                    let mut setup = quote! {
+                        let mut form = crate::multipart_form(&body).map_err(Error::InvalidRequest)?;
+                    };
+                    for (file, required, doc) in files {
+                        let ident = format_ident!("{}", snake_case(file));
+                        let doc = format!("The `{file}` file part. {doc}");
+                        names.push(quote!(#ident));
+                        if *required {
+                            let missing = format!("{ident} was not initialized");
+                            fields.push(quote!(#ident: Result<::reqwest::multipart::Part, String>));
+                            inits.push(quote!(#ident: Err(#missing.to_string())));
+                            setters.push(quote! {
+                                #[doc = #doc]
+                                pub fn #ident(mut self, part: ::reqwest::multipart::Part) -> Self {
+                                    self.#ident = Ok(part);
+                                    self
+                                }
+                            });
+                            takes
+                                .push(quote!(let #ident = #ident.map_err(Error::InvalidRequest)?;));
+                            setup.extend(quote!(form = form.part(#file, #ident);));
+                        } else {
+                            fields.push(quote!(#ident: Option<::reqwest::multipart::Part>));
+                            inits.push(quote!(#ident: None));
+                            setters.push(quote! {
+                                #[doc = #doc]
+                                pub fn #ident(mut self, part: ::reqwest::multipart::Part) -> Self {
+                                    self.#ident = Some(part);
+                                    self
+                                }
+                            });
+                            setup.extend(quote! {
+                                if let Some(part) = #ident {
+                                    form = form.part(#file, part);
+                                }
+                            });
+                        }
+                    }
+                    (setup, quote!(.multipart(form)))
+                }
+                Body::None => unreachable!(),
+            }
+        }
+    };
+
+    // The URL, with path parameters filled in as progenitor does.
+    let mut template = String::from("{}");
+    let mut path_args = Vec::new();
+    for segment in op.path.split('{') {
+        match segment.split_once('}') {
+            Some((name, rest)) => {
+                let ident = format_ident!("{}", snake_case(name));
+                if !params
+                    .iter()
+                    .any(|p| p.ident == ident && p.location == Location::Path)
+                {
+                    bail!("{}: path parameter `{name}` is not declared", op.id);
+                }
+                template.push_str("{}");
+                template.push_str(rest);
+                path_args.push(quote!(::progenitor_client::encode_path(&#ident.to_string())));
+            }
+            None => template.push_str(segment),
+        }
+    }
+    let queries = params
+        .iter()
+        .filter(|p| p.location == Location::Query)
+        .map(|p| {
+            let (wire, ident) = (&p.wire, &p.ident);
+            quote!(.query(&::progenitor_client::QueryParam::new(#wire, &#ident)))
+        });
+
+    let (answer_ty, accept, decode) = match &answer {
+        Answer::Json(ty) => (
+            ty.clone(),
+            JSON.to_owned(),
+            quote!(ResponseValue::from_response(response).await),
+        ),
+        Answer::Bytes(media) => (
+            quote!(::progenitor_client::ByteStream),
+            (*media).to_owned(),
+            quote!(Ok(ResponseValue::stream(response))),
+        ),
+    };
+    let http_fn = format_ident!("{}", op.method);
+
+    let builder = quote! {
+        #[doc = #builder_doc]
+        #[derive(Debug #clone)]
+        pub struct #builder_name<'a> {
+            client: &'a super::Client,
+            #(#fields,)*
+        }
+
+        impl<'a> #builder_name<'a> {
+            pub fn new(client: &'a super::Client) -> Self {
+                Self {
+                    client,
+                    #(#inits,)*
+                }
+            }
+
+            #(#setters)*
+
+            #[doc = #send_doc]
+            pub async fn send(self) -> Result<ResponseValue<#answer_ty>, Error<#error_ty>> {
+                use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+                let Self { client, #(#names,)* } = self;
+                #(#takes)*
+                #body_setup
+                let url = format!(#template, client.baseurl, #(#path_args,)*);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .#http_fn(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static(#accept),
+                    )
+                    #(#queries)*
+                    #body_use
+                    .headers(header_map)
+                    .build()?;
+                let info = ::progenitor_client::OperationInfo {
+                    operation_id: #operation_id,
+                };
+                crate::Hooks::before_send(&client.inner, &mut request);
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                crate::Hooks::after_send(&client.inner, &result);
+                let response = result?;
+                match response.status().as_u16() {
+                    #status => #decode,
+                    400u16..=499u16 => Err(Error::ErrorResponse(
+                        ResponseValue::from_response(response).await?,
+                    )),
+                    500u16..=599u16 => Err(Error::ErrorResponse(
+                        ResponseValue::from_response(response).await?,
+                    )),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+        }
+    };
+    Ok(Method {
+        name: fn_name,
+        client_method,
+        builder,
+    })
+}
+
+/// The body field, its initial value, its setters, and how `send` takes it,
+/// as progenitor writes them.
+fn body_members(
+    ty: &TokenStream,
+    builder: bool,
+) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
+    let last = ty
+        .clone()
+        .into_iter()
+        .last()
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let failed = format!("conversion to `{last}` for body failed: {{}}");
+    if builder {
+        let builder_ty = builder_path(ty);
+        (
+            quote!(body: Result<#builder_ty, String>),
+            quote!(body: Ok(::std::default::Default::default())),
+            quote! {
+                pub fn body<V>(mut self, value: V) -> Self
+                where
+                    V: std::convert::TryInto<#ty>,
+                    <V as std::convert::TryInto<#ty>>::Error: std::fmt::Display,
+                {
+                    self.body = value.try_into().map(From::from).map_err(|s| format!(#failed, s));
+                    self
+                }
+
+                pub fn body_map<F>(mut self, f: F) -> Self
+                where
+                    F: std::ops::FnOnce(#builder_ty) -> #builder_ty,
+                {
+                    self.body = self.body.map(f);
+                    self
+                }
+            },
+            quote! {
+                let body = body
+                    .and_then(|v| #ty::try_from(v).map_err(|e| e.to_string()))
+                    .map_err(Error::InvalidRequest)?;
+            },
+        )
+    } else {
+        (
+            quote!(body: Result<#ty, String>),
+            quote!(body: Err("body was not initialized".to_string())),
+            quote! {
+                pub fn body<V>(mut self, value: V) -> Self
+                where
+                    V: std::convert::TryInto<#ty>,
+                    <V as std::convert::TryInto<#ty>>::Error: std::fmt::Display,
+                {
+                    self.body = value.try_into().map_err(|s| format!(#failed, s));
+                    self
+                }
+            },
+            quote!(let body = body.map_err(Error::InvalidRequest)?;),
+        )
+    }
+}
+
+/// `super::types::X` to `super::types::builder::X`.
+fn builder_path(ty: &TokenStream) -> TokenStream {
+    let text = ty.to_string().replace(' ', "");
+    let (module, name) = text.rsplit_once("::").expect("a type path");
+    let tokens: TokenStream = format!("{module}::builder::{name}")
+        .parse()
+        .expect("a path");
+    tokens
+}
+
+fn error_type(spec: &Value, op: &Operation, types: &TypePaths) -> Result<TokenStream> {
+    let response = op
+        .operation
+        .pointer("/responses/4XX")
+        .ok_or_else(|| anyhow!("{}: no 4XX response", op.id))?;
+    let response = spec::resolve(spec, response)?;
+    let name = response
+        .pointer("/content/application~1json/schema")
+        .and_then(schema_name)
+        .ok_or_else(|| anyhow!("{}: the 4XX response must be a JSON `$ref` schema", op.id))?;
+    Ok(types.path(name))
+}
+
+/// `createImageEdit` and `api-version` to `create_image_edit` and `api_version`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `create_image_edit` to `CreateImageEdit`.
+pub fn pascal_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_progenitor() {
+        assert_eq!(snake_case("createImageEdit"), "create_image_edit");
+        assert_eq!(snake_case("api-version"), "api_version");
+        assert_eq!(snake_case("deployment-id"), "deployment_id");
+        assert_eq!(
+            pascal_case("create_completion_stream"),
+            "CreateCompletionStream"
+        );
+    }
+}

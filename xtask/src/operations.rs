@@ -1,0 +1,160 @@
+//! Generates `openai_raw::operations`: every operation of both specs as data
+//! (method, path, bodies and their schemas, the raw methods that call it), and
+//! a way to decode a body into the generated type of a schema by name. The
+//! fixture checks, the mock's routes and the contract suite's coverage gate
+//! read it instead of keeping their own lists.
+
+use anyhow::{Result, anyhow};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::codegen::ApiCode;
+use crate::methods::{self, schema_name};
+use crate::spec;
+
+/// One spec, as the table sees it.
+pub struct Api<'a> {
+    /// The `Api` enum variant.
+    pub variant: &'static str,
+    pub spec: &'a Value,
+    /// Where the spec's own types are generated.
+    pub types_module: TokenStream,
+    pub code: &'a ApiCode,
+}
+
+pub fn generate(apis: &[Api]) -> Result<TokenStream> {
+    let mut rows = Vec::new();
+    let mut decoders = Vec::new();
+    for api in apis {
+        let variant = format_ident!("{}", api.variant);
+        for op in spec::operations(api.spec)? {
+            let id = op.id;
+            let method = op.method.to_uppercase();
+            let path = op.path;
+            let request = match op.request_media_type(api.spec)? {
+                Some(media) => {
+                    let schema =
+                        optional(op.request_schema(api.spec, &media).and_then(schema_name));
+                    quote!(Some(Body { media_type: #media, schema: #schema }))
+                }
+                None => quote!(None),
+            };
+            let success = methods::success(api.spec, &op)?;
+            let status = success.status;
+            let responses = success.content.iter().map(|(media, schema)| {
+                let schema = optional(schema.and_then(schema_name));
+                quote!(Body { media_type: #media, schema: #schema })
+            });
+            let raw_methods: Vec<&str> = api
+                .code
+                .methods
+                .iter()
+                .filter(|(op_id, _)| op_id == id)
+                .map(|(_, name)| name.as_str())
+                .collect();
+            if raw_methods.is_empty() {
+                return Err(anyhow!("{id}: no raw method was generated"));
+            }
+            let deprecated = op.operation.get("deprecated").and_then(Value::as_bool) == Some(true);
+            let summary = op
+                .operation
+                .get("summary")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            rows.push(quote! {
+                Operation {
+                    api: Api::#variant,
+                    id: #id,
+                    summary: #summary,
+                    method: #method,
+                    path: #path,
+                    request: #request,
+                    success: #status,
+                    responses: &[#(#responses),*],
+                    raw_methods: &[#(#raw_methods),*],
+                    deprecated: #deprecated,
+                }
+            });
+        }
+        let module = &api.types_module;
+        for schema in &api.code.schemas {
+            let ty = format_ident!("{}", schema);
+            decoders.push(quote!(#schema => via::<#module::#ty>(json)));
+        }
+    }
+
+    Ok(quote! {
+        //! Every operation of the specs in openapi/, as data: what it sends and
+        //! answers, and the raw methods that call it (a multipart operation or
+        //! a non-JSON answer has its own method, e.g. `create_completion_stream`).
+
+        /// The spec an operation belongs to.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Api {
+            /// openapi/openai.yaml, served under `https://api.openai.com/v1`.
+            OpenAi,
+            /// openapi/azure.yaml, served under `https://{resource}.openai.azure.com/openai`.
+            Azure,
+        }
+
+        /// A request or response body: its media type and, when it is a
+        /// component, the name of its schema.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Body {
+            pub media_type: &'static str,
+            pub schema: Option<&'static str>,
+        }
+
+        /// One operation of a spec.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Operation {
+            pub api: Api,
+            /// The operationId; operations of both specs that share one share
+            /// their fixtures.
+            pub id: &'static str,
+            pub summary: &'static str,
+            /// The HTTP method, upper case.
+            pub method: &'static str,
+            /// The path under the API's base URL, with `{parameters}`.
+            pub path: &'static str,
+            pub request: Option<Body>,
+            /// The status of the success response.
+            pub success: u16,
+            /// The media types the success response can have.
+            pub responses: &'static [Body],
+            /// The methods of the raw client (`Client` or `azure::Client`)
+            /// that call it.
+            pub raw_methods: &'static [&'static str],
+            pub deprecated: bool,
+        }
+
+        /// Every operation of both specs, in the order of their paths.
+        pub const OPERATIONS: &[Operation] = &[#(#rows),*];
+
+        /// Decodes `json` into the generated type of the schema `schema` and
+        /// encodes that back to JSON, so that a caller can compare the two
+        /// and see fields the type dropped; `None` for an unknown schema.
+        pub fn roundtrip(
+            schema: &str,
+            json: &[u8],
+        ) -> Option<Result<::serde_json::Value, ::serde_json::Error>> {
+            fn via<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
+                json: &[u8],
+            ) -> Result<::serde_json::Value, ::serde_json::Error> {
+                ::serde_json::to_value(::serde_json::from_slice::<T>(json)?)
+            }
+            Some(match schema {
+                #(#decoders,)*
+                _ => return None,
+            })
+        }
+    })
+}
+
+fn optional(name: Option<&str>) -> TokenStream {
+    match name {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    }
+}
