@@ -26,10 +26,16 @@ pub struct Api<'a> {
 pub fn generate(apis: &[Api]) -> Result<TokenStream> {
     let mut rows = Vec::new();
     let mut decoders = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut specs = Vec::new();
     for api in apis {
         let variant = format_ident!("{}", api.variant);
+        let json = serde_json::to_string(api.spec)?;
+        specs.push(quote!(Api::#variant => #json));
         for op in spec::operations(api.spec)? {
             let id = op.id;
+            ids.insert(id.to_owned());
+            let id_variant = format_ident!("{}", methods::pascal_case(&methods::snake_case(id)));
             let method = op.method.to_uppercase();
             let path = op.path;
             let request = match op.request_media_type(api.spec)? {
@@ -65,7 +71,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
             rows.push(quote! {
                 Operation {
                     api: Api::#variant,
-                    id: #id,
+                    id: OperationId::#id_variant,
                     summary: #summary,
                     method: #method,
                     path: #path,
@@ -83,6 +89,15 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
             decoders.push(quote!(#schema => via::<#module::#ty>(json)));
         }
     }
+
+    let (id_variants, id_strings): (Vec<_>, Vec<_>) = ids
+        .iter()
+        .map(|id| {
+            let variant = format_ident!("{}", methods::pascal_case(&methods::snake_case(id)));
+            (variant, id.as_str())
+        })
+        .unzip();
+    let id_docs = id_strings.iter().map(|id| format!("`{id}`"));
 
     Ok(quote! {
         //! Every operation of the specs in openapi/, as data: what it sends and
@@ -106,13 +121,58 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
             pub schema: Option<&'static str>,
         }
 
+        /// The operationIds of both specs. Operations of the two specs that
+        /// share an operationId are the same operation under another base URL
+        /// and share their fixtures.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum OperationId {
+            #(#[doc = #id_docs] #id_variants,)*
+        }
+
+        impl OperationId {
+            /// Every operationId, in alphabetical order.
+            pub const ALL: &[OperationId] = &[#(OperationId::#id_variants),*];
+
+            /// The operationId as the spec writes it, e.g. `createCompletion`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(OperationId::#id_variants => #id_strings,)*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for OperationId {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for OperationId {
+            type Err = String;
+
+            fn from_str(id: &str) -> Result<Self, String> {
+                match id {
+                    #(#id_strings => Ok(OperationId::#id_variants),)*
+                    _ => Err(format!("no operation has the operationId `{id}`")),
+                }
+            }
+        }
+
+        /// The whole spec of `api` as JSON, with everything the generated
+        /// types leave out (defaults, bounds); Azure's references into
+        /// openai.yaml are resolved, so each is self-contained.
+        pub fn spec_json(api: Api) -> &'static str {
+            match api {
+                #(#specs,)*
+            }
+        }
+
         /// One operation of a spec.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Operation {
             pub api: Api,
-            /// The operationId; operations of both specs that share one share
-            /// their fixtures.
-            pub id: &'static str,
+            /// The operationId.
+            pub id: OperationId,
             pub summary: &'static str,
             /// The HTTP method, upper case.
             pub method: &'static str,

@@ -20,13 +20,199 @@ pub struct Body {
     pub media_type: &'static str,
     pub schema: Option<&'static str>,
 }
+/// The operationIds of both specs. Operations of the two specs that
+/// share an operationId are the same operation under another base URL
+/// and share their fixtures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OperationId {
+    ///`cancelFineTune`
+    CancelFineTune,
+    ///`createChatCompletion`
+    CreateChatCompletion,
+    ///`createCompletion`
+    CreateCompletion,
+    ///`createDeployment`
+    CreateDeployment,
+    ///`createEdit`
+    CreateEdit,
+    ///`createEmbedding`
+    CreateEmbedding,
+    ///`createFile`
+    CreateFile,
+    ///`createFineTune`
+    CreateFineTune,
+    ///`createImage`
+    CreateImage,
+    ///`createImageEdit`
+    CreateImageEdit,
+    ///`createImageVariation`
+    CreateImageVariation,
+    ///`createModeration`
+    CreateModeration,
+    ///`createTranscription`
+    CreateTranscription,
+    ///`createTranslation`
+    CreateTranslation,
+    ///`deleteDeployment`
+    DeleteDeployment,
+    ///`deleteFile`
+    DeleteFile,
+    ///`deleteModel`
+    DeleteModel,
+    ///`downloadFile`
+    DownloadFile,
+    ///`listDeployments`
+    ListDeployments,
+    ///`listEngines`
+    ListEngines,
+    ///`listFiles`
+    ListFiles,
+    ///`listFineTuneEvents`
+    ListFineTuneEvents,
+    ///`listFineTunes`
+    ListFineTunes,
+    ///`listModels`
+    ListModels,
+    ///`retrieveDeployment`
+    RetrieveDeployment,
+    ///`retrieveEngine`
+    RetrieveEngine,
+    ///`retrieveFile`
+    RetrieveFile,
+    ///`retrieveFineTune`
+    RetrieveFineTune,
+    ///`retrieveModel`
+    RetrieveModel,
+}
+impl OperationId {
+    /// Every operationId, in alphabetical order.
+    pub const ALL: &[OperationId] = &[
+        OperationId::CancelFineTune,
+        OperationId::CreateChatCompletion,
+        OperationId::CreateCompletion,
+        OperationId::CreateDeployment,
+        OperationId::CreateEdit,
+        OperationId::CreateEmbedding,
+        OperationId::CreateFile,
+        OperationId::CreateFineTune,
+        OperationId::CreateImage,
+        OperationId::CreateImageEdit,
+        OperationId::CreateImageVariation,
+        OperationId::CreateModeration,
+        OperationId::CreateTranscription,
+        OperationId::CreateTranslation,
+        OperationId::DeleteDeployment,
+        OperationId::DeleteFile,
+        OperationId::DeleteModel,
+        OperationId::DownloadFile,
+        OperationId::ListDeployments,
+        OperationId::ListEngines,
+        OperationId::ListFiles,
+        OperationId::ListFineTuneEvents,
+        OperationId::ListFineTunes,
+        OperationId::ListModels,
+        OperationId::RetrieveDeployment,
+        OperationId::RetrieveEngine,
+        OperationId::RetrieveFile,
+        OperationId::RetrieveFineTune,
+        OperationId::RetrieveModel,
+    ];
+    /// The operationId as the spec writes it, e.g. `createCompletion`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationId::CancelFineTune => "cancelFineTune",
+            OperationId::CreateChatCompletion => "createChatCompletion",
+            OperationId::CreateCompletion => "createCompletion",
+            OperationId::CreateDeployment => "createDeployment",
+            OperationId::CreateEdit => "createEdit",
+            OperationId::CreateEmbedding => "createEmbedding",
+            OperationId::CreateFile => "createFile",
+            OperationId::CreateFineTune => "createFineTune",
+            OperationId::CreateImage => "createImage",
+            OperationId::CreateImageEdit => "createImageEdit",
+            OperationId::CreateImageVariation => "createImageVariation",
+            OperationId::CreateModeration => "createModeration",
+            OperationId::CreateTranscription => "createTranscription",
+            OperationId::CreateTranslation => "createTranslation",
+            OperationId::DeleteDeployment => "deleteDeployment",
+            OperationId::DeleteFile => "deleteFile",
+            OperationId::DeleteModel => "deleteModel",
+            OperationId::DownloadFile => "downloadFile",
+            OperationId::ListDeployments => "listDeployments",
+            OperationId::ListEngines => "listEngines",
+            OperationId::ListFiles => "listFiles",
+            OperationId::ListFineTuneEvents => "listFineTuneEvents",
+            OperationId::ListFineTunes => "listFineTunes",
+            OperationId::ListModels => "listModels",
+            OperationId::RetrieveDeployment => "retrieveDeployment",
+            OperationId::RetrieveEngine => "retrieveEngine",
+            OperationId::RetrieveFile => "retrieveFile",
+            OperationId::RetrieveFineTune => "retrieveFineTune",
+            OperationId::RetrieveModel => "retrieveModel",
+        }
+    }
+}
+impl ::std::fmt::Display for OperationId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for OperationId {
+    type Err = String;
+    fn from_str(id: &str) -> Result<Self, String> {
+        match id {
+            "cancelFineTune" => Ok(OperationId::CancelFineTune),
+            "createChatCompletion" => Ok(OperationId::CreateChatCompletion),
+            "createCompletion" => Ok(OperationId::CreateCompletion),
+            "createDeployment" => Ok(OperationId::CreateDeployment),
+            "createEdit" => Ok(OperationId::CreateEdit),
+            "createEmbedding" => Ok(OperationId::CreateEmbedding),
+            "createFile" => Ok(OperationId::CreateFile),
+            "createFineTune" => Ok(OperationId::CreateFineTune),
+            "createImage" => Ok(OperationId::CreateImage),
+            "createImageEdit" => Ok(OperationId::CreateImageEdit),
+            "createImageVariation" => Ok(OperationId::CreateImageVariation),
+            "createModeration" => Ok(OperationId::CreateModeration),
+            "createTranscription" => Ok(OperationId::CreateTranscription),
+            "createTranslation" => Ok(OperationId::CreateTranslation),
+            "deleteDeployment" => Ok(OperationId::DeleteDeployment),
+            "deleteFile" => Ok(OperationId::DeleteFile),
+            "deleteModel" => Ok(OperationId::DeleteModel),
+            "downloadFile" => Ok(OperationId::DownloadFile),
+            "listDeployments" => Ok(OperationId::ListDeployments),
+            "listEngines" => Ok(OperationId::ListEngines),
+            "listFiles" => Ok(OperationId::ListFiles),
+            "listFineTuneEvents" => Ok(OperationId::ListFineTuneEvents),
+            "listFineTunes" => Ok(OperationId::ListFineTunes),
+            "listModels" => Ok(OperationId::ListModels),
+            "retrieveDeployment" => Ok(OperationId::RetrieveDeployment),
+            "retrieveEngine" => Ok(OperationId::RetrieveEngine),
+            "retrieveFile" => Ok(OperationId::RetrieveFile),
+            "retrieveFineTune" => Ok(OperationId::RetrieveFineTune),
+            "retrieveModel" => Ok(OperationId::RetrieveModel),
+            _ => Err(format!("no operation has the operationId `{id}`")),
+        }
+    }
+}
+/// The whole spec of `api` as JSON, with everything the generated
+/// types leave out (defaults, bounds); Azure's references into
+/// openai.yaml are resolved, so each is self-contained.
+pub fn spec_json(api: Api) -> &'static str {
+    match api {
+        Api::OpenAi => {
+            "{\"components\":{\"parameters\":{\"FileId\":{\"description\":\"The ID of the file to use for this request.\",\"example\":\"file-XjGxS3KTG0uNmNOK362iJua3\",\"in\":\"path\",\"name\":\"file_id\",\"required\":true,\"schema\":{\"type\":\"string\"}},\"FineTuneId\":{\"description\":\"The ID of the fine-tune job.\",\"example\":\"ft-AF1WoRqd3aJAHsqc9NY7iL8F\",\"in\":\"path\",\"name\":\"fine_tune_id\",\"required\":true,\"schema\":{\"type\":\"string\"}}},\"responses\":{\"AudioText\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/AudioResponse\"}},\"text/plain\":{\"schema\":{\"type\":\"string\"}}},\"description\":\"The text. `response_format` json and verbose_json answer JSON; text, srt and vtt answer plain text.\"},\"Error\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"schemas\":{\"AudioModel\":{\"description\":\"ID of the model to use. Only `whisper-1` is currently available.\",\"example\":\"whisper-1\",\"type\":\"string\"},\"AudioResponse\":{\"description\":\"The text, for `response_format` json; verbose_json adds task, language, duration and segments (not printed in the docs: the shape whisper-1 answered in early 2023).\",\"properties\":{\"duration\":{\"description\":\"Seconds.\",\"format\":\"double\",\"type\":\"number\"},\"language\":{\"type\":\"string\"},\"segments\":{\"items\":{\"$ref\":\"#/components/schemas/AudioSegment\"},\"type\":\"array\"},\"task\":{\"description\":\"`transcribe` or `translate`.\",\"type\":\"string\"},\"text\":{\"type\":\"string\"}},\"required\":[\"text\"],\"type\":\"object\"},\"AudioResponseFormat\":{\"description\":\"The format of the transcript output.\",\"enum\":[\"json\",\"text\",\"srt\",\"verbose_json\",\"vtt\"],\"type\":\"string\"},\"AudioSegment\":{\"properties\":{\"avg_logprob\":{\"format\":\"double\",\"type\":\"number\"},\"compression_ratio\":{\"format\":\"double\",\"type\":\"number\"},\"end\":{\"format\":\"double\",\"type\":\"number\"},\"id\":{\"format\":\"int64\",\"type\":\"integer\"},\"no_speech_prob\":{\"format\":\"double\",\"type\":\"number\"},\"seek\":{\"format\":\"int64\",\"type\":\"integer\"},\"start\":{\"format\":\"double\",\"type\":\"number\"},\"temperature\":{\"format\":\"double\",\"type\":\"number\"},\"text\":{\"type\":\"string\"},\"tokens\":{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"},\"transient\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"seek\",\"start\",\"end\",\"text\",\"tokens\",\"temperature\",\"avg_logprob\",\"compression_ratio\",\"no_speech_prob\"],\"type\":\"object\"},\"AudioTemperature\":{\"description\":\"The sampling temperature, between 0 and 1. At 0 the model uses log probability to raise the temperature until certain thresholds are hit.\",\"format\":\"double\",\"maximum\":1,\"minimum\":0,\"type\":\"number\"},\"ChatCompletionChoice\":{\"properties\":{\"finish_reason\":{\"description\":\"`stop` or `length`.\",\"nullable\":true,\"type\":\"string\"},\"index\":{\"format\":\"int64\",\"type\":\"integer\"},\"message\":{\"$ref\":\"#/components/schemas/ChatCompletionResponseMessage\"}},\"required\":[\"index\",\"message\",\"finish_reason\"],\"type\":\"object\"},\"ChatCompletionRequestMessage\":{\"properties\":{\"content\":{\"description\":\"The contents of the message.\",\"type\":\"string\"},\"name\":{\"description\":\"The name of the author of this message (letters, digits and underscores).\",\"maxLength\":64,\"type\":\"string\"},\"role\":{\"$ref\":\"#/components/schemas/ChatRole\"}},\"required\":[\"role\",\"content\"],\"type\":\"object\"},\"ChatCompletionResponseMessage\":{\"properties\":{\"content\":{\"type\":\"string\"},\"role\":{\"description\":\"`assistant` for messages the model wrote.\",\"type\":\"string\"}},\"required\":[\"role\",\"content\"],\"type\":\"object\"},\"ChatCompletionStreamChoice\":{\"properties\":{\"delta\":{\"$ref\":\"#/components/schemas/ChatCompletionStreamDelta\"},\"finish_reason\":{\"nullable\":true,\"type\":\"string\"},\"index\":{\"format\":\"int64\",\"type\":\"integer\"}},\"required\":[\"index\",\"delta\",\"finish_reason\"],\"type\":\"object\"},\"ChatCompletionStreamDelta\":{\"description\":\"What this event adds to the message: the first event carries `role`, the next ones pieces of `content`, the last one nothing.\",\"properties\":{\"content\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"}},\"type\":\"object\"},\"ChatRole\":{\"description\":\"Who wrote a message.\",\"enum\":[\"system\",\"user\",\"assistant\"],\"type\":\"string\"},\"CompletionChoice\":{\"properties\":{\"finish_reason\":{\"description\":\"Why generation stopped: `stop` (a stop sequence or the end of the text) or `length` (max_tokens); null in stream events before the last.\",\"nullable\":true,\"type\":\"string\"},\"index\":{\"format\":\"int64\",\"type\":\"integer\"},\"logprobs\":{\"allOf\":[{\"$ref\":\"#/components/schemas/CompletionLogprobs\"}],\"nullable\":true},\"text\":{\"type\":\"string\"}},\"required\":[\"text\",\"index\",\"logprobs\",\"finish_reason\"],\"type\":\"object\"},\"CompletionLogprobs\":{\"description\":\"The log probabilities asked for with `logprobs`.\",\"properties\":{\"text_offset\":{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"},\"token_logprobs\":{\"items\":{\"format\":\"double\",\"nullable\":true,\"type\":\"number\"},\"type\":\"array\"},\"tokens\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"top_logprobs\":{\"description\":\"For each token, the most likely tokens and their log probabilities.\",\"items\":{\"additionalProperties\":{\"format\":\"double\",\"type\":\"number\"},\"nullable\":true,\"type\":\"object\"},\"type\":\"array\"}},\"type\":\"object\"},\"CompletionUsage\":{\"properties\":{\"completion_tokens\":{\"format\":\"int64\",\"type\":\"integer\"},\"prompt_tokens\":{\"format\":\"int64\",\"type\":\"integer\"},\"total_tokens\":{\"format\":\"int64\",\"type\":\"integer\"}},\"required\":[\"prompt_tokens\",\"completion_tokens\",\"total_tokens\"],\"type\":\"object\"},\"CreateChatCompletionRequest\":{\"properties\":{\"frequency_penalty\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Penalty\"}],\"default\":0,\"nullable\":true},\"logit_bias\":{\"allOf\":[{\"$ref\":\"#/components/schemas/LogitBias\"}],\"default\":null,\"nullable\":true},\"max_tokens\":{\"description\":\"The maximum number of tokens to generate; by default, as many as the model's context length allows.\",\"format\":\"int64\",\"minimum\":0,\"nullable\":true,\"type\":\"integer\"},\"messages\":{\"description\":\"The conversation so far.\",\"items\":{\"$ref\":\"#/components/schemas/ChatCompletionRequestMessage\"},\"minItems\":1,\"type\":\"array\"},\"model\":{\"description\":\"ID of the model to use, e.g. `gpt-3.5-turbo` or `gpt-4`.\",\"example\":\"gpt-3.5-turbo\",\"type\":\"string\"},\"n\":{\"default\":1,\"description\":\"How many chat completion choices to generate.\",\"format\":\"int64\",\"maximum\":128,\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"presence_penalty\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Penalty\"}],\"default\":0,\"nullable\":true},\"stop\":{\"allOf\":[{\"$ref\":\"#/components/schemas/StopSequences\"}],\"default\":null,\"nullable\":true},\"stream\":{\"default\":false,\"description\":\"Whether to stream partial message deltas as data-only server-sent events, terminated by `data: [DONE]`.\",\"nullable\":true,\"type\":\"boolean\"},\"temperature\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Temperature\"}],\"default\":1,\"nullable\":true},\"top_p\":{\"allOf\":[{\"$ref\":\"#/components/schemas/TopP\"}],\"default\":1,\"nullable\":true},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"model\",\"messages\"],\"type\":\"object\"},\"CreateChatCompletionResponse\":{\"properties\":{\"choices\":{\"items\":{\"$ref\":\"#/components/schemas/ChatCompletionChoice\"},\"type\":\"array\"},\"created\":{\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `chat.completion`.\",\"type\":\"string\"},\"usage\":{\"$ref\":\"#/components/schemas/CompletionUsage\"}},\"required\":[\"id\",\"object\",\"created\",\"model\",\"choices\"],\"type\":\"object\"},\"CreateChatCompletionStreamResponse\":{\"description\":\"One event of a streamed chat completion.\",\"properties\":{\"choices\":{\"items\":{\"$ref\":\"#/components/schemas/ChatCompletionStreamChoice\"},\"type\":\"array\"},\"created\":{\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `chat.completion.chunk`.\",\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"created\",\"model\",\"choices\"],\"type\":\"object\"},\"CreateCompletionRequest\":{\"properties\":{\"best_of\":{\"default\":1,\"description\":\"Generates best_of completions server-side and returns the best one (highest log probability per token). Cannot be streamed. With n, best_of must be greater than n.\",\"format\":\"int64\",\"maximum\":20,\"minimum\":0,\"nullable\":true,\"type\":\"integer\"},\"echo\":{\"default\":false,\"description\":\"Echo back the prompt in addition to the completion.\",\"nullable\":true,\"type\":\"boolean\"},\"frequency_penalty\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Penalty\"}],\"default\":0,\"nullable\":true},\"logit_bias\":{\"allOf\":[{\"$ref\":\"#/components/schemas/LogitBias\"}],\"default\":null,\"nullable\":true},\"logprobs\":{\"default\":null,\"description\":\"Include the log probabilities of the `logprobs` most likely tokens, as well as the chosen tokens. The maximum is 5.\",\"format\":\"int64\",\"maximum\":5,\"minimum\":0,\"nullable\":true,\"type\":\"integer\"},\"max_tokens\":{\"default\":16,\"description\":\"The maximum number of tokens to generate. Prompt tokens plus max_tokens cannot exceed the model's context length (2048, or 4096 for the newest models).\",\"format\":\"int64\",\"minimum\":0,\"nullable\":true,\"type\":\"integer\"},\"model\":{\"description\":\"ID of the model to use.\",\"example\":\"text-davinci-003\",\"type\":\"string\"},\"n\":{\"default\":1,\"description\":\"How many completions to generate for each prompt.\",\"format\":\"int64\",\"maximum\":128,\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"presence_penalty\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Penalty\"}],\"default\":0,\"nullable\":true},\"prompt\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Prompt\"}],\"default\":\"<|endoftext|>\",\"description\":\"The prompt(s) to generate completions for. Without one the model generates as if from the beginning of a new document. Several prompts in one request are answered in one response: match each choice back to its prompt by `index`.\",\"nullable\":true},\"stop\":{\"allOf\":[{\"$ref\":\"#/components/schemas/StopSequences\"}],\"default\":null,\"nullable\":true},\"stream\":{\"default\":false,\"description\":\"Whether to stream back partial progress as data-only server-sent events, terminated by `data: [DONE]`.\",\"nullable\":true,\"type\":\"boolean\"},\"suffix\":{\"default\":null,\"description\":\"The suffix that comes after a completion of inserted text.\",\"nullable\":true,\"type\":\"string\"},\"temperature\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Temperature\"}],\"default\":1,\"nullable\":true},\"top_p\":{\"allOf\":[{\"$ref\":\"#/components/schemas/TopP\"}],\"default\":1,\"nullable\":true},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"model\"],\"type\":\"object\"},\"CreateCompletionResponse\":{\"description\":\"A completion. Also the type of each event of a streamed completion, where `usage` is absent.\",\"properties\":{\"choices\":{\"description\":\"One per prompt and n. They may not come in prompt order: match them by `index`.\",\"items\":{\"$ref\":\"#/components/schemas/CompletionChoice\"},\"type\":\"array\"},\"created\":{\"description\":\"Unix time in seconds.\",\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `text_completion`.\",\"type\":\"string\"},\"usage\":{\"$ref\":\"#/components/schemas/CompletionUsage\"}},\"required\":[\"id\",\"object\",\"created\",\"model\",\"choices\"],\"type\":\"object\"},\"CreateEditRequest\":{\"properties\":{\"input\":{\"default\":\"\",\"description\":\"The input text to use as a starting point for the edit.\",\"nullable\":true,\"type\":\"string\"},\"instruction\":{\"description\":\"The instruction that tells the model how to edit the prompt.\",\"type\":\"string\"},\"model\":{\"description\":\"ID of the model to use, e.g. `text-davinci-edit-001`.\",\"example\":\"text-davinci-edit-001\",\"type\":\"string\"},\"n\":{\"default\":1,\"description\":\"How many edits to generate for the input and instruction.\",\"format\":\"int64\",\"maximum\":20,\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"temperature\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Temperature\"}],\"default\":1,\"nullable\":true},\"top_p\":{\"allOf\":[{\"$ref\":\"#/components/schemas/TopP\"}],\"default\":1,\"nullable\":true}},\"required\":[\"model\",\"instruction\"],\"type\":\"object\"},\"CreateEditResponse\":{\"properties\":{\"choices\":{\"items\":{\"$ref\":\"#/components/schemas/EditChoice\"},\"type\":\"array\"},\"created\":{\"format\":\"int64\",\"type\":\"integer\"},\"object\":{\"description\":\"Always `edit`.\",\"type\":\"string\"},\"usage\":{\"$ref\":\"#/components/schemas/CompletionUsage\"}},\"required\":[\"object\",\"created\",\"choices\",\"usage\"],\"type\":\"object\"},\"CreateEmbeddingRequest\":{\"properties\":{\"input\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Prompt\"}],\"description\":\"Input text to get embeddings for, as a string or array of tokens; for several inputs in one request, an array of strings or of token arrays. Each input must not exceed 8192 tokens.\"},\"model\":{\"description\":\"ID of the model to use, e.g. `text-embedding-ada-002`.\",\"example\":\"text-embedding-ada-002\",\"type\":\"string\"},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"model\",\"input\"],\"type\":\"object\"},\"CreateEmbeddingResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/Embedding\"},\"type\":\"array\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `list`.\",\"type\":\"string\"},\"usage\":{\"$ref\":\"#/components/schemas/EmbeddingUsage\"}},\"required\":[\"object\",\"data\",\"model\",\"usage\"],\"type\":\"object\"},\"CreateFileRequest\":{\"properties\":{\"file\":{\"description\":\"The JSON Lines file to upload. With purpose `fine-tune`, each line is a JSON record with \\\"prompt\\\" and \\\"completion\\\" fields.\",\"format\":\"binary\",\"type\":\"string\"},\"purpose\":{\"description\":\"The intended purpose of the uploaded documents: `fine-tune` for fine-tuning, which validates the file's format.\",\"example\":\"fine-tune\",\"type\":\"string\"}},\"required\":[\"file\",\"purpose\"],\"type\":\"object\"},\"CreateFineTuneRequest\":{\"properties\":{\"batch_size\":{\"default\":null,\"description\":\"The batch size for training; by default ~0.2% of the number of training examples, capped at 256.\",\"format\":\"int64\",\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"classification_betas\":{\"default\":null,\"description\":\"Beta values at which to compute F-beta scores (binary classification).\",\"items\":{\"format\":\"double\",\"type\":\"number\"},\"nullable\":true,\"type\":\"array\"},\"classification_n_classes\":{\"default\":null,\"description\":\"The number of classes in a multiclass classification task.\",\"format\":\"int64\",\"minimum\":2,\"nullable\":true,\"type\":\"integer\"},\"classification_positive_class\":{\"default\":null,\"description\":\"The positive class in binary classification.\",\"nullable\":true,\"type\":\"string\"},\"compute_classification_metrics\":{\"default\":false,\"description\":\"Compute classification metrics on the validation set at the end of every epoch. Needs validation_file, and classification_n_classes (multiclass) or classification_positive_class (binary).\",\"nullable\":true,\"type\":\"boolean\"},\"learning_rate_multiplier\":{\"default\":null,\"description\":\"Multiplies the pretraining learning rate; by default 0.05, 0.1 or 0.2 depending on the final batch_size.\",\"exclusiveMinimum\":true,\"format\":\"double\",\"minimum\":0,\"nullable\":true,\"type\":\"number\"},\"model\":{\"default\":\"curie\",\"description\":\"The base model to fine-tune: ada, babbage, curie, davinci, or a fine-tuned model created after 2022-04-21.\",\"nullable\":true,\"type\":\"string\"},\"n_epochs\":{\"default\":4,\"description\":\"The number of epochs (full cycles through the training dataset).\",\"format\":\"int64\",\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"prompt_loss_weight\":{\"default\":0.01,\"description\":\"The weight of the loss on the prompt tokens.\",\"format\":\"double\",\"minimum\":0,\"nullable\":true,\"type\":\"number\"},\"suffix\":{\"default\":null,\"description\":\"Up to 40 characters added to the fine-tuned model name, e.g. `ada:ft-your-org:custom-model-name-2022-02-15-04-21-04`.\",\"maxLength\":40,\"minLength\":1,\"nullable\":true,\"type\":\"string\"},\"training_file\":{\"description\":\"The ID of an uploaded JSONL file (purpose `fine-tune`) of training examples with \\\"prompt\\\" and \\\"completion\\\" keys.\",\"example\":\"file-XGinujblHPwGLSztz8cPS8XY\",\"type\":\"string\"},\"validation_file\":{\"description\":\"The ID of an uploaded file of validation examples, used to compute validation metrics during fine-tuning.\",\"nullable\":true,\"type\":\"string\"}},\"required\":[\"training_file\"],\"type\":\"object\"},\"CreateImageEditRequest\":{\"properties\":{\"image\":{\"description\":\"The image to edit: a valid PNG file, less than 4MB, and square. If mask is not provided, image must have transparency, which is used as the mask.\",\"format\":\"binary\",\"type\":\"string\"},\"mask\":{\"description\":\"An additional image whose fully transparent areas (alpha zero) indicate where image should be edited: a valid PNG file, less than 4MB, with the same dimensions as image.\",\"format\":\"binary\",\"type\":\"string\"},\"n\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageCount\"}],\"default\":1},\"prompt\":{\"$ref\":\"#/components/schemas/ImagePrompt\"},\"response_format\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageResponseFormat\"}],\"default\":\"url\"},\"size\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageSize\"}],\"default\":\"1024x1024\"},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"image\",\"prompt\"],\"type\":\"object\"},\"CreateImageRequest\":{\"properties\":{\"n\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageCount\"}],\"default\":1,\"nullable\":true},\"prompt\":{\"$ref\":\"#/components/schemas/ImagePrompt\"},\"response_format\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageResponseFormat\"}],\"default\":\"url\",\"nullable\":true},\"size\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageSize\"}],\"default\":\"1024x1024\",\"nullable\":true},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"prompt\"],\"type\":\"object\"},\"CreateImageVariationRequest\":{\"properties\":{\"image\":{\"description\":\"The image to use as the basis for the variation(s): a valid PNG file, less than 4MB, and square.\",\"format\":\"binary\",\"type\":\"string\"},\"n\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageCount\"}],\"default\":1},\"response_format\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageResponseFormat\"}],\"default\":\"url\"},\"size\":{\"allOf\":[{\"$ref\":\"#/components/schemas/ImageSize\"}],\"default\":\"1024x1024\"},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"image\"],\"type\":\"object\"},\"CreateModerationRequest\":{\"properties\":{\"input\":{\"description\":\"The input text to classify, as a string or array of strings.\",\"oneOf\":[{\"title\":\"Text\",\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"title\":\"Texts\",\"type\":\"array\"}]},\"model\":{\"default\":\"text-moderation-latest\",\"description\":\"`text-moderation-latest` (the default, upgraded over time) or `text-moderation-stable` (advance notice before updates).\",\"type\":\"string\"}},\"required\":[\"input\"],\"type\":\"object\"},\"CreateModerationResponse\":{\"properties\":{\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"results\":{\"items\":{\"$ref\":\"#/components/schemas/ModerationResult\"},\"type\":\"array\"}},\"required\":[\"id\",\"model\",\"results\"],\"type\":\"object\"},\"CreateTranscriptionRequest\":{\"properties\":{\"file\":{\"description\":\"The audio file to transcribe: mp3, mp4, mpeg, mpga, m4a, wav, or webm.\",\"format\":\"binary\",\"type\":\"string\"},\"language\":{\"description\":\"The language of the input audio in ISO-639-1 format (e.g. `en`), which improves accuracy and latency.\",\"type\":\"string\"},\"model\":{\"$ref\":\"#/components/schemas/AudioModel\"},\"prompt\":{\"description\":\"Optional text to guide the model's style or continue a previous audio segment, in the audio's language.\",\"type\":\"string\"},\"response_format\":{\"allOf\":[{\"$ref\":\"#/components/schemas/AudioResponseFormat\"}],\"default\":\"json\"},\"temperature\":{\"allOf\":[{\"$ref\":\"#/components/schemas/AudioTemperature\"}],\"default\":0}},\"required\":[\"file\",\"model\"],\"type\":\"object\"},\"CreateTranslationRequest\":{\"properties\":{\"file\":{\"description\":\"The audio file to translate: mp3, mp4, mpeg, mpga, m4a, wav, or webm.\",\"format\":\"binary\",\"type\":\"string\"},\"model\":{\"$ref\":\"#/components/schemas/AudioModel\"},\"prompt\":{\"description\":\"Optional text to guide the model's style or continue a previous audio segment, in English.\",\"type\":\"string\"},\"response_format\":{\"allOf\":[{\"$ref\":\"#/components/schemas/AudioResponseFormat\"}],\"default\":\"json\"},\"temperature\":{\"allOf\":[{\"$ref\":\"#/components/schemas/AudioTemperature\"}],\"default\":0}},\"required\":[\"file\",\"model\"],\"type\":\"object\"},\"DeleteFileResponse\":{\"properties\":{\"deleted\":{\"type\":\"boolean\"},\"id\":{\"type\":\"string\"},\"object\":{\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"deleted\"],\"type\":\"object\"},\"DeleteModelResponse\":{\"properties\":{\"deleted\":{\"type\":\"boolean\"},\"id\":{\"type\":\"string\"},\"object\":{\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"deleted\"],\"type\":\"object\"},\"EditChoice\":{\"properties\":{\"finish_reason\":{\"nullable\":true,\"type\":\"string\"},\"index\":{\"format\":\"int64\",\"type\":\"integer\"},\"logprobs\":{\"allOf\":[{\"$ref\":\"#/components/schemas/CompletionLogprobs\"}],\"nullable\":true},\"text\":{\"type\":\"string\"}},\"required\":[\"text\",\"index\"],\"type\":\"object\"},\"Embedding\":{\"properties\":{\"embedding\":{\"description\":\"The vector (1536 floats for text-embedding-ada-002).\",\"items\":{\"format\":\"double\",\"type\":\"number\"},\"type\":\"array\"},\"index\":{\"format\":\"int64\",\"type\":\"integer\"},\"object\":{\"description\":\"Always `embedding`.\",\"type\":\"string\"}},\"required\":[\"object\",\"embedding\",\"index\"],\"type\":\"object\"},\"EmbeddingUsage\":{\"properties\":{\"prompt_tokens\":{\"format\":\"int64\",\"type\":\"integer\"},\"total_tokens\":{\"format\":\"int64\",\"type\":\"integer\"}},\"required\":[\"prompt_tokens\",\"total_tokens\"],\"type\":\"object\"},\"Engine\":{\"properties\":{\"id\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `engine`.\",\"type\":\"string\"},\"owner\":{\"type\":\"string\"},\"ready\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"object\",\"owner\",\"ready\"],\"type\":\"object\"},\"Error\":{\"properties\":{\"code\":{\"description\":\"A machine-readable code, e.g. `invalid_api_key`, if any.\",\"nullable\":true,\"type\":\"string\"},\"message\":{\"description\":\"What went wrong, for a human.\",\"type\":\"string\"},\"param\":{\"description\":\"The request parameter the error is about, if any.\",\"nullable\":true,\"type\":\"string\"},\"type\":{\"description\":\"The kind of error, e.g. `invalid_request_error`, `server_error`, `insufficient_quota`, `requests`.\",\"type\":\"string\"}},\"required\":[\"message\",\"type\",\"param\",\"code\"],\"type\":\"object\"},\"ErrorResponse\":{\"description\":\"The body of every error the API answers.\",\"properties\":{\"error\":{\"$ref\":\"#/components/schemas/Error\"}},\"required\":[\"error\"],\"type\":\"object\"},\"FineTune\":{\"properties\":{\"created_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"events\":{\"description\":\"Left out of list responses.\",\"items\":{\"$ref\":\"#/components/schemas/FineTuneEvent\"},\"type\":\"array\"},\"fine_tuned_model\":{\"nullable\":true,\"type\":\"string\"},\"hyperparams\":{\"$ref\":\"#/components/schemas/FineTuneHyperparams\"},\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `fine-tune`.\",\"type\":\"string\"},\"organization_id\":{\"type\":\"string\"},\"result_files\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"},\"status\":{\"description\":\"`pending`, `running`, `succeeded`, `cancelled` or `failed`; the last three are final.\",\"type\":\"string\"},\"training_files\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"},\"updated_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"validation_files\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"}},\"required\":[\"id\",\"object\",\"model\",\"created_at\",\"fine_tuned_model\",\"hyperparams\",\"organization_id\",\"result_files\",\"status\",\"validation_files\",\"training_files\",\"updated_at\"],\"type\":\"object\"},\"FineTuneEvent\":{\"properties\":{\"created_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"level\":{\"description\":\"e.g. `info`, `warn`, `error`.\",\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `fine-tune-event`.\",\"type\":\"string\"}},\"required\":[\"object\",\"created_at\",\"level\",\"message\"],\"type\":\"object\"},\"FineTuneHyperparams\":{\"properties\":{\"batch_size\":{\"format\":\"int64\",\"type\":\"integer\"},\"classification_betas\":{\"items\":{\"format\":\"double\",\"type\":\"number\"},\"type\":\"array\"},\"classification_n_classes\":{\"format\":\"int64\",\"type\":\"integer\"},\"classification_positive_class\":{\"type\":\"string\"},\"compute_classification_metrics\":{\"type\":\"boolean\"},\"learning_rate_multiplier\":{\"format\":\"double\",\"type\":\"number\"},\"n_epochs\":{\"format\":\"int64\",\"type\":\"integer\"},\"prompt_loss_weight\":{\"format\":\"double\",\"type\":\"number\"}},\"required\":[\"batch_size\",\"learning_rate_multiplier\",\"n_epochs\",\"prompt_loss_weight\"],\"type\":\"object\"},\"Image\":{\"description\":\"One image, as a URL or as base64-encoded PNG, per `response_format`.\",\"properties\":{\"b64_json\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"ImageCount\":{\"description\":\"The number of images to generate, between 1 and 10.\",\"format\":\"int64\",\"maximum\":10,\"minimum\":1,\"type\":\"integer\"},\"ImagePrompt\":{\"description\":\"A text description of the desired image(s), at most 1000 characters.\",\"example\":\"A cute baby sea otter\",\"maxLength\":1000,\"minLength\":1,\"type\":\"string\"},\"ImageResponseFormat\":{\"description\":\"The format in which the generated images are returned.\",\"enum\":[\"url\",\"b64_json\"],\"type\":\"string\"},\"ImageSize\":{\"description\":\"The size of the generated images.\",\"enum\":[\"256x256\",\"512x512\",\"1024x1024\"],\"type\":\"string\"},\"ImagesResponse\":{\"properties\":{\"created\":{\"format\":\"int64\",\"type\":\"integer\"},\"data\":{\"items\":{\"$ref\":\"#/components/schemas/Image\"},\"type\":\"array\"}},\"required\":[\"created\",\"data\"],\"type\":\"object\"},\"ListEnginesResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/Engine\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListFilesResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListFineTuneEventsResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/FineTuneEvent\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListFineTunesResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/FineTune\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListModelsResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/Model\"},\"type\":\"array\"},\"object\":{\"description\":\"Always `list`.\",\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"LogitBias\":{\"additionalProperties\":{\"format\":\"int64\",\"maximum\":100,\"minimum\":-100,\"type\":\"integer\"},\"description\":\"Maps tokens (by their token ID in the GPT tokenizer, as a decimal string) to a bias value from -100 to 100 added to the logits before sampling, e.g. `{\\\"50256\\\": -100}` bans `<|endoftext|>`.\",\"type\":\"object\"},\"Model\":{\"properties\":{\"created\":{\"description\":\"Unix time in seconds.\",\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `model`.\",\"type\":\"string\"},\"owned_by\":{\"type\":\"string\"},\"parent\":{\"nullable\":true,\"type\":\"string\"},\"permission\":{\"items\":{\"$ref\":\"#/components/schemas/ModelPermission\"},\"type\":\"array\"},\"root\":{\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"owned_by\",\"permission\"],\"type\":\"object\"},\"ModelPermission\":{\"description\":\"What the organization may do with the model. The docs print this as `[...]`; the fields are the ones the API of that time sent.\",\"properties\":{\"allow_create_engine\":{\"type\":\"boolean\"},\"allow_fine_tuning\":{\"type\":\"boolean\"},\"allow_logprobs\":{\"type\":\"boolean\"},\"allow_sampling\":{\"type\":\"boolean\"},\"allow_search_indices\":{\"type\":\"boolean\"},\"allow_view\":{\"type\":\"boolean\"},\"created\":{\"format\":\"int64\",\"type\":\"integer\"},\"group\":{\"nullable\":true,\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"is_blocking\":{\"type\":\"boolean\"},\"object\":{\"type\":\"string\"},\"organization\":{\"type\":\"string\"}},\"type\":\"object\"},\"ModerationCategories\":{\"description\":\"Whether the input violates each category.\",\"properties\":{\"hate\":{\"type\":\"boolean\"},\"hate/threatening\":{\"type\":\"boolean\"},\"self-harm\":{\"type\":\"boolean\"},\"sexual\":{\"type\":\"boolean\"},\"sexual/minors\":{\"type\":\"boolean\"},\"violence\":{\"type\":\"boolean\"},\"violence/graphic\":{\"type\":\"boolean\"}},\"required\":[\"hate\",\"hate/threatening\",\"self-harm\",\"sexual\",\"sexual/minors\",\"violence\",\"violence/graphic\"],\"type\":\"object\"},\"ModerationCategoryScores\":{\"description\":\"The model's confidence in each category, between 0 and 1.\",\"properties\":{\"hate\":{\"format\":\"double\",\"type\":\"number\"},\"hate/threatening\":{\"format\":\"double\",\"type\":\"number\"},\"self-harm\":{\"format\":\"double\",\"type\":\"number\"},\"sexual\":{\"format\":\"double\",\"type\":\"number\"},\"sexual/minors\":{\"format\":\"double\",\"type\":\"number\"},\"violence\":{\"format\":\"double\",\"type\":\"number\"},\"violence/graphic\":{\"format\":\"double\",\"type\":\"number\"}},\"required\":[\"hate\",\"hate/threatening\",\"self-harm\",\"sexual\",\"sexual/minors\",\"violence\",\"violence/graphic\"],\"type\":\"object\"},\"ModerationResult\":{\"properties\":{\"categories\":{\"$ref\":\"#/components/schemas/ModerationCategories\"},\"category_scores\":{\"$ref\":\"#/components/schemas/ModerationCategoryScores\"},\"flagged\":{\"type\":\"boolean\"}},\"required\":[\"categories\",\"category_scores\",\"flagged\"],\"type\":\"object\"},\"OpenAiFile\":{\"properties\":{\"bytes\":{\"format\":\"int64\",\"type\":\"integer\"},\"created_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"filename\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `file`.\",\"type\":\"string\"},\"purpose\":{\"description\":\"e.g. `fine-tune`, `fine-tune-train`, `fine-tune-results`, `search`.\",\"type\":\"string\"},\"status\":{\"description\":\"Not printed in the docs; the API of that time sent `uploaded` or `processed`.\",\"type\":\"string\"},\"status_details\":{\"nullable\":true,\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"bytes\",\"created_at\",\"filename\",\"purpose\"],\"type\":\"object\"},\"Penalty\":{\"description\":\"Number between -2.0 and 2.0. Positive values penalize new tokens, by whether they appear in the text so far (presence) or by their existing frequency (frequency).\",\"format\":\"double\",\"maximum\":2,\"minimum\":-2,\"type\":\"number\"},\"Prompt\":{\"description\":\"A prompt (or inputs) encoded as a string, array of strings, array of tokens, or array of token arrays.\",\"oneOf\":[{\"title\":\"Text\",\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"title\":\"Texts\",\"type\":\"array\"},{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"title\":\"Tokens\",\"type\":\"array\"},{\"items\":{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"},\"title\":\"TokenArrays\",\"type\":\"array\"}]},\"StopSequences\":{\"description\":\"Up to 4 sequences where the API will stop generating further tokens. The returned text will not contain the stop sequence.\",\"oneOf\":[{\"title\":\"Single\",\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"maxItems\":4,\"minItems\":1,\"title\":\"List\",\"type\":\"array\"}]},\"Temperature\":{\"description\":\"What sampling temperature to use, between 0 and 2. Higher values make the output more random; 0 is argmax sampling. Alter this or top_p, not both.\",\"format\":\"double\",\"maximum\":2,\"minimum\":0,\"type\":\"number\"},\"TopP\":{\"description\":\"Nucleus sampling: only the tokens comprising the top_p probability mass are considered (0.1 means the top 10%). Alter this or temperature, not both.\",\"format\":\"double\",\"maximum\":1,\"minimum\":0,\"type\":\"number\"},\"User\":{\"description\":\"A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse.\",\"type\":\"string\"}},\"securitySchemes\":{\"ApiKeyAuth\":{\"description\":\"`Authorization: Bearer YOUR_API_KEY`.\",\"scheme\":\"bearer\",\"type\":\"http\"},\"Organization\":{\"description\":\"Optional. For users who belong to multiple organizations: which organization is used for an API request; usage counts against it.\",\"in\":\"header\",\"name\":\"OpenAI-Organization\",\"type\":\"apiKey\"}}},\"info\":{\"description\":\"The OpenAI REST API (models, completions, chat, edits, images, embeddings, files, fine-tunes, moderations, engines, audio) as documented in early 2023.\",\"license\":{\"name\":\"MIT\"},\"title\":\"OpenAI API\",\"version\":\"1.2.0\"},\"openapi\":\"3.0.3\",\"paths\":{\"/audio/transcriptions\":{\"post\":{\"description\":\"Transcribes audio into the input language.\",\"operationId\":\"createTranscription\",\"requestBody\":{\"content\":{\"multipart/form-data\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateTranscriptionRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"$ref\":\"#/components/responses/AudioText\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create transcription\",\"tags\":[\"Audio\"]}},\"/audio/translations\":{\"post\":{\"description\":\"Translates audio into English.\",\"operationId\":\"createTranslation\",\"requestBody\":{\"content\":{\"multipart/form-data\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateTranslationRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"$ref\":\"#/components/responses/AudioText\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create translation\",\"tags\":[\"Audio\"]}},\"/chat/completions\":{\"post\":{\"description\":\"Creates a completion for the chat message. The docs only name this API (\\\"the same ChatCompletions API as gpt-3.5-turbo\\\"); its shape here is the one the real API had in March 2023.\",\"operationId\":\"createChatCompletion\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateChatCompletionRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateChatCompletionResponse\"}},\"text/event-stream\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateChatCompletionStreamResponse\"}}},\"description\":\"The chat completion; with `stream: true`, data-only server-sent events carrying `delta`s, ending with `data: [DONE]`.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create chat completion\",\"tags\":[\"Chat\"]}},\"/completions\":{\"post\":{\"description\":\"Creates a completion for the provided prompt and parameters.\",\"operationId\":\"createCompletion\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateCompletionRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateCompletionResponse\"}},\"text/event-stream\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateCompletionResponse\"}}},\"description\":\"The completion; with `stream: true`, data-only server-sent events, one `CreateCompletionResponse` (without `usage`) per event, ending with `data: [DONE]`.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create completion\",\"tags\":[\"Completions\"]}},\"/edits\":{\"post\":{\"description\":\"Creates a new edit for the provided input, instruction, and parameters.\",\"operationId\":\"createEdit\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateEditRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateEditResponse\"}}},\"description\":\"The edit.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create edit\",\"tags\":[\"Edits\"]}},\"/embeddings\":{\"post\":{\"description\":\"Creates an embedding vector representing the input text.\",\"operationId\":\"createEmbedding\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateEmbeddingRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateEmbeddingResponse\"}}},\"description\":\"The embeddings.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create embeddings\",\"tags\":[\"Embeddings\"]}},\"/engines\":{\"get\":{\"deprecated\":true,\"description\":\"Lists the currently available (non-finetuned) models, and provides basic information about each one such as the owner and availability. Deprecated: use listModels.\",\"operationId\":\"listEngines\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListEnginesResponse\"}}},\"description\":\"The engines.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"List engines\",\"tags\":[\"Engines\"]}},\"/engines/{engine_id}\":{\"get\":{\"deprecated\":true,\"description\":\"Retrieves a model instance, providing basic information about it such as the owner and availability. Deprecated: use retrieveModel.\",\"operationId\":\"retrieveEngine\",\"parameters\":[{\"description\":\"The ID of the engine to use for this request.\",\"example\":\"text-davinci-003\",\"in\":\"path\",\"name\":\"engine_id\",\"required\":true,\"schema\":{\"type\":\"string\"}}],\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Engine\"}}},\"description\":\"The engine.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Retrieve engine\",\"tags\":[\"Engines\"]}},\"/files\":{\"get\":{\"description\":\"Returns a list of files that belong to the user's organization.\",\"operationId\":\"listFiles\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListFilesResponse\"}}},\"description\":\"The files.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"List files\",\"tags\":[\"Files\"]},\"post\":{\"description\":\"Upload a file that contains document(s) to be used across various endpoints/features. The size of all the files uploaded by one organization can be up to 1 GB.\",\"operationId\":\"createFile\",\"requestBody\":{\"content\":{\"multipart/form-data\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateFileRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/OpenAiFile\"}}},\"description\":\"The uploaded file.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Upload file\",\"tags\":[\"Files\"]}},\"/files/{file_id}\":{\"delete\":{\"description\":\"Delete a file.\",\"operationId\":\"deleteFile\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/DeleteFileResponse\"}}},\"description\":\"The deleted file.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Delete file\",\"tags\":[\"Files\"]},\"get\":{\"description\":\"Returns information about a specific file.\",\"operationId\":\"retrieveFile\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/OpenAiFile\"}}},\"description\":\"The file.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Retrieve file\",\"tags\":[\"Files\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/FileId\"}]},\"/files/{file_id}/content\":{\"get\":{\"description\":\"Returns the contents of the specified file, as raw bytes.\",\"operationId\":\"downloadFile\",\"responses\":{\"200\":{\"content\":{\"application/octet-stream\":{\"schema\":{\"format\":\"binary\",\"type\":\"string\"}}},\"description\":\"The file's bytes, exactly as uploaded (not JSON).\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Retrieve file content\",\"tags\":[\"Files\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/FileId\"}]},\"/fine-tunes\":{\"get\":{\"description\":\"List your organization's fine-tuning jobs.\",\"operationId\":\"listFineTunes\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListFineTunesResponse\"}}},\"description\":\"The fine-tune jobs.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"List fine-tunes\",\"tags\":[\"Fine-tunes\"]},\"post\":{\"description\":\"Creates a job that fine-tunes a specified model from a given dataset. The response includes details of the enqueued job including job status and the name of the fine-tuned model once complete.\",\"operationId\":\"createFineTune\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateFineTuneRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTune\"}}},\"description\":\"The enqueued fine-tune job.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create fine-tune\",\"tags\":[\"Fine-tunes\"]}},\"/fine-tunes/{fine_tune_id}\":{\"get\":{\"description\":\"Gets info about the fine-tune job.\",\"operationId\":\"retrieveFineTune\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTune\"}}},\"description\":\"The fine-tune job.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Retrieve fine-tune\",\"tags\":[\"Fine-tunes\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/FineTuneId\"}]},\"/fine-tunes/{fine_tune_id}/cancel\":{\"parameters\":[{\"$ref\":\"#/components/parameters/FineTuneId\"}],\"post\":{\"description\":\"Immediately cancel a fine-tune job.\",\"operationId\":\"cancelFineTune\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTune\"}}},\"description\":\"The cancelled fine-tune job.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Cancel fine-tune\",\"tags\":[\"Fine-tunes\"]}},\"/fine-tunes/{fine_tune_id}/events\":{\"get\":{\"description\":\"Get fine-grained status updates for a fine-tune job.\",\"operationId\":\"listFineTuneEvents\",\"parameters\":[{\"description\":\"Whether to stream events for the fine-tune job. If true, events are sent as data-only server-sent events as they become available, and the stream ends with `data: [DONE]` when the job is finished (succeeded, cancelled, or failed). If false, only the events generated so far are returned.\",\"in\":\"query\",\"name\":\"stream\",\"required\":false,\"schema\":{\"default\":false,\"type\":\"boolean\"}}],\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListFineTuneEventsResponse\"}},\"text/event-stream\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTuneEvent\"}}},\"description\":\"The events so far; with `stream=true`, one `FineTuneEvent` per server-sent event, ending with `data: [DONE]`.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"List fine-tune events\",\"tags\":[\"Fine-tunes\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/FineTuneId\"}]},\"/images/edits\":{\"post\":{\"description\":\"Creates an edited or extended image given an original image and a prompt.\",\"operationId\":\"createImageEdit\",\"requestBody\":{\"content\":{\"multipart/form-data\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateImageEditRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ImagesResponse\"}}},\"description\":\"The images.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create image edit\",\"tags\":[\"Images\"]}},\"/images/generations\":{\"post\":{\"description\":\"Creates an image given a prompt.\",\"operationId\":\"createImage\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateImageRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ImagesResponse\"}}},\"description\":\"The images.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create image\",\"tags\":[\"Images\"]}},\"/images/variations\":{\"post\":{\"description\":\"Creates a variation of a given image.\",\"operationId\":\"createImageVariation\",\"requestBody\":{\"content\":{\"multipart/form-data\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateImageVariationRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ImagesResponse\"}}},\"description\":\"The images.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create image variation\",\"tags\":[\"Images\"]}},\"/models\":{\"get\":{\"description\":\"Lists the currently available models, and provides basic information about each one such as the owner and availability.\",\"operationId\":\"listModels\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListModelsResponse\"}}},\"description\":\"The models.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"List models\",\"tags\":[\"Models\"]}},\"/models/{model}\":{\"delete\":{\"description\":\"Delete a fine-tuned model. You must have the Owner role in your organization.\",\"operationId\":\"deleteModel\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/DeleteModelResponse\"}}},\"description\":\"The deleted model.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Delete fine-tune model\",\"tags\":[\"Models\",\"Fine-tunes\"]},\"get\":{\"description\":\"Retrieves a model instance, providing basic information about the model such as the owner and permissioning.\",\"operationId\":\"retrieveModel\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Model\"}}},\"description\":\"The model.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Retrieve model\",\"tags\":[\"Models\"]},\"parameters\":[{\"description\":\"The ID of the model. Fine-tuned model ids contain `:`, e.g. `curie:ft-acmeco-2021-03-03-21-44-20`.\",\"example\":\"text-davinci-003\",\"in\":\"path\",\"name\":\"model\",\"required\":true,\"schema\":{\"type\":\"string\"}}]},\"/moderations\":{\"post\":{\"description\":\"Classifies if text violates OpenAI's Content Policy.\",\"operationId\":\"createModeration\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateModerationRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateModerationResponse\"}}},\"description\":\"The classification.\"},\"4XX\":{\"$ref\":\"#/components/responses/Error\"},\"5XX\":{\"$ref\":\"#/components/responses/Error\"}},\"summary\":\"Create moderation\",\"tags\":[\"Moderations\"]}}},\"security\":[{\"ApiKeyAuth\":[],\"Organization\":[]},{\"ApiKeyAuth\":[]}],\"servers\":[{\"url\":\"https://api.openai.com/v1\"}],\"tags\":[{\"description\":\"List and describe the various models available in the API.\",\"name\":\"Models\"},{\"description\":\"Given a prompt, the model returns one or more predicted completions.\",\"name\":\"Completions\"},{\"description\":\"The ChatCompletions API that gpt-3.5-turbo and gpt-4 use.\",\"name\":\"Chat\"},{\"description\":\"Given a prompt and an instruction, the model returns an edited version of the prompt.\",\"name\":\"Edits\"},{\"description\":\"Given a prompt and/or an input image, the model generates a new image.\",\"name\":\"Images\"},{\"description\":\"A vector representation of a given input.\",\"name\":\"Embeddings\"},{\"description\":\"Files are used to upload documents that can be used with features like fine-tuning.\",\"name\":\"Files\"},{\"description\":\"Manage fine-tuning jobs to tailor a model to your specific training data.\",\"name\":\"Fine-tunes\"},{\"description\":\"Classifies if text violates OpenAI's content policy.\",\"name\":\"Moderations\"},{\"description\":\"Deprecated; use Models instead.\",\"name\":\"Engines\"},{\"description\":\"Turn audio into text (transcription) or English text (translation).\",\"name\":\"Audio\"}]}"
+        }
+        Api::Azure => {
+            "{\"components\":{\"parameters\":{\"ApiVersion\":{\"description\":\"The API version; the docs use `2022-12-01`.\",\"example\":\"2022-12-01\",\"in\":\"query\",\"name\":\"api-version\",\"required\":true,\"schema\":{\"type\":\"string\"}},\"DeploymentId\":{\"description\":\"The ID of the deployment.\",\"example\":\"deployment-afa0669ca01e4693ae3a93baf40f26d6\",\"in\":\"path\",\"name\":\"deployment-id\",\"required\":true,\"schema\":{\"type\":\"string\"}}},\"schemas\":{\"CompletionChoice\":{\"properties\":{\"finish_reason\":{\"description\":\"Why generation stopped: `stop` (a stop sequence or the end of the text) or `length` (max_tokens); null in stream events before the last.\",\"nullable\":true,\"type\":\"string\"},\"index\":{\"format\":\"int64\",\"type\":\"integer\"},\"logprobs\":{\"allOf\":[{\"$ref\":\"#/components/schemas/CompletionLogprobs\"}],\"nullable\":true},\"text\":{\"type\":\"string\"}},\"required\":[\"text\",\"index\",\"logprobs\",\"finish_reason\"],\"type\":\"object\"},\"CompletionLogprobs\":{\"description\":\"The log probabilities asked for with `logprobs`.\",\"properties\":{\"text_offset\":{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"},\"token_logprobs\":{\"items\":{\"format\":\"double\",\"nullable\":true,\"type\":\"number\"},\"type\":\"array\"},\"tokens\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"top_logprobs\":{\"description\":\"For each token, the most likely tokens and their log probabilities.\",\"items\":{\"additionalProperties\":{\"format\":\"double\",\"type\":\"number\"},\"nullable\":true,\"type\":\"object\"},\"type\":\"array\"}},\"type\":\"object\"},\"CompletionUsage\":{\"properties\":{\"completion_tokens\":{\"format\":\"int64\",\"type\":\"integer\"},\"prompt_tokens\":{\"format\":\"int64\",\"type\":\"integer\"},\"total_tokens\":{\"format\":\"int64\",\"type\":\"integer\"}},\"required\":[\"prompt_tokens\",\"completion_tokens\",\"total_tokens\"],\"type\":\"object\"},\"CreateCompletionRequest\":{\"properties\":{\"best_of\":{\"default\":1,\"description\":\"Generates best_of completions server-side and returns the best one (highest log probability per token). Cannot be streamed. With n, best_of must be greater than n.\",\"format\":\"int64\",\"maximum\":20,\"minimum\":0,\"nullable\":true,\"type\":\"integer\"},\"echo\":{\"default\":false,\"description\":\"Echo back the prompt in addition to the completion.\",\"nullable\":true,\"type\":\"boolean\"},\"frequency_penalty\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Penalty\"}],\"default\":0,\"nullable\":true},\"logit_bias\":{\"allOf\":[{\"$ref\":\"#/components/schemas/LogitBias\"}],\"default\":null,\"nullable\":true},\"logprobs\":{\"default\":null,\"description\":\"Include the log probabilities of the `logprobs` most likely tokens, as well as the chosen tokens. The maximum is 5.\",\"format\":\"int64\",\"maximum\":5,\"minimum\":0,\"nullable\":true,\"type\":\"integer\"},\"max_tokens\":{\"default\":16,\"description\":\"The maximum number of tokens to generate. Prompt tokens plus max_tokens cannot exceed the model's context length (2048, or 4096 for the newest models).\",\"format\":\"int64\",\"minimum\":0,\"nullable\":true,\"type\":\"integer\"},\"model\":{\"description\":\"ID of the model to use.\",\"example\":\"text-davinci-003\",\"type\":\"string\"},\"n\":{\"default\":1,\"description\":\"How many completions to generate for each prompt.\",\"format\":\"int64\",\"maximum\":128,\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"presence_penalty\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Penalty\"}],\"default\":0,\"nullable\":true},\"prompt\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Prompt\"}],\"default\":\"<|endoftext|>\",\"description\":\"The prompt(s) to generate completions for. Without one the model generates as if from the beginning of a new document. Several prompts in one request are answered in one response: match each choice back to its prompt by `index`.\",\"nullable\":true},\"stop\":{\"allOf\":[{\"$ref\":\"#/components/schemas/StopSequences\"}],\"default\":null,\"nullable\":true},\"stream\":{\"default\":false,\"description\":\"Whether to stream back partial progress as data-only server-sent events, terminated by `data: [DONE]`.\",\"nullable\":true,\"type\":\"boolean\"},\"suffix\":{\"default\":null,\"description\":\"The suffix that comes after a completion of inserted text.\",\"nullable\":true,\"type\":\"string\"},\"temperature\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Temperature\"}],\"default\":1,\"nullable\":true},\"top_p\":{\"allOf\":[{\"$ref\":\"#/components/schemas/TopP\"}],\"default\":1,\"nullable\":true},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"model\"],\"type\":\"object\"},\"CreateCompletionResponse\":{\"description\":\"A completion. Also the type of each event of a streamed completion, where `usage` is absent.\",\"properties\":{\"choices\":{\"description\":\"One per prompt and n. They may not come in prompt order: match them by `index`.\",\"items\":{\"$ref\":\"#/components/schemas/CompletionChoice\"},\"type\":\"array\"},\"created\":{\"description\":\"Unix time in seconds.\",\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `text_completion`.\",\"type\":\"string\"},\"usage\":{\"$ref\":\"#/components/schemas/CompletionUsage\"}},\"required\":[\"id\",\"object\",\"created\",\"model\",\"choices\"],\"type\":\"object\"},\"CreateDeploymentRequest\":{\"properties\":{\"model\":{\"description\":\"The model to deploy, e.g. `text-davinci-002`.\",\"example\":\"text-davinci-002\",\"type\":\"string\"},\"scale_settings\":{\"$ref\":\"#/components/schemas/ScaleSettings\"}},\"required\":[\"model\",\"scale_settings\"],\"type\":\"object\"},\"CreateEmbeddingRequest\":{\"properties\":{\"input\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Prompt\"}],\"description\":\"Input text to get embeddings for, as a string or array of tokens; for several inputs in one request, an array of strings or of token arrays. Each input must not exceed 8192 tokens.\"},\"model\":{\"description\":\"ID of the model to use, e.g. `text-embedding-ada-002`.\",\"example\":\"text-embedding-ada-002\",\"type\":\"string\"},\"user\":{\"$ref\":\"#/components/schemas/User\"}},\"required\":[\"model\",\"input\"],\"type\":\"object\"},\"CreateEmbeddingResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/Embedding\"},\"type\":\"array\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `list`.\",\"type\":\"string\"},\"usage\":{\"$ref\":\"#/components/schemas/EmbeddingUsage\"}},\"required\":[\"object\",\"data\",\"model\",\"usage\"],\"type\":\"object\"},\"CreateFileRequest\":{\"properties\":{\"file\":{\"description\":\"The JSON Lines file to upload. With purpose `fine-tune`, each line is a JSON record with \\\"prompt\\\" and \\\"completion\\\" fields.\",\"format\":\"binary\",\"type\":\"string\"},\"purpose\":{\"description\":\"The intended purpose of the uploaded documents: `fine-tune` for fine-tuning, which validates the file's format.\",\"example\":\"fine-tune\",\"type\":\"string\"}},\"required\":[\"file\",\"purpose\"],\"type\":\"object\"},\"CreateFineTuneRequest\":{\"properties\":{\"batch_size\":{\"default\":null,\"description\":\"The batch size for training; by default ~0.2% of the number of training examples, capped at 256.\",\"format\":\"int64\",\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"classification_betas\":{\"default\":null,\"description\":\"Beta values at which to compute F-beta scores (binary classification).\",\"items\":{\"format\":\"double\",\"type\":\"number\"},\"nullable\":true,\"type\":\"array\"},\"classification_n_classes\":{\"default\":null,\"description\":\"The number of classes in a multiclass classification task.\",\"format\":\"int64\",\"minimum\":2,\"nullable\":true,\"type\":\"integer\"},\"classification_positive_class\":{\"default\":null,\"description\":\"The positive class in binary classification.\",\"nullable\":true,\"type\":\"string\"},\"compute_classification_metrics\":{\"default\":false,\"description\":\"Compute classification metrics on the validation set at the end of every epoch. Needs validation_file, and classification_n_classes (multiclass) or classification_positive_class (binary).\",\"nullable\":true,\"type\":\"boolean\"},\"learning_rate_multiplier\":{\"default\":null,\"description\":\"Multiplies the pretraining learning rate; by default 0.05, 0.1 or 0.2 depending on the final batch_size.\",\"exclusiveMinimum\":true,\"format\":\"double\",\"minimum\":0,\"nullable\":true,\"type\":\"number\"},\"model\":{\"default\":\"curie\",\"description\":\"The base model to fine-tune: ada, babbage, curie, davinci, or a fine-tuned model created after 2022-04-21.\",\"nullable\":true,\"type\":\"string\"},\"n_epochs\":{\"default\":4,\"description\":\"The number of epochs (full cycles through the training dataset).\",\"format\":\"int64\",\"minimum\":1,\"nullable\":true,\"type\":\"integer\"},\"prompt_loss_weight\":{\"default\":0.01,\"description\":\"The weight of the loss on the prompt tokens.\",\"format\":\"double\",\"minimum\":0,\"nullable\":true,\"type\":\"number\"},\"suffix\":{\"default\":null,\"description\":\"Up to 40 characters added to the fine-tuned model name, e.g. `ada:ft-your-org:custom-model-name-2022-02-15-04-21-04`.\",\"maxLength\":40,\"minLength\":1,\"nullable\":true,\"type\":\"string\"},\"training_file\":{\"description\":\"The ID of an uploaded JSONL file (purpose `fine-tune`) of training examples with \\\"prompt\\\" and \\\"completion\\\" keys.\",\"example\":\"file-XGinujblHPwGLSztz8cPS8XY\",\"type\":\"string\"},\"validation_file\":{\"description\":\"The ID of an uploaded file of validation examples, used to compute validation metrics during fine-tuning.\",\"nullable\":true,\"type\":\"string\"}},\"required\":[\"training_file\"],\"type\":\"object\"},\"DeleteFileResponse\":{\"properties\":{\"deleted\":{\"type\":\"boolean\"},\"id\":{\"type\":\"string\"},\"object\":{\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"deleted\"],\"type\":\"object\"},\"Deployment\":{\"properties\":{\"created_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `deployment`.\",\"type\":\"string\"},\"owner\":{\"type\":\"string\"},\"scale_settings\":{\"$ref\":\"#/components/schemas/ScaleSettings\"},\"status\":{\"description\":\"`notRunning`, `running`, `succeeded`, `failed`, `canceled` or `deleted`. The guide waits until it is `succeeded` or `failed`.\",\"type\":\"string\"},\"updated_at\":{\"format\":\"int64\",\"type\":\"integer\"}},\"required\":[\"id\",\"object\",\"model\",\"owner\",\"status\",\"scale_settings\",\"created_at\",\"updated_at\"],\"type\":\"object\"},\"Embedding\":{\"properties\":{\"embedding\":{\"description\":\"The vector (1536 floats for text-embedding-ada-002).\",\"items\":{\"format\":\"double\",\"type\":\"number\"},\"type\":\"array\"},\"index\":{\"format\":\"int64\",\"type\":\"integer\"},\"object\":{\"description\":\"Always `embedding`.\",\"type\":\"string\"}},\"required\":[\"object\",\"embedding\",\"index\"],\"type\":\"object\"},\"EmbeddingUsage\":{\"properties\":{\"prompt_tokens\":{\"format\":\"int64\",\"type\":\"integer\"},\"total_tokens\":{\"format\":\"int64\",\"type\":\"integer\"}},\"required\":[\"prompt_tokens\",\"total_tokens\"],\"type\":\"object\"},\"Error\":{\"properties\":{\"code\":{\"description\":\"A machine-readable code, e.g. `invalid_api_key`, if any.\",\"nullable\":true,\"type\":\"string\"},\"message\":{\"description\":\"What went wrong, for a human.\",\"type\":\"string\"},\"param\":{\"description\":\"The request parameter the error is about, if any.\",\"nullable\":true,\"type\":\"string\"},\"type\":{\"description\":\"The kind of error, e.g. `invalid_request_error`, `server_error`, `insufficient_quota`, `requests`.\",\"type\":\"string\"}},\"required\":[\"message\",\"type\",\"param\",\"code\"],\"type\":\"object\"},\"ErrorResponse\":{\"description\":\"The body of every error the API answers.\",\"properties\":{\"error\":{\"$ref\":\"#/components/schemas/Error\"}},\"required\":[\"error\"],\"type\":\"object\"},\"FineTune\":{\"properties\":{\"created_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"events\":{\"description\":\"Left out of list responses.\",\"items\":{\"$ref\":\"#/components/schemas/FineTuneEvent\"},\"type\":\"array\"},\"fine_tuned_model\":{\"nullable\":true,\"type\":\"string\"},\"hyperparams\":{\"$ref\":\"#/components/schemas/FineTuneHyperparams\"},\"id\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `fine-tune`.\",\"type\":\"string\"},\"organization_id\":{\"type\":\"string\"},\"result_files\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"},\"status\":{\"description\":\"`pending`, `running`, `succeeded`, `cancelled` or `failed`; the last three are final.\",\"type\":\"string\"},\"training_files\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"},\"updated_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"validation_files\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"}},\"required\":[\"id\",\"object\",\"model\",\"created_at\",\"fine_tuned_model\",\"hyperparams\",\"organization_id\",\"result_files\",\"status\",\"validation_files\",\"training_files\",\"updated_at\"],\"type\":\"object\"},\"FineTuneEvent\":{\"properties\":{\"created_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"level\":{\"description\":\"e.g. `info`, `warn`, `error`.\",\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `fine-tune-event`.\",\"type\":\"string\"}},\"required\":[\"object\",\"created_at\",\"level\",\"message\"],\"type\":\"object\"},\"FineTuneHyperparams\":{\"properties\":{\"batch_size\":{\"format\":\"int64\",\"type\":\"integer\"},\"classification_betas\":{\"items\":{\"format\":\"double\",\"type\":\"number\"},\"type\":\"array\"},\"classification_n_classes\":{\"format\":\"int64\",\"type\":\"integer\"},\"classification_positive_class\":{\"type\":\"string\"},\"compute_classification_metrics\":{\"type\":\"boolean\"},\"learning_rate_multiplier\":{\"format\":\"double\",\"type\":\"number\"},\"n_epochs\":{\"format\":\"int64\",\"type\":\"integer\"},\"prompt_loss_weight\":{\"format\":\"double\",\"type\":\"number\"}},\"required\":[\"batch_size\",\"learning_rate_multiplier\",\"n_epochs\",\"prompt_loss_weight\"],\"type\":\"object\"},\"ListDeploymentsResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/Deployment\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListFilesResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/OpenAiFile\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListFineTuneEventsResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/FineTuneEvent\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListFineTunesResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/FineTune\"},\"type\":\"array\"},\"object\":{\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"ListModelsResponse\":{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/components/schemas/Model\"},\"type\":\"array\"},\"object\":{\"description\":\"Always `list`.\",\"type\":\"string\"}},\"required\":[\"object\",\"data\"],\"type\":\"object\"},\"LogitBias\":{\"additionalProperties\":{\"format\":\"int64\",\"maximum\":100,\"minimum\":-100,\"type\":\"integer\"},\"description\":\"Maps tokens (by their token ID in the GPT tokenizer, as a decimal string) to a bias value from -100 to 100 added to the logits before sampling, e.g. `{\\\"50256\\\": -100}` bans `<|endoftext|>`.\",\"type\":\"object\"},\"Model\":{\"properties\":{\"created\":{\"description\":\"Unix time in seconds.\",\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `model`.\",\"type\":\"string\"},\"owned_by\":{\"type\":\"string\"},\"parent\":{\"nullable\":true,\"type\":\"string\"},\"permission\":{\"items\":{\"$ref\":\"#/components/schemas/ModelPermission\"},\"type\":\"array\"},\"root\":{\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"owned_by\",\"permission\"],\"type\":\"object\"},\"ModelPermission\":{\"description\":\"What the organization may do with the model. The docs print this as `[...]`; the fields are the ones the API of that time sent.\",\"properties\":{\"allow_create_engine\":{\"type\":\"boolean\"},\"allow_fine_tuning\":{\"type\":\"boolean\"},\"allow_logprobs\":{\"type\":\"boolean\"},\"allow_sampling\":{\"type\":\"boolean\"},\"allow_search_indices\":{\"type\":\"boolean\"},\"allow_view\":{\"type\":\"boolean\"},\"created\":{\"format\":\"int64\",\"type\":\"integer\"},\"group\":{\"nullable\":true,\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"is_blocking\":{\"type\":\"boolean\"},\"object\":{\"type\":\"string\"},\"organization\":{\"type\":\"string\"}},\"type\":\"object\"},\"OpenAiFile\":{\"properties\":{\"bytes\":{\"format\":\"int64\",\"type\":\"integer\"},\"created_at\":{\"format\":\"int64\",\"type\":\"integer\"},\"filename\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"object\":{\"description\":\"Always `file`.\",\"type\":\"string\"},\"purpose\":{\"description\":\"e.g. `fine-tune`, `fine-tune-train`, `fine-tune-results`, `search`.\",\"type\":\"string\"},\"status\":{\"description\":\"Not printed in the docs; the API of that time sent `uploaded` or `processed`.\",\"type\":\"string\"},\"status_details\":{\"nullable\":true,\"type\":\"string\"}},\"required\":[\"id\",\"object\",\"bytes\",\"created_at\",\"filename\",\"purpose\"],\"type\":\"object\"},\"Penalty\":{\"description\":\"Number between -2.0 and 2.0. Positive values penalize new tokens, by whether they appear in the text so far (presence) or by their existing frequency (frequency).\",\"format\":\"double\",\"maximum\":2,\"minimum\":-2,\"type\":\"number\"},\"Prompt\":{\"description\":\"A prompt (or inputs) encoded as a string, array of strings, array of tokens, or array of token arrays.\",\"oneOf\":[{\"title\":\"Text\",\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"title\":\"Texts\",\"type\":\"array\"},{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"title\":\"Tokens\",\"type\":\"array\"},{\"items\":{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"},\"title\":\"TokenArrays\",\"type\":\"array\"}]},\"ScaleSettings\":{\"properties\":{\"capacity\":{\"description\":\"With scale_type `manual`, the number of units.\",\"format\":\"int64\",\"minimum\":1,\"type\":\"integer\"},\"scale_type\":{\"$ref\":\"#/components/schemas/ScaleType\"}},\"required\":[\"scale_type\"],\"type\":\"object\"},\"ScaleType\":{\"description\":\"How the deployment scales; the guide creates `standard` ones.\",\"enum\":[\"standard\",\"manual\"],\"type\":\"string\"},\"StopSequences\":{\"description\":\"Up to 4 sequences where the API will stop generating further tokens. The returned text will not contain the stop sequence.\",\"oneOf\":[{\"title\":\"Single\",\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"maxItems\":4,\"minItems\":1,\"title\":\"List\",\"type\":\"array\"}]},\"Temperature\":{\"description\":\"What sampling temperature to use, between 0 and 2. Higher values make the output more random; 0 is argmax sampling. Alter this or top_p, not both.\",\"format\":\"double\",\"maximum\":2,\"minimum\":0,\"type\":\"number\"},\"TopP\":{\"description\":\"Nucleus sampling: only the tokens comprising the top_p probability mass are considered (0.1 means the top 10%). Alter this or temperature, not both.\",\"format\":\"double\",\"maximum\":1,\"minimum\":0,\"type\":\"number\"},\"User\":{\"description\":\"A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse.\",\"type\":\"string\"}},\"securitySchemes\":{\"ApiKey\":{\"description\":\"A key of the resource, from the portal (\\\"Keys and Endpoint\\\").\",\"in\":\"header\",\"name\":\"api-key\",\"type\":\"apiKey\"},\"AzureAdToken\":{\"description\":\"An Azure Active Directory token, as `Authorization: Bearer <token>`.\",\"scheme\":\"bearer\",\"type\":\"http\"}}},\"info\":{\"description\":\"Azure OpenAI: completions and embeddings by deployment, the deployments API, and files, fine-tunes and models under the same base.\",\"license\":{\"name\":\"MIT\"},\"title\":\"Azure OpenAI API\",\"version\":\"2022-12-01\"},\"openapi\":\"3.0.3\",\"paths\":{\"/deployments\":{\"get\":{\"description\":\"Gets the list of deployments owned by the Azure OpenAI resource.\",\"operationId\":\"listDeployments\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListDeploymentsResponse\"}}},\"description\":\"The deployments.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"List deployments\",\"tags\":[\"Deployments\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/ApiVersion\"}],\"post\":{\"description\":\"Creates a deployment of a model. Its `status` then moves on until it is `succeeded` or `failed`: poll retrieveDeployment until then.\",\"operationId\":\"createDeployment\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateDeploymentRequest\"}}},\"required\":true},\"responses\":{\"201\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Deployment\"}}},\"description\":\"The deployment, being created.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Create deployment\",\"tags\":[\"Deployments\"]}},\"/deployments/{deployment-id}\":{\"delete\":{\"description\":\"Deletes a deployment.\",\"operationId\":\"deleteDeployment\",\"responses\":{\"204\":{\"description\":\"Deleted; no body.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Delete deployment\",\"tags\":[\"Deployments\"]},\"get\":{\"description\":\"Gets details for a single deployment, including its status.\",\"operationId\":\"retrieveDeployment\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Deployment\"}}},\"description\":\"The deployment.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Retrieve deployment\",\"tags\":[\"Deployments\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/DeploymentId\"},{\"$ref\":\"#/components/parameters/ApiVersion\"}]},\"/deployments/{deployment-id}/completions\":{\"parameters\":[{\"$ref\":\"#/components/parameters/DeploymentId\"},{\"$ref\":\"#/components/parameters/ApiVersion\"}],\"post\":{\"description\":\"Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.\",\"operationId\":\"createCompletion\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateCompletionRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateCompletionResponse\"}},\"text/event-stream\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateCompletionResponse\"}}},\"description\":\"The completion; with `stream: true`, data-only server-sent events ending with `data: [DONE]`.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Create completion\",\"tags\":[\"Completions\"]}},\"/deployments/{deployment-id}/embeddings\":{\"parameters\":[{\"$ref\":\"#/components/parameters/DeploymentId\"},{\"$ref\":\"#/components/parameters/ApiVersion\"}],\"post\":{\"description\":\"Creates an embedding vector with the deployment's model.\",\"operationId\":\"createEmbedding\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateEmbeddingRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateEmbeddingResponse\"}}},\"description\":\"The embeddings.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Create embeddings\",\"tags\":[\"Embeddings\"]}},\"/files\":{\"get\":{\"description\":\"Returns a list of the resource's files.\",\"operationId\":\"listFiles\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListFilesResponse\"}}},\"description\":\"The files.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"List files\",\"tags\":[\"Files\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/ApiVersion\"}],\"post\":{\"description\":\"Upload a file to be used for fine-tuning.\",\"operationId\":\"createFile\",\"requestBody\":{\"content\":{\"multipart/form-data\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateFileRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/OpenAiFile\"}}},\"description\":\"The uploaded file.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Upload file\",\"tags\":[\"Files\"]}},\"/files/{file_id}\":{\"delete\":{\"description\":\"Delete a file.\",\"operationId\":\"deleteFile\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/DeleteFileResponse\"}}},\"description\":\"The deleted file.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Delete file\",\"tags\":[\"Files\"]},\"get\":{\"description\":\"Returns information about a specific file.\",\"operationId\":\"retrieveFile\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/OpenAiFile\"}}},\"description\":\"The file.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Retrieve file\",\"tags\":[\"Files\"]},\"parameters\":[{\"description\":\"The ID of the file to use for this request.\",\"example\":\"file-XjGxS3KTG0uNmNOK362iJua3\",\"in\":\"path\",\"name\":\"file_id\",\"required\":true,\"schema\":{\"type\":\"string\"}},{\"$ref\":\"#/components/parameters/ApiVersion\"}]},\"/files/{file_id}/content\":{\"get\":{\"description\":\"Returns the contents of the specified file, as raw bytes.\",\"operationId\":\"downloadFile\",\"responses\":{\"200\":{\"content\":{\"application/octet-stream\":{\"schema\":{\"format\":\"binary\",\"type\":\"string\"}}},\"description\":\"The file's bytes (not JSON).\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Retrieve file content\",\"tags\":[\"Files\"]},\"parameters\":[{\"description\":\"The ID of the file to use for this request.\",\"example\":\"file-XjGxS3KTG0uNmNOK362iJua3\",\"in\":\"path\",\"name\":\"file_id\",\"required\":true,\"schema\":{\"type\":\"string\"}},{\"$ref\":\"#/components/parameters/ApiVersion\"}]},\"/fine-tunes\":{\"get\":{\"description\":\"List the resource's fine-tuning jobs.\",\"operationId\":\"listFineTunes\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListFineTunesResponse\"}}},\"description\":\"The fine-tune jobs.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"List fine-tunes\",\"tags\":[\"Fine-tunes\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/ApiVersion\"}],\"post\":{\"description\":\"Creates a job that fine-tunes a specified model from a given dataset.\",\"operationId\":\"createFineTune\",\"requestBody\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/CreateFineTuneRequest\"}}},\"required\":true},\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTune\"}}},\"description\":\"The enqueued fine-tune job.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Create fine-tune\",\"tags\":[\"Fine-tunes\"]}},\"/fine-tunes/{fine_tune_id}\":{\"get\":{\"description\":\"Gets info about the fine-tune job.\",\"operationId\":\"retrieveFineTune\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTune\"}}},\"description\":\"The fine-tune job.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Retrieve fine-tune\",\"tags\":[\"Fine-tunes\"]},\"parameters\":[{\"description\":\"The ID of the fine-tune job.\",\"example\":\"ft-AF1WoRqd3aJAHsqc9NY7iL8F\",\"in\":\"path\",\"name\":\"fine_tune_id\",\"required\":true,\"schema\":{\"type\":\"string\"}},{\"$ref\":\"#/components/parameters/ApiVersion\"}]},\"/fine-tunes/{fine_tune_id}/cancel\":{\"parameters\":[{\"description\":\"The ID of the fine-tune job.\",\"example\":\"ft-AF1WoRqd3aJAHsqc9NY7iL8F\",\"in\":\"path\",\"name\":\"fine_tune_id\",\"required\":true,\"schema\":{\"type\":\"string\"}},{\"$ref\":\"#/components/parameters/ApiVersion\"}],\"post\":{\"description\":\"Immediately cancel a fine-tune job.\",\"operationId\":\"cancelFineTune\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTune\"}}},\"description\":\"The cancelled fine-tune job.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Cancel fine-tune\",\"tags\":[\"Fine-tunes\"]}},\"/fine-tunes/{fine_tune_id}/events\":{\"get\":{\"description\":\"Get fine-grained status updates for a fine-tune job.\",\"operationId\":\"listFineTuneEvents\",\"parameters\":[{\"description\":\"Whether to stream events as data-only server-sent events, ending with `data: [DONE]` when the job is finished.\",\"in\":\"query\",\"name\":\"stream\",\"required\":false,\"schema\":{\"default\":false,\"type\":\"boolean\"}}],\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListFineTuneEventsResponse\"}},\"text/event-stream\":{\"schema\":{\"$ref\":\"#/components/schemas/FineTuneEvent\"}}},\"description\":\"The events so far; with `stream=true`, one `FineTuneEvent` per server-sent event, ending with `data: [DONE]`.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"List fine-tune events\",\"tags\":[\"Fine-tunes\"]},\"parameters\":[{\"description\":\"The ID of the fine-tune job.\",\"example\":\"ft-AF1WoRqd3aJAHsqc9NY7iL8F\",\"in\":\"path\",\"name\":\"fine_tune_id\",\"required\":true,\"schema\":{\"type\":\"string\"}},{\"$ref\":\"#/components/parameters/ApiVersion\"}]},\"/models\":{\"get\":{\"description\":\"Lists the models available to the resource.\",\"operationId\":\"listModels\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ListModelsResponse\"}}},\"description\":\"The models.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"List models\",\"tags\":[\"Models\"]},\"parameters\":[{\"$ref\":\"#/components/parameters/ApiVersion\"}]},\"/models/{model}\":{\"get\":{\"description\":\"Retrieves a model instance.\",\"operationId\":\"retrieveModel\",\"responses\":{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Model\"}}},\"description\":\"The model.\"},\"4XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"},\"5XX\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorResponse\"}}},\"description\":\"An error: `{\\\"error\\\": {\\\"message\\\", \\\"type\\\", \\\"param\\\", \\\"code\\\"}}`. See the error guide for the statuses (401 authentication, 429 rate limit, quota or overloaded engine, 500 server error, 503 unavailable, ...).\"}},\"summary\":\"Retrieve model\",\"tags\":[\"Models\"]},\"parameters\":[{\"description\":\"The ID of the model.\",\"in\":\"path\",\"name\":\"model\",\"required\":true,\"schema\":{\"type\":\"string\"}},{\"$ref\":\"#/components/parameters/ApiVersion\"}]}},\"security\":[{\"ApiKey\":[]},{\"AzureAdToken\":[]}],\"servers\":[{\"url\":\"https://{resource}.openai.azure.com/openai\",\"variables\":{\"resource\":{\"default\":\"your-resource\",\"description\":\"The name of the Azure OpenAI resource.\"}}}],\"tags\":[{\"description\":\"Models deployed in the resource; completions and embeddings are asked of a deployment.\",\"name\":\"Deployments\"},{\"name\":\"Completions\"},{\"name\":\"Embeddings\"},{\"name\":\"Files\"},{\"name\":\"Fine-tunes\"},{\"name\":\"Models\"}]}"
+        }
+    }
+}
 /// One operation of a spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Operation {
     pub api: Api,
-    /// The operationId; operations of both specs that share one share
-    /// their fixtures.
-    pub id: &'static str,
+    /// The operationId.
+    pub id: OperationId,
     pub summary: &'static str,
     /// The HTTP method, upper case.
     pub method: &'static str,
@@ -46,7 +232,7 @@ pub struct Operation {
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         api: Api::OpenAi,
-        id: "createTranscription",
+        id: OperationId::CreateTranscription,
         summary: "Create transcription",
         method: "POST",
         path: "/audio/transcriptions",
@@ -70,7 +256,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createTranslation",
+        id: OperationId::CreateTranslation,
         summary: "Create translation",
         method: "POST",
         path: "/audio/translations",
@@ -94,7 +280,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createChatCompletion",
+        id: OperationId::CreateChatCompletion,
         summary: "Create chat completion",
         method: "POST",
         path: "/chat/completions",
@@ -118,7 +304,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createCompletion",
+        id: OperationId::CreateCompletion,
         summary: "Create completion",
         method: "POST",
         path: "/completions",
@@ -142,7 +328,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createEdit",
+        id: OperationId::CreateEdit,
         summary: "Create edit",
         method: "POST",
         path: "/edits",
@@ -160,7 +346,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createEmbedding",
+        id: OperationId::CreateEmbedding,
         summary: "Create embeddings",
         method: "POST",
         path: "/embeddings",
@@ -178,7 +364,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "listEngines",
+        id: OperationId::ListEngines,
         summary: "List engines",
         method: "GET",
         path: "/engines",
@@ -193,7 +379,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "retrieveEngine",
+        id: OperationId::RetrieveEngine,
         summary: "Retrieve engine",
         method: "GET",
         path: "/engines/{engine_id}",
@@ -208,7 +394,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "listFiles",
+        id: OperationId::ListFiles,
         summary: "List files",
         method: "GET",
         path: "/files",
@@ -223,7 +409,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createFile",
+        id: OperationId::CreateFile,
         summary: "Upload file",
         method: "POST",
         path: "/files",
@@ -241,7 +427,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "retrieveFile",
+        id: OperationId::RetrieveFile,
         summary: "Retrieve file",
         method: "GET",
         path: "/files/{file_id}",
@@ -256,7 +442,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "deleteFile",
+        id: OperationId::DeleteFile,
         summary: "Delete file",
         method: "DELETE",
         path: "/files/{file_id}",
@@ -271,7 +457,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "downloadFile",
+        id: OperationId::DownloadFile,
         summary: "Retrieve file content",
         method: "GET",
         path: "/files/{file_id}/content",
@@ -286,7 +472,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "listFineTunes",
+        id: OperationId::ListFineTunes,
         summary: "List fine-tunes",
         method: "GET",
         path: "/fine-tunes",
@@ -301,7 +487,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createFineTune",
+        id: OperationId::CreateFineTune,
         summary: "Create fine-tune",
         method: "POST",
         path: "/fine-tunes",
@@ -319,7 +505,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "retrieveFineTune",
+        id: OperationId::RetrieveFineTune,
         summary: "Retrieve fine-tune",
         method: "GET",
         path: "/fine-tunes/{fine_tune_id}",
@@ -334,7 +520,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "cancelFineTune",
+        id: OperationId::CancelFineTune,
         summary: "Cancel fine-tune",
         method: "POST",
         path: "/fine-tunes/{fine_tune_id}/cancel",
@@ -349,7 +535,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "listFineTuneEvents",
+        id: OperationId::ListFineTuneEvents,
         summary: "List fine-tune events",
         method: "GET",
         path: "/fine-tunes/{fine_tune_id}/events",
@@ -370,7 +556,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createImageEdit",
+        id: OperationId::CreateImageEdit,
         summary: "Create image edit",
         method: "POST",
         path: "/images/edits",
@@ -388,7 +574,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createImage",
+        id: OperationId::CreateImage,
         summary: "Create image",
         method: "POST",
         path: "/images/generations",
@@ -406,7 +592,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createImageVariation",
+        id: OperationId::CreateImageVariation,
         summary: "Create image variation",
         method: "POST",
         path: "/images/variations",
@@ -424,7 +610,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "listModels",
+        id: OperationId::ListModels,
         summary: "List models",
         method: "GET",
         path: "/models",
@@ -439,7 +625,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "retrieveModel",
+        id: OperationId::RetrieveModel,
         summary: "Retrieve model",
         method: "GET",
         path: "/models/{model}",
@@ -454,7 +640,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "deleteModel",
+        id: OperationId::DeleteModel,
         summary: "Delete fine-tune model",
         method: "DELETE",
         path: "/models/{model}",
@@ -469,7 +655,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::OpenAi,
-        id: "createModeration",
+        id: OperationId::CreateModeration,
         summary: "Create moderation",
         method: "POST",
         path: "/moderations",
@@ -487,7 +673,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "listDeployments",
+        id: OperationId::ListDeployments,
         summary: "List deployments",
         method: "GET",
         path: "/deployments",
@@ -502,7 +688,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "createDeployment",
+        id: OperationId::CreateDeployment,
         summary: "Create deployment",
         method: "POST",
         path: "/deployments",
@@ -520,7 +706,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "retrieveDeployment",
+        id: OperationId::RetrieveDeployment,
         summary: "Retrieve deployment",
         method: "GET",
         path: "/deployments/{deployment-id}",
@@ -535,7 +721,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "deleteDeployment",
+        id: OperationId::DeleteDeployment,
         summary: "Delete deployment",
         method: "DELETE",
         path: "/deployments/{deployment-id}",
@@ -547,7 +733,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "createCompletion",
+        id: OperationId::CreateCompletion,
         summary: "Create completion",
         method: "POST",
         path: "/deployments/{deployment-id}/completions",
@@ -571,7 +757,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "createEmbedding",
+        id: OperationId::CreateEmbedding,
         summary: "Create embeddings",
         method: "POST",
         path: "/deployments/{deployment-id}/embeddings",
@@ -589,7 +775,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "listFiles",
+        id: OperationId::ListFiles,
         summary: "List files",
         method: "GET",
         path: "/files",
@@ -604,7 +790,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "createFile",
+        id: OperationId::CreateFile,
         summary: "Upload file",
         method: "POST",
         path: "/files",
@@ -622,7 +808,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "retrieveFile",
+        id: OperationId::RetrieveFile,
         summary: "Retrieve file",
         method: "GET",
         path: "/files/{file_id}",
@@ -637,7 +823,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "deleteFile",
+        id: OperationId::DeleteFile,
         summary: "Delete file",
         method: "DELETE",
         path: "/files/{file_id}",
@@ -652,7 +838,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "downloadFile",
+        id: OperationId::DownloadFile,
         summary: "Retrieve file content",
         method: "GET",
         path: "/files/{file_id}/content",
@@ -667,7 +853,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "listFineTunes",
+        id: OperationId::ListFineTunes,
         summary: "List fine-tunes",
         method: "GET",
         path: "/fine-tunes",
@@ -682,7 +868,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "createFineTune",
+        id: OperationId::CreateFineTune,
         summary: "Create fine-tune",
         method: "POST",
         path: "/fine-tunes",
@@ -700,7 +886,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "retrieveFineTune",
+        id: OperationId::RetrieveFineTune,
         summary: "Retrieve fine-tune",
         method: "GET",
         path: "/fine-tunes/{fine_tune_id}",
@@ -715,7 +901,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "cancelFineTune",
+        id: OperationId::CancelFineTune,
         summary: "Cancel fine-tune",
         method: "POST",
         path: "/fine-tunes/{fine_tune_id}/cancel",
@@ -730,7 +916,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "listFineTuneEvents",
+        id: OperationId::ListFineTuneEvents,
         summary: "List fine-tune events",
         method: "GET",
         path: "/fine-tunes/{fine_tune_id}/events",
@@ -751,7 +937,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "listModels",
+        id: OperationId::ListModels,
         summary: "List models",
         method: "GET",
         path: "/models",
@@ -766,7 +952,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
-        id: "retrieveModel",
+        id: OperationId::RetrieveModel,
         summary: "Retrieve model",
         method: "GET",
         path: "/models/{model}",

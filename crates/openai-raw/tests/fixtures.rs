@@ -137,7 +137,7 @@ fn every_fixture_matches_its_operation_and_every_operation_has_one() {
     let mut problems = Vec::new();
     let mut checked = 0;
     for op in OPERATIONS {
-        let files = files_in(&root.join(op.id));
+        let files = files_in(&root.join(op.id.as_str()));
         if files.is_empty() {
             problems.push(format!(
                 "{:?} {}: no fixture in fixtures/{}/",
@@ -153,7 +153,7 @@ fn every_fixture_matches_its_operation_and_every_operation_has_one() {
         }
     }
 
-    let ids: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.id).collect();
+    let ids: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.id.as_str()).collect();
     for dir in files_in(&root).into_iter().filter(|p| p.is_dir()) {
         let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name != "errors" && !ids.contains(name) {
@@ -227,4 +227,30 @@ fn the_loss_check_sees_unknown_fields_and_changed_values() {
         br#"{"id":"m","object":"model","owned_by":"o","permission":[],"parent":null}"#,
     )
     .unwrap();
+}
+
+#[test]
+fn every_operation_is_in_its_spec_json_with_its_bounds() {
+    use openai_raw::operations::{Api, OperationId, spec_json};
+    for op in OPERATIONS {
+        let spec: Value = serde_json::from_str(spec_json(op.api)).expect("spec_json is JSON");
+        let pointer = format!(
+            "/paths/{}/{}",
+            op.path.replace('/', "~1"),
+            op.method.to_lowercase()
+        );
+        let operation = spec
+            .pointer(&pointer)
+            .unwrap_or_else(|| panic!("{pointer} missing"));
+        assert_eq!(operation["operationId"], op.id.as_str());
+        assert_eq!(op.id.as_str().parse::<OperationId>(), Ok(op.id));
+    }
+    // The spec keeps what the generated types leave out, e.g. the image count bound.
+    let openai: Value = serde_json::from_str(spec_json(Api::OpenAi)).unwrap();
+    assert_eq!(
+        openai.pointer("/components/schemas/ImageCount/maximum"),
+        Some(&Value::from(10))
+    );
+    // Azure's references into openai.yaml are resolved.
+    assert!(!spec_json(Api::Azure).contains("openai.yaml#"));
 }
