@@ -80,6 +80,7 @@ pub fn generate(root: &Path) -> Result<Vec<Output>> {
     let azure_code = generate_api(&azure, &TypePaths { shared: &shared })?;
 
     let openai_tokens = &openai_code.tokens;
+    let support = support_code();
     let lib = quote! {
         #![doc = include_str!("../README.md")]
 
@@ -90,7 +91,7 @@ pub fn generate(root: &Path) -> Result<Vec<Output>> {
 
         #openai_tokens
 
-        #HOOKS
+        #support
     };
     let operations = operations::generate(&[
         operations::Api {
@@ -234,13 +235,10 @@ fn is_client_impl(block: &syn::ItemImpl) -> bool {
         && matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("Client"))
 }
 
-/// The hooks every generated client carries: progenitor's `inner` value.
-const HOOKS: Hooks = Hooks;
-struct Hooks;
-
-impl quote::ToTokens for Hooks {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        tokens.extend(quote! {
+/// What the generated clients share: the `Hooks` every client carries as
+/// progenitor's `inner` value, and the multipart helper of `methods.rs`.
+fn support_code() -> TokenStream {
+    quote! {
             /// Code the caller runs on every request of a [`Client`] (and of
             /// an [`azure::Client`]): set authentication and default headers,
             /// remove what must not go over the wire, or note the status and
@@ -310,7 +308,6 @@ impl quote::ToTokens for Hooks {
                 }
                 Ok(form)
             }
-        });
     }
 }
 

@@ -180,7 +180,7 @@ pub struct Operation<'a> {
     pub operation: &'a Value,
 }
 
-impl Operation<'_> {
+impl<'a> Operation<'a> {
     /// The media type of the request body, if it has one.
     pub fn request_media_type(&self, spec: &Value) -> Result<Option<String>> {
         let Some(body) = self.operation.get("requestBody") else {
@@ -209,10 +209,7 @@ impl Operation<'_> {
     }
 
     /// The schema of the request body.
-    pub fn request_schema<'s>(&self, spec: &'s Value, media_type: &str) -> Option<&'s Value>
-    where
-        Self: 's,
-    {
+    pub fn request_schema(&self, spec: &'a Value, media_type: &str) -> Option<&'a Value> {
         let body = resolve(spec, self.operation.get("requestBody")?).ok()?;
         body.get("content")?.get(media_type)?.get("schema")
     }
