@@ -33,8 +33,10 @@ pub(crate) struct Request<'a> {
 #[derive(Debug)]
 pub(crate) enum Outcome {
     Respond(Response),
-    /// Close the connection without an answer.
-    Drop,
+    /// Close the connection without an answer, after `delay`.
+    Drop {
+        delay: Duration,
+    },
 }
 
 #[derive(Debug)]
@@ -136,7 +138,11 @@ impl FakeApi {
             }
         };
         let response = match (faults.failure, route) {
-            (Some(Fault::DropConnection), _) => return Outcome::Drop,
+            (Some(Fault::DropConnection), _) => {
+                return Outcome::Drop {
+                    delay: self.latency + faults.delay,
+                };
+            }
             (Some(fault), _) => self.fault(fault, None),
             (None, Ok(route)) => self.answer(request, &route),
             (None, Err(NoRoute::NotFound)) => Response::error(&ApiError::invalid_request(
@@ -400,7 +406,7 @@ mod tests {
         };
         match api.handle(&request) {
             Outcome::Respond(response) => response,
-            Outcome::Drop => panic!("dropped without a fault: {method} {path}"),
+            Outcome::Drop { .. } => panic!("dropped without a fault: {method} {path}"),
         }
     }
 

@@ -10,6 +10,7 @@ mod json;
 mod mock;
 mod replies;
 mod routes;
+mod server;
 mod validate;
 
 use std::fmt;
@@ -19,8 +20,9 @@ pub use faults::{FAULT_HEADER, Fault};
 pub use fixtures::{FixtureError, Fixtures};
 pub use mock::{OpenAiMock, OperationMatcher, Times, operation};
 pub use openai_raw::operations::OperationId;
+pub use server::serve;
 
-/// The mock's knobs, for [`OpenAiMock::start_with`].
+/// The mock's knobs, for [`OpenAiMock::start_with`] and [`serve`].
 #[derive(Clone)]
 pub struct MockOptions {
     /// The only API key let in; by default any key is. Never shown in

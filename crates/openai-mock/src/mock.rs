@@ -361,7 +361,7 @@ impl Respond for Answers {
             Outcome::Respond(response) => response,
             // The `DropsConnection` mock sees these first, under the same
             // server lock, so they do not get here.
-            Outcome::Drop => {
+            Outcome::Drop { .. } => {
                 return ResponseTemplate::new(400).set_body_string("drop_connection missed");
             }
         };

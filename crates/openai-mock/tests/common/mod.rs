@@ -7,6 +7,7 @@ use std::path::Path;
 use openai_mock::{MockOptions, OpenAiMock};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 /// A key the tests send.
 pub const KEY: &str = "sk-test-abcdefghijklmnopqrstuvwxyz";
@@ -34,6 +35,7 @@ pub struct Server {
     /// The Azure base URL, `.../openai`.
     pub azure: String,
     pub mock: Option<OpenAiMock>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl Server {
@@ -45,12 +47,33 @@ impl Server {
             openai: mock.base_url(),
             azure: format!("{}/openai", mock.azure_endpoint()),
             mock: Some(mock),
+            stop: None,
+        }
+    }
+
+    /// The standalone server, in-process on a free port.
+    pub async fn standalone(options: MockOptions) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(openai_mock::serve(listener, options, async {
+            let _ = stopped.await;
+        }));
+        Server {
+            mode: "standalone",
+            openai: format!("http://{address}/v1"),
+            azure: format!("http://{address}/openai"),
+            mock: None,
+            stop: Some(stop),
         }
     }
 
     /// The mock in each mode, with the same options.
     pub async fn modes(options: MockOptions) -> Vec<Server> {
-        vec![Server::library(options).await]
+        vec![
+            Server::library(options.clone()).await,
+            Server::standalone(options).await,
+        ]
     }
 
     pub fn mock(&self) -> &OpenAiMock {
@@ -93,6 +116,14 @@ impl Server {
                 .await,
         )
         .await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
