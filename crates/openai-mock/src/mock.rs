@@ -369,9 +369,11 @@ impl Respond for Answers {
             Body::Full(bytes) => bytes.to_vec(),
             Body::Events(events) => events.concat(),
         };
-        let mut template = ResponseTemplate::new(response.status)
-            .set_body_bytes(body)
-            .set_delay(response.delay);
+        let mut template = ResponseTemplate::new(response.status).set_body_bytes(body);
+        // A zero delay would still wait for the timer's next tick.
+        if !response.delay.is_zero() {
+            template = template.set_delay(response.delay);
+        }
         for (name, value) in response.headers {
             template = template.insert_header(name, value.as_str());
         }

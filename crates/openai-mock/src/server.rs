@@ -130,12 +130,12 @@ async fn answer(
     let response = match outcome {
         Outcome::Respond(response) => response,
         Outcome::Drop { delay } => {
-            tokio::time::sleep(delay).await;
+            wait(delay).await;
             log(method, path, "dropped", started);
             return Err(ConnectionDropped);
         }
     };
-    tokio::time::sleep(response.delay).await;
+    wait(response.delay).await;
     let mut builder = hyper::Response::builder().status(response.status);
     for (name, value) in &response.headers {
         builder = builder.header(*name, value.as_str());
@@ -152,6 +152,14 @@ async fn answer(
     log(method, path, &response.status.to_string(), started);
     // The names and values come from the fake API and are valid.
     builder.body(body).map_err(|_| ConnectionDropped)
+}
+
+/// Sleeps for `delay`; not at all for none, where tokio's timer would still
+/// wait for its next tick (a millisecond).
+async fn wait(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
 }
 
 fn log(method: &str, path: &str, status: &str, started: Instant) {
