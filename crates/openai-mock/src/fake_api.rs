@@ -11,7 +11,7 @@ use openai_raw::operations::{Api, OperationId};
 
 use crate::MockOptions;
 use crate::error::ApiError;
-use crate::faults::{self, Fault, Faults, Schedule};
+use crate::faults::{self, ErrorAnswer, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule};
 use crate::fixtures::{Content, FixtureError, Fixtures};
 use crate::input;
 use crate::json::Json;
@@ -137,13 +137,13 @@ impl FakeApi {
                 return self.delayed(Response::error(&error), Duration::ZERO);
             }
         };
-        let response = match (faults.failure, route) {
-            (Some(Fault::DropConnection), _) => {
-                return Outcome::Drop {
-                    delay: self.latency + faults.delay,
-                };
-            }
-            (Some(fault), _) => self.fault(fault, None),
+        if faults.failure == Some(Fault::DropConnection) {
+            return Outcome::Drop {
+                delay: self.latency + faults.delay,
+            };
+        }
+        let response = match (faults.failure.and_then(Fault::error), route) {
+            (Some(error), _) => self.error(error, None),
             (None, Ok(route)) => self.answer(request, &route),
             (None, Err(NoRoute::NotFound)) => Response::error(&ApiError::invalid_request(
                 404,
@@ -212,30 +212,22 @@ impl FakeApi {
             .into_iter()
             .chain(bearer)
             .find(|key| !key.is_empty())
-            .ok_or_else(|| self.fault(Fault::MissingApiKey, None))?;
+            .ok_or_else(|| self.error(MISSING_API_KEY, None))?;
         match &self.api_key {
-            Some(expected) if expected != key => {
-                Err(self.fault(Fault::InvalidApiKey, Some(&mask(key))))
-            }
+            Some(expected) if expected != key => Err(self.error(INVALID_API_KEY, Some(&mask(key)))),
             _ => Ok(()),
         }
     }
 
-    /// The answer of an error fault; an invalid key's answer shows the
+    /// An error answer from its fixture; an invalid key's answer shows the
     /// request's key, masked.
-    fn fault(&self, fault: Fault, masked_key: Option<&str>) -> Response {
-        let Some((status, name)) = fault.error() else {
-            // Delays and dropped connections are not errors.
-            return Response::error(&ApiError::invalid_request(
-                400,
-                format!("{fault} is not an error"),
-            ));
-        };
+    fn error(&self, (status, name): ErrorAnswer, masked_key: Option<&str>) -> Response {
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
         let body = match (fixtures.error(name), masked_key) {
             (Some(fixture), Some(masked)) => with_key(fixture, masked),
             (Some(fixture), None) => fixture.bytes.clone(),
-            (None, _) => ApiError::invalid_request(status, fault.to_string()).body(),
+            // The embedded errors cannot be removed, only replaced.
+            (None, _) => ApiError::invalid_request(status, name).body(),
         };
         let mut headers = vec![("content-type", "application/json".to_owned())];
         if status == 429 {

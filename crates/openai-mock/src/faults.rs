@@ -45,13 +45,21 @@ pub enum Fault {
     DropConnection,
 }
 
+/// An error answer: its status and its fixture, `fixtures/errors/<name>.json`.
+pub(crate) type ErrorAnswer = (u16, &'static str);
+
+/// The answer to a request without a key.
+pub(crate) const MISSING_API_KEY: ErrorAnswer = (401, "401_missing_api_key");
+
+/// The answer to a request with a key other than the one let in.
+pub(crate) const INVALID_API_KEY: ErrorAnswer = (401, "401_invalid_api_key");
+
 impl Fault {
-    /// The status and the error fixture (`fixtures/errors/<name>.json`) of
-    /// an error; `None` for a delay or a dropped connection.
-    pub(crate) fn error(self) -> Option<(u16, &'static str)> {
+    /// The answer of an error; `None` for a delay or a dropped connection.
+    pub(crate) fn error(self) -> Option<ErrorAnswer> {
         Some(match self {
-            Fault::InvalidApiKey => (401, "401_invalid_api_key"),
-            Fault::MissingApiKey => (401, "401_missing_api_key"),
+            Fault::InvalidApiKey => INVALID_API_KEY,
+            Fault::MissingApiKey => MISSING_API_KEY,
             Fault::RateLimit => (429, "429_rate_limit"),
             Fault::InsufficientQuota => (429, "429_insufficient_quota"),
             Fault::EngineOverloaded => (429, "429_engine_overloaded"),

@@ -105,14 +105,11 @@ pub(crate) fn read(
         })?;
     }
     // Azure's deployment, not the body, chooses the model.
-    let optional: &[&str] = match route
+    let by_deployment = route
         .params
         .iter()
-        .any(|(name, _)| *name == "deployment-id")
-    {
-        true => &["model"],
-        false => &[],
-    };
+        .any(|(name, _)| *name == "deployment-id");
+    let optional: &[&str] = if by_deployment { &["model"] } else { &[] };
     validate::check(spec, schema, &input.body, optional)?;
     check_rules(operation.id, &input)?;
     Ok(input)
@@ -283,7 +280,7 @@ fn check_image(input: &Input, name: &str) -> Result<Option<(u32, u32)>, Invalid>
 
 /// The width and height in a PNG's header chunk; `None` if the bytes do not
 /// start like a PNG.
-pub(crate) fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
     let header = bytes.strip_prefix(SIGNATURE)?.get(..16)?;
     if &header[4..8] != b"IHDR" {
