@@ -143,7 +143,7 @@ impl OpenAiMock {
             .filter_map(|(operation, times)| {
                 let calls = self.calls.of(*operation);
                 (!times.contains(calls))
-                    .then(|| format!("{operation}: expected {times} calls, got {calls}"))
+                    .then(|| format!("{operation}: called {calls} times, expected {times}"))
             })
             .collect();
         if !unmet.is_empty() {

@@ -6,12 +6,13 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{API_VERSION, Answer, KEY, PNG, Server, client, events, file, fixture, fixture_json};
+use common::{Answer, KEY, PNG, Server, events, file, fixture, fixture_json, send};
 use openai_mock::{MockOptions, OperationId};
 use openai_raw::operations::{Api, OPERATIONS};
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
 
+#[derive(Clone)]
 enum Body {
     None,
     Json(Value),
@@ -19,6 +20,7 @@ enum Body {
 }
 
 /// A documented request and the fixture that answers it.
+#[derive(Clone)]
 struct Documented {
     api: Api,
     operation: OperationId,
@@ -29,39 +31,52 @@ struct Documented {
     /// Under fixtures/.
     fixture: &'static str,
     status: u16,
-    content_type: Option<&'static str>,
     /// Where the answer differs from the fixture because the request says
     /// so: JSON pointer and value.
     reflected: Vec<(&'static str, Value)>,
 }
 
-fn documented(
-    api: Api,
-    operation: OperationId,
-    method: &'static str,
-    path: &str,
-    body: Body,
-    fixture: &'static str,
-) -> Documented {
-    let content_type = match fixture.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("json") => Some("application/json"),
-        Some("jsonl") => Some("application/octet-stream"),
-        _ => None,
-    };
-    let path = match api {
-        Api::OpenAi => path.to_owned(),
-        Api::Azure => format!("{path}?{API_VERSION}"),
-    };
-    Documented {
-        api,
-        operation,
-        method,
-        path,
-        body,
-        fixture,
-        status: 200,
-        content_type,
-        reflected: Vec::new(),
+impl Documented {
+    fn new(
+        api: Api,
+        operation: OperationId,
+        (method, path): (&'static str, &str),
+        body: Body,
+        fixture: &'static str,
+    ) -> Documented {
+        Documented {
+            api,
+            operation,
+            method,
+            path: path.to_owned(),
+            body,
+            fixture,
+            status: 200,
+            reflected: Vec::new(),
+        }
+    }
+
+    fn content_type(&self) -> Option<&'static str> {
+        match self.fixture.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("json") => Some("application/json"),
+            Some("jsonl") => Some("application/octet-stream"),
+            _ => None,
+        }
+    }
+
+    async fn send(&self, server: &Server) -> Answer {
+        let request = match self.api {
+            Api::OpenAi => server.request(self.method, &self.path).bearer_auth(KEY),
+            Api::Azure => server
+                .azure_request(self.method, &self.path)
+                .header("api-key", KEY),
+        };
+        let request = match &self.body {
+            Body::None => request,
+            Body::Json(json) => request.json(json),
+            Body::Form(form) => request.multipart(form()),
+        };
+        send(request).await
     }
 }
 
@@ -72,84 +87,80 @@ fn training_file() -> Form {
     )
 }
 
+fn whisper(file_name: &'static str) -> Form {
+    Form::new()
+        .part("file", file(b"audio".to_vec(), file_name))
+        .text("model", "whisper-1")
+}
+
 /// The requests of the docs (002, the `curl` examples) and, for what they
 /// show no request for (chat, audio, Azure), the guides' requests.
 fn documented_requests() -> Vec<Documented> {
     use Api::{Azure, OpenAi};
     use OperationId::*;
-    let file_id = "file-XjGxS3KTG0uNmNOK362iJua3";
-    let fine_tune = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
-    let deployment = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
-    let completion = json!({"model": "text-davinci-003", "prompt": "Say this is a test", "max_tokens": 7, "temperature": 0});
-    let embedding = json!({"input": "The food was delicious and the waiter...", "model": "text-embedding-ada-002"});
-    let fine_tune_request = json!({"training_file": "file-XGinujblHPwGLSztz8cPS8XY"});
-    let cancelled = || vec![("/id", json!(fine_tune))];
+    let file_path = "/files/file-XjGxS3KTG0uNmNOK362iJua3";
+    let job_path = "/fine-tunes/ft-AF1WoRqd3aJAHsqc9NY7iL8F";
+    let deployment_path = "/deployments/deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+    let get = |path: &str| ("GET", path.to_owned());
+    let openai = |operation, (method, path): (&'static str, String), body, fixture| {
+        Documented::new(OpenAi, operation, (method, &path), body, fixture)
+    };
+    let json = Body::Json;
     let mut all = vec![
-        documented(
-            OpenAi,
+        openai(
             ListModels,
-            "GET",
-            "/models",
+            get("/models"),
             Body::None,
             "listModels/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             RetrieveModel,
-            "GET",
-            "/models/text-davinci-003",
+            get("/models/text-davinci-003"),
             Body::None,
             "retrieveModel/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             DeleteModel,
-            "DELETE",
-            "/models/curie:ft-acmeco-2021-03-03-21-44-20",
+            (
+                "DELETE",
+                "/models/curie:ft-acmeco-2021-03-03-21-44-20".into(),
+            ),
             Body::None,
             "deleteModel/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateCompletion,
-            "POST",
-            "/completions",
-            Body::Json(completion.clone()),
+            ("POST", "/completions".into()),
+            json(
+                json!({"model": "text-davinci-003", "prompt": "Say this is a test", "max_tokens": 7, "temperature": 0}),
+            ),
             "createCompletion/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateChatCompletion,
-            "POST",
-            "/chat/completions",
-            Body::Json(
+            ("POST", "/chat/completions".into()),
+            json(
                 json!({"model": "gpt-3.5-turbo-0301", "messages": [{"role": "user", "content": "Hello!"}]}),
             ),
             "createChatCompletion/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateEdit,
-            "POST",
-            "/edits",
-            Body::Json(
+            ("POST", "/edits".into()),
+            json(
                 json!({"model": "text-davinci-edit-001", "input": "What day of the wek is it?", "instruction": "Fix the spelling mistakes"}),
             ),
             "createEdit/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateImage,
-            "POST",
-            "/images/generations",
-            Body::Json(json!({"prompt": "A cute baby sea otter", "n": 2, "size": "1024x1024"})),
+            ("POST", "/images/generations".into()),
+            json(json!({"prompt": "A cute baby sea otter", "n": 2, "size": "1024x1024"})),
             "createImage/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateImageEdit,
-            "POST",
-            "/images/edits",
+            ("POST", "/images/edits".into()),
             Body::Form(|| {
                 Form::new()
                     .part("image", file(PNG, "otter.png"))
@@ -160,11 +171,9 @@ fn documented_requests() -> Vec<Documented> {
             }),
             "createImageEdit/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateImageVariation,
-            "POST",
-            "/images/variations",
+            ("POST", "/images/variations".into()),
             Body::Form(|| {
                 Form::new()
                     .part("image", file(PNG, "otter.png"))
@@ -173,325 +182,154 @@ fn documented_requests() -> Vec<Documented> {
             }),
             "createImageVariation/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateEmbedding,
-            "POST",
-            "/embeddings",
-            Body::Json(embedding.clone()),
+            ("POST", "/embeddings".into()),
+            json(
+                json!({"input": "The food was delicious and the waiter...", "model": "text-embedding-ada-002"}),
+            ),
             "createEmbedding/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             ListFiles,
-            "GET",
-            "/files",
+            get("/files"),
             Body::None,
             "listFiles/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateFile,
-            "POST",
-            "/files",
+            ("POST", "/files".into()),
             Body::Form(training_file),
             "createFile/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             DeleteFile,
-            "DELETE",
-            &format!("/files/{file_id}"),
+            ("DELETE", file_path.into()),
             Body::None,
             "deleteFile/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             RetrieveFile,
-            "GET",
-            &format!("/files/{file_id}"),
+            get(file_path),
             Body::None,
             "retrieveFile/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             DownloadFile,
-            "GET",
-            &format!("/files/{file_id}/content"),
+            get(&format!("{file_path}/content")),
             Body::None,
             "downloadFile/response.jsonl",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateFineTune,
-            "POST",
-            "/fine-tunes",
-            Body::Json(fine_tune_request.clone()),
+            ("POST", "/fine-tunes".into()),
+            json(json!({"training_file": "file-XGinujblHPwGLSztz8cPS8XY"})),
             "createFineTune/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             ListFineTunes,
-            "GET",
-            "/fine-tunes",
+            get("/fine-tunes"),
             Body::None,
             "listFineTunes/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             RetrieveFineTune,
-            "GET",
-            &format!("/fine-tunes/{fine_tune}"),
+            get(job_path),
             Body::None,
             "retrieveFineTune/response.json",
         ),
         Documented {
             // The docs cancel one job and print another's answer.
-            reflected: cancelled(),
-            ..documented(
-                OpenAi,
+            reflected: vec![("/id", json!("ft-AF1WoRqd3aJAHsqc9NY7iL8F"))],
+            ..openai(
                 CancelFineTune,
-                "POST",
-                &format!("/fine-tunes/{fine_tune}/cancel"),
+                ("POST", format!("{job_path}/cancel")),
                 Body::None,
                 "cancelFineTune/response.json",
             )
         },
-        documented(
-            OpenAi,
+        openai(
             ListFineTuneEvents,
-            "GET",
-            &format!("/fine-tunes/{fine_tune}/events"),
+            get(&format!("{job_path}/events")),
             Body::None,
             "listFineTuneEvents/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateModeration,
-            "POST",
-            "/moderations",
-            Body::Json(json!({"input": "I want to kill them."})),
+            ("POST", "/moderations".into()),
+            json(json!({"input": "I want to kill them."})),
             "createModeration/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             ListEngines,
-            "GET",
-            "/engines",
+            get("/engines"),
             Body::None,
             "listEngines/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             RetrieveEngine,
-            "GET",
-            "/engines/text-davinci-003",
+            get("/engines/text-davinci-003"),
             Body::None,
             "retrieveEngine/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateTranscription,
-            "POST",
-            "/audio/transcriptions",
-            Body::Form(|| {
-                Form::new()
-                    .part("file", file(b"ID3 audio".to_vec(), "audio.mp3"))
-                    .text("model", "whisper-1")
-            }),
+            ("POST", "/audio/transcriptions".into()),
+            Body::Form(|| whisper("audio.mp3")),
             "createTranscription/response.json",
         ),
-        documented(
-            OpenAi,
+        openai(
             CreateTranslation,
-            "POST",
-            "/audio/translations",
-            Body::Form(|| {
-                Form::new()
-                    .part("file", file(b"RIFF audio".to_vec(), "german.m4a"))
-                    .text("model", "whisper-1")
-            }),
+            ("POST", "/audio/translations".into()),
+            Body::Form(|| whisper("german.m4a")),
             "createTranslation/response.json",
         ),
-        // Azure, as the guide (001) uses it.
-        documented(
-            Azure,
-            ListDeployments,
-            "GET",
-            "/deployments",
-            Body::None,
-            "listDeployments/response.json",
-        ),
+    ];
+    // Azure serves files, fine-tunes and models at OpenAI's paths.
+    let path_of = |api, operation| {
+        let operation = OPERATIONS
+            .iter()
+            .find(|op| op.api == api && op.id == operation);
+        operation.map(|op| op.path)
+    };
+    let shared: Vec<Documented> = all
+        .iter()
+        .filter(|request| {
+            let on_azure = path_of(Azure, request.operation);
+            on_azure.is_some() && on_azure == path_of(OpenAi, request.operation)
+        })
+        .map(|request| Documented {
+            api: Azure,
+            ..request.clone()
+        })
+        .collect();
+    all.extend(shared);
+    // The rest of Azure, as the guide (001) uses it.
+    let azure = |operation, (method, path): (&'static str, String), body, fixture| {
+        Documented::new(Azure, operation, (method, &path), body, fixture)
+    };
+    all.extend([
+        azure(ListDeployments, get("/deployments"), Body::None, "listDeployments/response.json"),
         Documented {
             status: 201,
-            ..documented(
-                Azure,
-                CreateDeployment,
-                "POST",
-                "/deployments",
-                Body::Json(
-                    json!({"model": "text-davinci-002", "scale_settings": {"scale_type": "standard"}}),
-                ),
-                "createDeployment/response.json",
-            )
+            ..azure(CreateDeployment, ("POST", "/deployments".into()),
+                json(json!({"model": "text-davinci-002", "scale_settings": {"scale_type": "standard"}})),
+                "createDeployment/response.json")
         },
-        documented(
-            Azure,
-            RetrieveDeployment,
-            "GET",
-            &format!("/deployments/{deployment}"),
-            Body::None,
-            "retrieveDeployment/response.json",
-        ),
+        azure(RetrieveDeployment, get(deployment_path), Body::None, "retrieveDeployment/response.json"),
         Documented {
             status: 204,
-            ..documented(
-                Azure,
-                DeleteDeployment,
-                "DELETE",
-                &format!("/deployments/{deployment}"),
-                Body::None,
-                "deleteDeployment/response.empty",
-            )
+            ..azure(DeleteDeployment, ("DELETE", deployment_path.into()), Body::None, "deleteDeployment/response.empty")
         },
         // The deployment chooses the model: the guide sends none.
-        documented(
-            Azure,
-            CreateCompletion,
-            "POST",
-            &format!("/deployments/{deployment}/completions"),
-            Body::Json(json!({"prompt": "Say this is a test", "max_tokens": 7, "temperature": 0})),
-            "createCompletion/response.json",
-        ),
-        documented(
-            Azure,
-            CreateEmbedding,
-            "POST",
-            &format!("/deployments/{deployment}/embeddings"),
-            Body::Json(json!({"input": "The food was delicious and the waiter..."})),
-            "createEmbedding/response.json",
-        ),
-        documented(
-            Azure,
-            ListFiles,
-            "GET",
-            "/files",
-            Body::None,
-            "listFiles/response.json",
-        ),
-        documented(
-            Azure,
-            CreateFile,
-            "POST",
-            "/files",
-            Body::Form(training_file),
-            "createFile/response.json",
-        ),
-        documented(
-            Azure,
-            RetrieveFile,
-            "GET",
-            &format!("/files/{file_id}"),
-            Body::None,
-            "retrieveFile/response.json",
-        ),
-        documented(
-            Azure,
-            DeleteFile,
-            "DELETE",
-            &format!("/files/{file_id}"),
-            Body::None,
-            "deleteFile/response.json",
-        ),
-        documented(
-            Azure,
-            DownloadFile,
-            "GET",
-            &format!("/files/{file_id}/content"),
-            Body::None,
-            "downloadFile/response.jsonl",
-        ),
-        documented(
-            Azure,
-            CreateFineTune,
-            "POST",
-            "/fine-tunes",
-            Body::Json(fine_tune_request),
-            "createFineTune/response.json",
-        ),
-        documented(
-            Azure,
-            ListFineTunes,
-            "GET",
-            "/fine-tunes",
-            Body::None,
-            "listFineTunes/response.json",
-        ),
-        documented(
-            Azure,
-            RetrieveFineTune,
-            "GET",
-            &format!("/fine-tunes/{fine_tune}"),
-            Body::None,
-            "retrieveFineTune/response.json",
-        ),
-        Documented {
-            reflected: cancelled(),
-            ..documented(
-                Azure,
-                CancelFineTune,
-                "POST",
-                &format!("/fine-tunes/{fine_tune}/cancel"),
-                Body::None,
-                "cancelFineTune/response.json",
-            )
-        },
-        documented(
-            Azure,
-            ListFineTuneEvents,
-            "GET",
-            &format!("/fine-tunes/{fine_tune}/events"),
-            Body::None,
-            "listFineTuneEvents/response.json",
-        ),
-        documented(
-            Azure,
-            ListModels,
-            "GET",
-            "/models",
-            Body::None,
-            "listModels/response.json",
-        ),
-        documented(
-            Azure,
-            RetrieveModel,
-            "GET",
-            "/models/text-davinci-003",
-            Body::None,
-            "retrieveModel/response.json",
-        ),
-    ];
-    all.sort_by_key(|d| (d.api == Azure, d.operation));
+        azure(CreateCompletion, ("POST", format!("{deployment_path}/completions")),
+            json(json!({"prompt": "Say this is a test", "max_tokens": 7, "temperature": 0})),
+            "createCompletion/response.json"),
+        azure(CreateEmbedding, ("POST", format!("{deployment_path}/embeddings")),
+            json(json!({"input": "The food was delicious and the waiter..."})),
+            "createEmbedding/response.json"),
+    ]);
     all
-}
-
-async fn send(server: &Server, request: &Documented) -> Answer {
-    let base = match request.api {
-        Api::OpenAi => &server.openai,
-        Api::Azure => &server.azure,
-    };
-    let method = request.method.parse().unwrap();
-    let mut builder = client().request(method, format!("{base}{}", request.path));
-    builder = match request.api {
-        Api::OpenAi => builder.bearer_auth(KEY),
-        Api::Azure => builder.header("api-key", KEY),
-    };
-    builder = match &request.body {
-        Body::None => builder,
-        Body::Json(json) => builder.json(json),
-        Body::Form(form) => builder.multipart(form()),
-    };
-    Answer::of(builder.send().await).await
 }
 
 #[test]
@@ -512,7 +350,7 @@ async fn every_documented_request_gets_the_documented_answer() {
     for server in Server::modes(MockOptions::default()).await {
         for request in documented_requests() {
             let context = format!("{} {:?} {}", server.mode, request.api, request.operation);
-            let answer = send(&server, &request).await;
+            let answer = request.send(&server).await;
             assert_eq!(
                 answer.status,
                 request.status,
@@ -521,7 +359,7 @@ async fn every_documented_request_gets_the_documented_answer() {
             );
             assert_eq!(
                 answer.content_type.as_deref(),
-                request.content_type,
+                request.content_type(),
                 "{context}"
             );
             if request.reflected.is_empty() {
@@ -550,28 +388,12 @@ async fn ids_in_the_path_come_back() {
     ];
     for server in Server::modes(MockOptions::default()).await {
         for (method, path) in cases {
-            let answer = Answer::of(
-                client()
-                    .request(method.parse().unwrap(), format!("{}{path}", server.openai))
-                    .bearer_auth(KEY)
-                    .send()
-                    .await,
-            )
-            .await;
+            let answer = send(server.request(method, path).bearer_auth(KEY)).await;
             let id = path.split('/').nth(2).unwrap();
             assert_eq!(answer.json()["id"], id, "{} {method} {path}", server.mode);
         }
-        let answer = Answer::of(
-            client()
-                .get(format!(
-                    "{}/deployments/my-deployment?{API_VERSION}",
-                    server.azure
-                ))
-                .header("api-key", KEY)
-                .send()
-                .await,
-        )
-        .await;
+        let request = server.azure_request("GET", "/deployments/my-deployment");
+        let answer = send(request.header("api-key", KEY)).await;
         assert_eq!(answer.json()["id"], "my-deployment", "{}", server.mode);
         assert_eq!(answer.json()["status"], "succeeded", "{}", server.mode);
     }
@@ -803,15 +625,9 @@ async fn uploads_and_jobs_reflect_what_they_were_created_with() {
         assert_eq!(answer["hyperparams"]["batch_size"], 8);
         assert_eq!(answer["status"], "pending");
 
-        let answer = Answer::of(
-            client()
-                .post(format!("{}/deployments?{API_VERSION}", server.azure))
-                .header("api-key", KEY)
-                .json(&json!({"model": "text-curie-001", "scale_settings": {"scale_type": "manual", "capacity": 2}}))
-                .send()
-                .await,
-        )
-        .await;
+        let body = json!({"model": "text-curie-001", "scale_settings": {"scale_type": "manual", "capacity": 2}});
+        let request = server.azure_request("POST", "/deployments");
+        let answer = send(request.header("api-key", KEY).json(&body)).await;
         assert_eq!(answer.status, 201, "{}", server.mode);
         let deployment = answer.json();
         assert_eq!(deployment["model"], "text-curie-001");
@@ -888,16 +704,11 @@ async fn streams_replay_the_documented_events_then_done() {
             .await;
         assert_eq!(answer.content_type.as_deref(), Some("application/json"));
 
-        let answer = Answer::of(
-            client()
-                .post(format!(
-                    "{}/deployments/dep/completions?{API_VERSION}",
-                    server.azure
-                ))
+        let request = server.azure_request("POST", "/deployments/dep/completions");
+        let answer = send(
+            request
                 .header("api-key", KEY)
-                .json(&json!({"prompt": "x", "stream": true}))
-                .send()
-                .await,
+                .json(&json!({"prompt": "x", "stream": true})),
         )
         .await;
         assert_eq!(

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Answer, KEY, Server, client, fixture};
+use common::{KEY, Server, client, fixture, send};
 use openai_mock::{FAULT_HEADER, MockOptions};
 use serde_json::json;
 
@@ -82,17 +82,16 @@ async fn shutdown_lets_the_answers_under_way_finish() {
             let _ = stopped.await;
         },
     ));
-    let slow = tokio::spawn(
+    let slow = tokio::spawn(send(
         client()
             .get(format!("http://{address}/v1/models"))
             .bearer_auth(KEY)
-            .header(FAULT_HEADER, "delay=300")
-            .send(),
-    );
+            .header(FAULT_HEADER, "delay=300"),
+    ));
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.send(()).unwrap();
 
-    let answer = Answer::of(slow.await.unwrap()).await;
+    let answer = slow.await.unwrap();
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body, fixture("listModels/response.json"));
     tokio::time::timeout(Duration::from_secs(5), serving)
@@ -113,13 +112,11 @@ async fn shutdown_lets_the_answers_under_way_finish() {
 async fn a_body_over_the_limit_gets_a_413() {
     let server = Server::standalone(MockOptions::default()).await;
     let body = vec![b' '; 64 * 1024 * 1024 + 1];
-    let answer = Answer::of(
-        client()
-            .post(format!("{}/completions", server.openai))
+    let answer = send(
+        server
+            .request("POST", "/completions")
             .bearer_auth(KEY)
-            .body(body)
-            .send()
-            .await,
+            .body(body),
     )
     .await;
     answer.assert_error(413, None);
@@ -217,24 +214,10 @@ async fn serve_logs_one_line_per_request_without_the_key_and_stops_on_ctrl_c() {
     let base = cli.base_url();
 
     let started = Instant::now();
-    let answer = Answer::of(
-        client()
-            .get(format!("{base}/models"))
-            .bearer_auth(secret)
-            .send()
-            .await,
-    )
-    .await;
+    let answer = send(client().get(format!("{base}/models")).bearer_auth(secret)).await;
     assert_eq!(answer.status, 200);
     assert!(started.elapsed() >= Duration::from_millis(20), "--latency");
-    let answer = Answer::of(
-        client()
-            .get(format!("{base}/models/ada"))
-            .bearer_auth(KEY)
-            .send()
-            .await,
-    )
-    .await;
+    let answer = send(client().get(format!("{base}/models/ada")).bearer_auth(KEY)).await;
     answer.assert_error(401, None);
 
     let ok = cli.line_with("/v1/models ");
@@ -264,16 +247,10 @@ fn serve_takes_a_fixtures_directory_and_refuses_a_bad_one() {
         .enable_all()
         .build()
         .unwrap();
-    let answer = runtime.block_on(async {
-        Answer::of(
-            client()
-                .get(format!("{base}/engines/davinci"))
-                .bearer_auth(KEY)
-                .send()
-                .await,
-        )
-        .await
-    });
+    let request = client()
+        .get(format!("{base}/engines/davinci"))
+        .bearer_auth(KEY);
+    let answer = runtime.block_on(send(request));
     assert_eq!(
         answer.content_type.as_deref(),
         Some("text/plain; charset=utf-8")

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use openai_mock::{MockOptions, OpenAiMock};
+use reqwest::RequestBuilder;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -12,7 +13,7 @@ use tokio::sync::oneshot;
 /// A key the tests send.
 pub const KEY: &str = "sk-test-abcdefghijklmnopqrstuvwxyz";
 
-/// The Azure API version of the docs.
+/// The Azure API version of the docs, as a query.
 pub const API_VERSION: &str = "api-version=2022-12-01";
 
 /// A real 2x2 RGB PNG (createImage's first base64 image).
@@ -80,42 +81,31 @@ impl Server {
         self.mock.as_ref().expect("the library mode")
     }
 
-    /// `POST {openai}{path}` with a JSON body and the test key.
-    pub async fn post_json(&self, path: &str, body: Value) -> Answer {
-        Answer::of(
-            client()
-                .post(format!("{}{path}", self.openai))
-                .bearer_auth(KEY)
-                .json(&body)
-                .send()
-                .await,
-        )
-        .await
+    /// A request to the OpenAI API, without a key.
+    pub fn request(&self, method: &str, path: &str) -> RequestBuilder {
+        client().request(method.parse().unwrap(), format!("{}{path}", self.openai))
+    }
+
+    /// A request to the Azure API with the docs' `api-version`, without a key.
+    pub fn azure_request(&self, method: &str, path: &str) -> RequestBuilder {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{}{path}{separator}{API_VERSION}", self.azure);
+        client().request(method.parse().unwrap(), url)
     }
 
     /// `GET {openai}{path}` with the test key.
     pub async fn get(&self, path: &str) -> Answer {
-        Answer::of(
-            client()
-                .get(format!("{}{path}", self.openai))
-                .bearer_auth(KEY)
-                .send()
-                .await,
-        )
-        .await
+        send(self.request("GET", path).bearer_auth(KEY)).await
+    }
+
+    /// `POST {openai}{path}` with a JSON body and the test key.
+    pub async fn post_json(&self, path: &str, body: Value) -> Answer {
+        send(self.request("POST", path).bearer_auth(KEY).json(&body)).await
     }
 
     /// `POST {openai}{path}` with a multipart body and the test key.
     pub async fn post_form(&self, path: &str, form: Form) -> Answer {
-        Answer::of(
-            client()
-                .post(format!("{}{path}", self.openai))
-                .bearer_auth(KEY)
-                .multipart(form)
-                .send()
-                .await,
-        )
-        .await
+        send(self.request("POST", path).bearer_auth(KEY).multipart(form)).await
     }
 }
 
@@ -140,23 +130,24 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-impl Answer {
-    pub async fn of(response: reqwest::Result<reqwest::Response>) -> Answer {
-        let response = response.expect("an answer");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let content_type = headers
-            .get("content-type")
-            .map(|value| value.to_str().unwrap().to_owned());
-        let body = response.bytes().await.expect("the whole body").to_vec();
-        Answer {
-            status,
-            content_type,
-            headers,
-            body,
-        }
+/// Sends `request` and reads the whole answer.
+pub async fn send(request: RequestBuilder) -> Answer {
+    let response = request.send().await.expect("an answer");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get("content-type")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = response.bytes().await.expect("the whole body").to_vec();
+    Answer {
+        status,
+        content_type,
+        headers,
+        body,
     }
+}
 
+impl Answer {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
