@@ -1,0 +1,52 @@
+//! Error answers, in the API's shape:
+//! `{"error": {"message", "type", "param", "code"}}`.
+
+use bytes::Bytes;
+
+use crate::json::Json;
+use crate::validate::Invalid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub(crate) status: u16,
+    pub(crate) message: String,
+    pub(crate) kind: &'static str,
+    pub(crate) param: Option<String>,
+}
+
+impl ApiError {
+    pub(crate) fn invalid_request(status: u16, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            kind: "invalid_request_error",
+            param: None,
+        }
+    }
+
+    pub(crate) fn body(&self) -> Bytes {
+        let text = |s: &str| Json::String(s.to_owned());
+        let error = Json::Object(vec![
+            ("message".into(), text(&self.message)),
+            ("type".into(), text(self.kind)),
+            (
+                "param".into(),
+                self.param.as_deref().map_or(Json::Null, text),
+            ),
+            ("code".into(), Json::Null),
+        ]);
+        Json::Object(vec![("error".into(), error)])
+            .to_bytes(true)
+            .into()
+    }
+}
+
+impl From<Invalid> for ApiError {
+    /// A request the spec or the docs refuse: 400.
+    fn from(invalid: Invalid) -> Self {
+        ApiError {
+            param: invalid.param,
+            ..ApiError::invalid_request(400, invalid.message)
+        }
+    }
+}
