@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Display;
 
 use crate::client::Backend;
+use crate::transport::invalid_response;
 use crate::types::{
     CompletionChoice, CompletionLogprobs, CreateCompletionRequest, CreateCompletionResponse, Prompt,
 };
@@ -30,13 +31,7 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        let request = checked(request)?;
-        if request.stream == Some(true) {
-            return Err(Error::InvalidArgument(
-                "`stream` is set: use completions().create_stream".into(),
-            ));
-        }
-        self.send(request).await
+        self.send(checked(request, false)?).await
     }
 
     /// The completion as it is generated: one event per token, without
@@ -49,8 +44,7 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        let mut request = checked(request)?;
-        request.stream = Some(true);
+        let request = checked(request, true)?;
         const OPERATION: &str = "createCompletion";
         let client = self.client;
         let body = match &client.shared.backend {
@@ -88,7 +82,7 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        let request = checked(request)?;
+        let request = checked(request, false)?;
         let prompts = match &request.prompt {
             Some(Prompt::Texts(prompts)) => prompts.len(),
             Some(Prompt::TokenArrays(prompts)) => prompts.len(),
@@ -96,9 +90,6 @@ impl Completions<'_> {
         };
         if prompts == 0 {
             return Err(Error::InvalidArgument("the batch has no prompts".into()));
-        }
-        if request.stream == Some(true) {
-            return Err(Error::InvalidArgument("a batch cannot be streamed".into()));
         }
         let per_prompt = request.n.unwrap_or(1) as usize;
         let mut response = self.send(request).await?;
@@ -108,14 +99,15 @@ impl Completions<'_> {
                 .enumerate()
                 .all(|(i, choice)| choice.index == i as i64);
         if !complete {
-            return Err(Error::InvalidResponse {
-                status: reqwest::StatusCode::OK,
-                body: serde_json::to_string(&response).unwrap_or_default(),
-                source: serde::de::Error::custom(format!(
+            return Err(invalid_response(
+                reqwest::StatusCode::OK,
+                serde_json::to_string(&response).unwrap_or_default(),
+                serde::de::Error::custom(format!(
                     "expected the choices 0..{} for {prompts} prompts times n = {per_prompt}",
                     prompts * per_prompt
                 )),
-            });
+                &self.client.shared.secret,
+            ));
         }
         Ok(CompletionBatch {
             response,
@@ -150,13 +142,21 @@ impl Completions<'_> {
     }
 }
 
-/// The request, checked against the spec and the rules between its fields.
-fn checked<R>(request: R) -> Result<CreateCompletionRequest>
+/// The request, with `stream` set for a stream call, checked against the
+/// spec and the rules between its fields.
+fn checked<R>(request: R, stream: bool) -> Result<CreateCompletionRequest>
 where
     R: TryInto<CreateCompletionRequest>,
     R::Error: Display,
 {
-    let request: CreateCompletionRequest = crate::request("CreateCompletionRequest", request)?;
+    let mut request: CreateCompletionRequest = crate::request("CreateCompletionRequest", request)?;
+    if stream {
+        request.stream = Some(true);
+    } else if request.stream == Some(true) {
+        return Err(Error::InvalidArgument(
+            "`stream` is set: use completions().create_stream".into(),
+        ));
+    }
     if let Some(best_of) = request.best_of {
         if request.stream == Some(true) {
             return Err(Error::InvalidArgument(

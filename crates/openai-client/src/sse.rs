@@ -15,7 +15,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::client::{ApiKey, Client};
 use crate::error::{Error, Result};
-use crate::transport::{api_error_from_body, redact};
+use crate::transport::{api_error_from_body, invalid_response};
 
 /// Splits a `text/event-stream` body into the data of its events, however
 /// the bytes arrive in chunks.
@@ -210,11 +210,12 @@ fn decode<T: DeserializeOwned>(data: &[u8], secret: &ApiKey) -> Result<T> {
                 body.error,
                 secret,
             ))),
-            Err(_) => Error::InvalidResponse {
-                status: StatusCode::OK,
-                body: redact(String::from_utf8_lossy(data).into_owned(), secret),
+            Err(_) => invalid_response(
+                StatusCode::OK,
+                String::from_utf8_lossy(data).into_owned(),
                 source,
-            },
+                secret,
+            ),
         }
     })
 }

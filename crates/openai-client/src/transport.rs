@@ -141,11 +141,9 @@ impl Client {
                     Some(status) if !status.is_success() => {
                         Error::from_api(api_error(status, &seen.headers, text, secret))
                     }
-                    status => Error::InvalidResponse {
-                        status: status.unwrap_or(StatusCode::OK),
-                        body: redact(text, secret),
-                        source,
-                    },
+                    status => {
+                        invalid_response(status.unwrap_or(StatusCode::OK), text, source, secret)
+                    }
                 }
             }
             RawError::UnexpectedResponse(response) => {
@@ -229,6 +227,27 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         let at = httpdate::parse_http_date(text).ok()?;
         Some(at.duration_since(SystemTime::now()).unwrap_or_default())
     })
+}
+
+/// An [`Error::InvalidResponse`], without the API key should the body
+/// hold it (serde's message may quote the body).
+pub(crate) fn invalid_response(
+    status: StatusCode,
+    body: String,
+    source: serde_json::Error,
+    secret: &ApiKey,
+) -> Error {
+    let reason = source.to_string();
+    let source = if reason.contains(secret.expose()) {
+        serde::de::Error::custom(redact(reason, secret))
+    } else {
+        source
+    };
+    Error::InvalidResponse {
+        status,
+        body: redact(body, secret),
+        source,
+    }
 }
 
 /// `text` without the API key, should a server echo it.
