@@ -2,7 +2,7 @@
 
 use std::fmt::Display;
 
-use crate::files::read_all;
+use crate::transport::read_all;
 use crate::types::{
     AudioResponse, AudioResponseFormat, CreateTranscriptionRequest, CreateTranslationRequest,
 };

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use crate::client::Backend;
 use crate::transport::invalid_response;
 use crate::types::{
     CompletionChoice, CompletionLogprobs, CreateCompletionRequest, CreateCompletionResponse, Prompt,
@@ -45,30 +44,12 @@ impl Completions<'_> {
         R::Error: Display,
     {
         let request = checked(request, true)?;
-        const OPERATION: &str = "createCompletion";
-        let client = self.client;
-        let body = match &client.shared.backend {
-            Backend::OpenAi(raw) => {
-                client
-                    .send(OPERATION, || {
-                        raw.create_completion_stream().body(request.clone()).send()
-                    })
-                    .await?
-            }
-            Backend::Azure { raw, api_version } => {
-                let deployment = client.deployment()?;
-                client
-                    .send(OPERATION, || {
-                        raw.create_completion_stream()
-                            .deployment_id(deployment)
-                            .api_version(api_version.as_str())
-                            .body(request.clone())
-                            .send()
-                    })
-                    .await?
-            }
-        };
-        Ok(client.event_stream(body))
+        let body = on_backend!(
+            deployment self.client,
+            "createCompletion",
+            create_completion_stream.body(request.clone())
+        )?;
+        Ok(self.client.event_stream(body))
     }
 
     /// Several prompts in one request (`Prompt::Texts` or
@@ -116,29 +97,11 @@ impl Completions<'_> {
     }
 
     async fn send(&self, request: CreateCompletionRequest) -> Result<CreateCompletionResponse> {
-        const OPERATION: &str = "createCompletion";
-        let client = self.client;
-        match &client.shared.backend {
-            Backend::OpenAi(raw) => {
-                client
-                    .send(OPERATION, || {
-                        raw.create_completion().body(request.clone()).send()
-                    })
-                    .await
-            }
-            Backend::Azure { raw, api_version } => {
-                let deployment = client.deployment()?;
-                client
-                    .send(OPERATION, || {
-                        raw.create_completion()
-                            .deployment_id(deployment)
-                            .api_version(api_version.as_str())
-                            .body(request.clone())
-                            .send()
-                    })
-                    .await
-            }
-        }
+        on_backend!(
+            deployment self.client,
+            "createCompletion",
+            create_completion.body(request.clone())
+        )
     }
 }
 

@@ -77,7 +77,8 @@ impl Deployments<'_> {
 
     /// Asks for the deployment `id` every poll interval until its status is
     /// final (`succeeded`, `failed`, `canceled` or `deleted`), as the Azure
-    /// guide does, and answers it in that status.
+    /// guide does, and answers it in that status. It has no limit of its
+    /// own: wrap it in `tokio::time::timeout` to bound the wait.
     pub async fn wait(&self, id: &str) -> Result<Deployment> {
         loop {
             let deployment = self.retrieve(id).await?;

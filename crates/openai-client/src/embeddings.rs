@@ -2,7 +2,6 @@
 
 use std::fmt::Display;
 
-use crate::client::Backend;
 use crate::types::{CreateEmbeddingRequest, CreateEmbeddingResponse};
 use crate::{Client, Result};
 
@@ -26,29 +25,7 @@ impl Embeddings<'_> {
         R: TryInto<CreateEmbeddingRequest>,
         R::Error: Display,
     {
-        const OPERATION: &str = "createEmbedding";
         let request = crate::request("CreateEmbeddingRequest", request)?;
-        let client = self.client;
-        match &client.shared.backend {
-            Backend::OpenAi(raw) => {
-                client
-                    .send(OPERATION, || {
-                        raw.create_embedding().body(request.clone()).send()
-                    })
-                    .await
-            }
-            Backend::Azure { raw, api_version } => {
-                let deployment = client.deployment()?;
-                client
-                    .send(OPERATION, || {
-                        raw.create_embedding()
-                            .deployment_id(deployment)
-                            .api_version(api_version.as_str())
-                            .body(request.clone())
-                            .send()
-                    })
-                    .await
-            }
-        }
+        on_backend!(deployment self.client, "createEmbedding", create_embedding.body(request.clone()))
     }
 }

@@ -44,7 +44,8 @@ pub enum Error {
     /// 503: the service is overloaded or down. Retried.
     #[error("service unavailable: {0}")]
     ServiceUnavailable(Box<ApiError>),
-    /// Any other status that is not a success.
+    /// Any other status, also a success status the operation does not
+    /// document (a 200 where the spec says 204).
     #[error("unexpected status: {0}")]
     OtherStatus(Box<ApiError>),
     /// An `{"error": ...}` event inside a stream that had started fine; its
@@ -98,8 +99,9 @@ pub enum Error {
         /// `OpenAI` or `Azure OpenAI`.
         backend: &'static str,
     },
-    /// Writing a download failed.
-    #[error("writing the download failed: {0}")]
+    /// Reading or writing a local file failed, e.g. the writer of
+    /// `files().content_to`.
+    #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
 }
 

@@ -1,16 +1,13 @@
 //! Files: upload JSON Lines documents (for fine-tuning), list, describe,
 //! delete and download them.
 
-use bytes::{Bytes, BytesMut};
-use futures::StreamExt;
-use progenitor_client::{ByteStream, ResponseValue};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use bytes::Bytes;
+use tokio::io::AsyncWrite;
 
 use crate::client::Backend;
-use crate::sse::deadline;
-use crate::transport::{RawError, connection_error};
+use crate::transport::{copy, read_all};
 use crate::types::{CreateFileRequest, DeleteFileResponse, ListFilesResponse, OpenAiFile};
-use crate::{Client, Error, Result, Upload};
+use crate::{Client, Result, Upload};
 
 /// The files API, from [`Client::files`].
 #[derive(Clone, Copy, Debug)]
@@ -112,37 +109,4 @@ impl Files<'_> {
         let body = on_backend!(self.client, "downloadFile", download_file.file_id(id))?;
         copy(body, self.client.timeout, writer).await
     }
-}
-
-/// The whole body of a byte response, as one attempt.
-pub(crate) async fn read_all(
-    response: impl Future<Output = Result<ResponseValue<ByteStream>, RawError>>,
-) -> Result<ResponseValue<Bytes>, RawError> {
-    let response = response.await?;
-    let (status, headers) = (response.status(), response.headers().clone());
-    let mut body = response.into_inner();
-    let mut all = BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        all.extend_from_slice(&chunk.map_err(RawError::ResponseBodyError)?);
-    }
-    Ok(ResponseValue::new(all.freeze(), status, headers))
-}
-
-/// Copies `body` to `writer`; no chunk for `idle` is a timeout.
-async fn copy<W>(mut body: ByteStream, idle: std::time::Duration, writer: &mut W) -> Result<u64>
-where
-    W: AsyncWrite + Unpin + ?Sized,
-{
-    let mut written = 0;
-    loop {
-        let chunk = match tokio::time::timeout_at(deadline(idle), body.next()).await {
-            Err(_) => return Err(Error::Timeout { after: idle }),
-            Ok(None) => break,
-            Ok(Some(chunk)) => chunk.map_err(|e| connection_error(e, idle))?,
-        };
-        writer.write_all(&chunk).await?;
-        written += chunk.len() as u64;
-    }
-    writer.flush().await?;
-    Ok(written)
 }

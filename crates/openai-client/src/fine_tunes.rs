@@ -87,6 +87,8 @@ impl FineTunes<'_> {
     ///
     /// When the event stream breaks or times out before the job ends, it
     /// reconnects after the poll interval and skips the events already seen.
+    /// It has no limit of its own: wrap it in `tokio::time::timeout` to
+    /// bound the wait.
     pub async fn follow(
         &self,
         id: &str,

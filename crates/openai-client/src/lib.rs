@@ -2,7 +2,8 @@
 #![warn(missing_docs)]
 
 /// Sends raw method `$method` with its setters on the client's backend,
-/// adding the `api-version` query on Azure.
+/// adding the `api-version` query on Azure, and with `deployment` first,
+/// the client's deployment too (completions and embeddings).
 macro_rules! on_backend {
     ($client:expr, $operation:literal, $method:ident $(. $setter:ident ($arg:expr))*) => {
         match &$client.shared.backend {
@@ -15,6 +16,27 @@ macro_rules! on_backend {
                 $client
                     .send($operation, || {
                         raw.$method()$(.$setter($arg))*.api_version(api_version.as_str()).send()
+                    })
+                    .await
+            }
+        }
+    };
+    (deployment $client:expr, $operation:literal, $method:ident $(. $setter:ident ($arg:expr))*) => {
+        match &$client.shared.backend {
+            $crate::client::Backend::OpenAi(raw) => {
+                $client
+                    .send($operation, || raw.$method()$(.$setter($arg))*.send())
+                    .await
+            }
+            $crate::client::Backend::Azure { raw, api_version } => {
+                let deployment = $client.deployment()?;
+                $client
+                    .send($operation, || {
+                        raw.$method()
+                            .deployment_id(deployment)
+                            $(.$setter($arg))*
+                            .api_version(api_version.as_str())
+                            .send()
                     })
                     .await
             }

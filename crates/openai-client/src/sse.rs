@@ -11,11 +11,11 @@ use futures::Stream;
 use openai_raw::types::ErrorResponse;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
 use crate::client::{ApiKey, Client};
 use crate::error::{Error, Result};
-use crate::transport::{api_error_from_body, invalid_response};
+use crate::transport::{api_error_from_body, deadline, invalid_response};
 
 /// Splits a `text/event-stream` body into the data of its events, however
 /// the bytes arrive in chunks.
@@ -153,13 +153,6 @@ impl Client {
             item: PhantomData,
         }
     }
-}
-
-/// Now + `wait`, or far in the future when that does not fit.
-pub(crate) fn deadline(wait: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(wait)
-        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
 }
 
 impl<T: DeserializeOwned> Stream for EventStream<T> {

@@ -7,10 +7,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
 use openai_raw::types::ErrorResponse;
-use progenitor_client::ResponseValue;
+use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
 
 use crate::client::{ApiKey, Client};
 use crate::error::{ApiError, Error, Result, shorten};
@@ -162,7 +166,7 @@ impl Client {
 }
 
 /// A reqwest failure as a timeout or a connection error.
-pub(crate) fn connection_error(error: reqwest::Error, timeout: Duration) -> Error {
+fn connection_error(error: reqwest::Error, timeout: Duration) -> Error {
     if error.is_timeout() {
         Error::Timeout { after: timeout }
     } else {
@@ -257,4 +261,44 @@ pub(crate) fn redact(text: String, secret: &ApiKey) -> String {
         return text;
     }
     text.replace(key, "[redacted]")
+}
+
+/// Now + `wait`, or far in the future when that does not fit.
+pub(crate) fn deadline(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+}
+
+/// The whole body of a byte response, as one attempt.
+pub(crate) async fn read_all(
+    response: impl Future<Output = Result<ResponseValue<ByteStream>, RawError>>,
+) -> Result<ResponseValue<Bytes>, RawError> {
+    let response = response.await?;
+    let (status, headers) = (response.status(), response.headers().clone());
+    let mut body = response.into_inner();
+    let mut all = BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        all.extend_from_slice(&chunk.map_err(RawError::ResponseBodyError)?);
+    }
+    Ok(ResponseValue::new(all.freeze(), status, headers))
+}
+
+/// Copies `body` to `writer`; no chunk for `idle` is a timeout.
+pub(crate) async fn copy<W>(mut body: ByteStream, idle: Duration, writer: &mut W) -> Result<u64>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut written = 0;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline(idle), body.next()).await {
+            Err(_) => return Err(Error::Timeout { after: idle }),
+            Ok(None) => break,
+            Ok(Some(chunk)) => chunk.map_err(|e| connection_error(e, idle))?,
+        };
+        writer.write_all(&chunk).await?;
+        written += chunk.len() as u64;
+    }
+    writer.flush().await?;
+    Ok(written)
 }

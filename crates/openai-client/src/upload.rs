@@ -35,7 +35,7 @@ pub struct Upload {
 enum Source {
     Path(PathBuf),
     Bytes(Bytes),
-    Reader(Mutex<Option<Box<dyn AsyncRead + Send + Sync + Unpin>>>),
+    Reader(Mutex<Option<Box<dyn AsyncRead + Send + Unpin>>>),
 }
 
 impl fmt::Debug for Upload {
@@ -75,7 +75,7 @@ impl Upload {
     /// What `reader` gives until its end, named `file_name`. Sent once: the
     /// call is not retried.
     pub fn reader(
-        reader: impl AsyncRead + Send + Sync + Unpin + 'static,
+        reader: impl AsyncRead + Send + Unpin + 'static,
         file_name: impl Into<String>,
     ) -> Self {
         Self {

@@ -95,16 +95,8 @@ fn matches(schema: &Value, value: &Value, at: &str) -> Result<(), String> {
             }
         }
         Value::String(text) => {
-            let length = text.chars().count() as f64;
-            if let Some(min) = bound("minLength").filter(|min| length < *min) {
-                return Err(format!("{} must have at least {min} characters", name(at)));
-            }
-            if let Some(max) = bound("maxLength").filter(|max| length > *max) {
-                return Err(format!(
-                    "{} must have at most {max} characters, not {length}",
-                    name(at)
-                ));
-            }
+            let length = text.chars().count();
+            count(schema, length, ["minLength", "maxLength"], "characters", at)?;
             let allowed = schema.get("enum").and_then(Value::as_array);
             if let Some(allowed) = allowed.filter(|allowed| !allowed.contains(value)) {
                 let allowed: Vec<_> = allowed.iter().filter_map(Value::as_str).collect();
@@ -116,16 +108,7 @@ fn matches(schema: &Value, value: &Value, at: &str) -> Result<(), String> {
             }
         }
         Value::Array(items) => {
-            let count = items.len() as f64;
-            if let Some(min) = bound("minItems").filter(|min| count < *min) {
-                return Err(format!("{} must have at least {min} items", name(at)));
-            }
-            if let Some(max) = bound("maxItems").filter(|max| count > *max) {
-                return Err(format!(
-                    "{} must have at most {max} items, not {count}",
-                    name(at)
-                ));
-            }
+            count(schema, items.len(), ["minItems", "maxItems"], "items", at)?;
             if let Some(item) = schema.get("items") {
                 for (index, value) in items.iter().enumerate() {
                     matches(item, value, &format!("{at}[{index}]"))?;
@@ -159,6 +142,30 @@ fn matches(schema: &Value, value: &Value, at: &str) -> Result<(), String> {
             }
         }
         Value::Bool(_) | Value::Null => {}
+    }
+    Ok(())
+}
+
+/// Whether `count` `unit` are within the schema's `[min, max]` keywords.
+fn count(
+    schema: &Value,
+    count: usize,
+    [min, max]: [&str; 2],
+    unit: &str,
+    at: &str,
+) -> Result<(), String> {
+    let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+    if let Some(min) = bound(min).filter(|min| (count as u64) < *min) {
+        return Err(format!(
+            "{} must have at least {min} {unit}, not {count}",
+            name(at)
+        ));
+    }
+    if let Some(max) = bound(max).filter(|max| count as u64 > *max) {
+        return Err(format!(
+            "{} must have at most {max} {unit}, not {count}",
+            name(at)
+        ));
     }
     Ok(())
 }

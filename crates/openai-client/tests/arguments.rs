@@ -109,7 +109,10 @@ async fn other_operations_are_checked_too() {
         .model("gpt-3.5-turbo")
         .messages(vec![]);
     let error = client.chat().create(chat).await.unwrap_err();
-    assert_eq!(message(error), "`messages` must have at least 1 items");
+    assert_eq!(
+        message(error),
+        "`messages` must have at least 1 items, not 0"
+    );
 
     let chat = CreateChatCompletionRequest::builder()
         .model("gpt-3.5-turbo")
