@@ -266,78 +266,74 @@ impl ClientOptions {
         if let Some(problem) = self.invalid {
             return Err(Error::Config(problem));
         }
-        let (auth, base_url, api, deployment) = match &self.azure {
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, HeaderValue::from_static(transport::USER_AGENT));
+        headers.extend(self.default_headers);
+        let (secret, base_url, api) = match self.azure {
             Some(azure) => {
-                if self.api_key.is_some() {
+                if self.api_key.is_some() || self.organization.is_some() {
                     return Err(Error::Config(
-                        "an Azure client takes its key from AzureConfig, not api_key".into(),
+                        "an Azure client takes its key from AzureConfig and has no organization"
+                            .into(),
                     ));
                 }
-                let (name, key, prefix) = match &azure.auth {
-                    AzureAuth::ApiKey(key) => (HeaderName::from_static("api-key"), key, ""),
-                    AzureAuth::AdToken(token) => (AUTHORIZATION, token, "Bearer "),
+                let (secret, name, prefix) = match azure.auth {
+                    AzureAuth::ApiKey(key) => (key, HeaderName::from_static("api-key"), ""),
+                    AzureAuth::AdToken(token) => (token, AUTHORIZATION, "Bearer "),
                 };
+                headers.insert(name, secret_header(prefix, &secret)?);
                 let endpoint = azure.endpoint.trim_end_matches('/');
-                let base = if endpoint.ends_with("/openai") {
+                let base_url = if endpoint.ends_with("/openai") {
                     endpoint.to_string()
                 } else {
                     format!("{endpoint}/openai")
                 };
                 let api = Api::Azure {
-                    api_version: azure.api_version.clone(),
+                    api_version: azure.api_version,
+                    deployment: azure.deployment,
                 };
-                let auth = secret_header(name, prefix, key)?;
-                (auth, base, api, azure.deployment.clone())
+                (secret, base_url, api)
             }
             None => {
-                let key = self.api_key.as_ref().ok_or_else(|| {
+                let secret = self.api_key.ok_or_else(|| {
                     Error::Config("no API key: set ClientOptions::api_key or OPENAI_API_KEY".into())
                 })?;
-                let auth = secret_header(AUTHORIZATION, "Bearer ", key)?;
-                let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+                headers.insert(AUTHORIZATION, secret_header("Bearer ", &secret)?);
+                if let Some(org) = &self.organization {
+                    let value = HeaderValue::from_str(org).map_err(|_| {
+                        Error::Config("the organization id is not a valid header value".into())
+                    })?;
+                    headers.insert(HeaderName::from_static("openai-organization"), value);
+                }
+                let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
                 (
-                    auth,
-                    base.trim_end_matches('/').to_string(),
+                    secret,
+                    base_url.trim_end_matches('/').to_string(),
                     Api::OpenAi,
-                    None,
                 )
             }
         };
         check_base_url(&base_url)?;
 
-        let mut headers = HeaderMap::new();
-        headers.insert(USER_AGENT, HeaderValue::from_static(transport::USER_AGENT));
-        headers.extend(self.default_headers.clone());
-        headers.insert(auth.0, auth.1);
-        if let Some(org) = &self.organization {
-            let value = HeaderValue::from_str(org).map_err(|_| {
-                Error::Config("the organization id is not a valid header value".into())
-            })?;
-            headers.insert(HeaderName::from_static("openai-organization"), value);
-        }
-        let secret = match &self.azure {
-            Some(AzureConfig {
-                auth: AzureAuth::ApiKey(key) | AzureAuth::AdToken(key),
-                ..
-            }) => key.clone(),
-            None => self.api_key.clone().expect("checked above"),
-        };
-
-        let http = match &self.http_client {
-            Some(client) => client.clone(),
+        let http = match self.http_client {
+            Some(client) => client,
             None => reqwest::Client::builder()
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
         let hooks = transport::hooks(headers);
-        let backend = match api {
+        let (backend, deployment) = match api {
             Api::OpenAi => {
-                Backend::OpenAi(openai_raw::Client::new_with_client(&base_url, http, hooks))
+                let raw = openai_raw::Client::new_with_client(&base_url, http, hooks);
+                (Backend::OpenAi(raw), None)
             }
-            Api::Azure { api_version } => Backend::Azure {
-                raw: openai_raw::azure::Client::new_with_client(&base_url, http, hooks),
+            Api::Azure {
                 api_version,
-            },
+                deployment,
+            } => {
+                let raw = openai_raw::azure::Client::new_with_client(&base_url, http, hooks);
+                (Backend::Azure { raw, api_version }, deployment)
+            }
         };
         Ok(Client {
             shared: Arc::new(Shared {
@@ -356,16 +352,15 @@ impl ClientOptions {
 
 enum Api {
     OpenAi,
-    Azure { api_version: String },
+    Azure {
+        api_version: String,
+        deployment: Option<String>,
+    },
 }
 
-/// `prefix` + `key` as the value of `name`, marked sensitive so that HTTP
+/// `prefix` + `key` as a header value, marked sensitive so that HTTP
 /// tooling does not print it.
-fn secret_header(
-    name: HeaderName,
-    prefix: &str,
-    key: &ApiKey,
-) -> Result<(HeaderName, HeaderValue)> {
+fn secret_header(prefix: &str, key: &ApiKey) -> Result<HeaderValue> {
     if key.expose().trim().is_empty() {
         return Err(Error::Config("the API key is empty".into()));
     }
@@ -373,7 +368,7 @@ fn secret_header(
     let mut value = HeaderValue::from_str(&format!("{prefix}{}", key.expose()))
         .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
     value.set_sensitive(true);
-    Ok((name, value))
+    Ok(value)
 }
 
 fn check_base_url(url: &str) -> Result<()> {

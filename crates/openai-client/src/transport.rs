@@ -125,7 +125,8 @@ impl Client {
         let asked = error.api_error().and_then(|e| e.retry_after);
         let delay = asked.unwrap_or_else(|| {
             let exponential = first.saturating_mul(1 << (retry - 1).min(20));
-            exponential.mul_f64(1.0 + fastrand::f64())
+            let jittered = exponential.as_secs_f64() * (1.0 + fastrand::f64());
+            Duration::try_from_secs_f64(jittered).unwrap_or(Duration::MAX)
         });
         delay.min(max)
     }
@@ -219,9 +220,10 @@ pub(crate) fn api_error_from_body(
 /// or an HTTP date) asks for.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // A value too big for a Duration waits the most the cap allows.
     let seconds = |text: &str, scale: f64| {
         let value = text.trim().parse::<f64>().ok()? / scale;
-        (value.is_finite() && value >= 0.0).then(|| Duration::from_secs_f64(value))
+        (value >= 0.0).then(|| Duration::try_from_secs_f64(value).unwrap_or(Duration::MAX))
     };
     if let Some(wait) = header("retry-after-ms").and_then(|text| seconds(text, 1000.0)) {
         return Some(wait);

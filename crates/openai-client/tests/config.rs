@@ -47,8 +47,10 @@ fn what_build_refuses() {
     );
     assert!(message.contains("bad name"), "{message}");
     let azure = AzureConfig::new("https://x.openai.azure.com", AzureAuth::api_key("k"));
-    let message = config_error(Client::builder().api_key("sk").azure(azure).build());
+    let message = config_error(Client::builder().api_key("sk").azure(azure.clone()).build());
     assert!(message.contains("AzureConfig"), "{message}");
+    let message = config_error(Client::builder().organization("org").azure(azure).build());
+    assert!(message.contains("no organization"), "{message}");
 }
 
 #[test]

@@ -80,6 +80,28 @@ async fn retry_after_is_capped_by_the_backoff_maximum() {
 }
 
 #[tokio::test]
+async fn absurd_waits_do_not_panic() {
+    for wait in ["1e300", "inf", "-5", "soon"] {
+        let server = MockServer::start().await;
+        let limited = json_error(429, "429_rate_limit").insert_header("retry-after", wait);
+        first_then_ok(&server, limited, 1).await;
+        openai(&server)
+            .completions()
+            .create(completion())
+            .await
+            .unwrap();
+    }
+    // A huge backoff is capped too.
+    let server = MockServer::start().await;
+    first_then_ok(&server, json_error(500, "500_server_error"), 1).await;
+    let client = options(&server)
+        .backoff(Duration::MAX, Duration::from_millis(5))
+        .build()
+        .unwrap();
+    client.completions().create(completion()).await.unwrap();
+}
+
+#[tokio::test]
 async fn quota_exceeded_is_not_retried_and_keeps_the_details() {
     let server = MockServer::start().await;
     let in_30s = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
