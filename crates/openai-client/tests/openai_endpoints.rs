@@ -406,6 +406,13 @@ async fn files_list_upload_retrieve_delete() {
         mime,
         &content
     ));
+    // Streamed from disk with its length known: no chunked encoding.
+    let length: usize = header(&sent_request, "content-length")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(length, sent_request.body.len());
+    assert_eq!(header(&sent_request, "transfer-encoding"), None);
     std::fs::remove_dir_all(&dir).unwrap();
 
     let server = MockServer::start().await;
@@ -420,6 +427,42 @@ async fn files_list_upload_retrieve_delete() {
     let deleted = openai(&server).files().delete(id).await.unwrap();
     assert_eq!(deleted, decoded("deleteFile", "response.json"));
     sent(&server, "DELETE", &format!("/v1/files/{id}")).await;
+}
+
+#[tokio::test]
+async fn uploads_from_a_reader_with_a_name_and_mime_type() {
+    let server = MockServer::start().await;
+    answer_fixture(&server, "POST", "/v1/files", "createFile").await;
+    let content = fixture("downloadFile", "response.jsonl");
+    let upload = Upload::reader(std::io::Cursor::new(content.clone()), "data.txt")
+        .file_name("mydata.jsonl")
+        .mime_type("application/jsonl");
+    openai(&server)
+        .files()
+        .create(upload, "fine-tune")
+        .await
+        .unwrap();
+    let sent_request = sent(&server, "POST", "/v1/files").await;
+    assert!(has_file(
+        &sent_request,
+        "file",
+        "mydata.jsonl",
+        "application/jsonl",
+        &content
+    ));
+
+    let error = openai(&server)
+        .files()
+        .create(
+            Upload::bytes(&b"x"[..], "x").mime_type("not a mime"),
+            "fine-tune",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidArgument(m) if m.contains("not a mime")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
