@@ -1,0 +1,34 @@
+//! Uploads a JSON Lines file for fine-tuning, then reads it back. Run with
+//! OPENAI_API_KEY (and OPENAI_BASE_URL for a mock):
+//! `cargo run -p openai-client --example upload_file [path.jsonl]`.
+//! Without a path it uploads a small sample file.
+
+use openai_client::{Client, Upload};
+
+const SAMPLE: &str = "{\"prompt\": \"My puppy chewed ->\", \"completion\": \" my shoes.\\n\"}\n";
+
+#[tokio::main]
+async fn main() -> Result<(), openai_client::Error> {
+    let client = Client::from_env()?;
+    let path = match std::env::args().nth(1) {
+        Some(path) => path.into(),
+        None => {
+            let path = std::env::temp_dir().join("openai-client-sample.jsonl");
+            std::fs::write(&path, SAMPLE)?;
+            path
+        }
+    };
+    // Streamed from disk, however big the file.
+    let file = client
+        .files()
+        .create(Upload::path(&path), "fine-tune")
+        .await?;
+    println!(
+        "uploaded {} as {} ({} bytes)",
+        file.filename, file.id, file.bytes
+    );
+
+    let content = client.files().content(&file.id).await?;
+    println!("its content has {} bytes", content.len());
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Audio: speech to text (whisper-1), in the spoken language or in English.
+
+use std::fmt::Display;
+
+use crate::transport::read_all;
+use crate::types::{
+    AudioResponse, AudioResponseFormat, CreateTranscriptionRequest, CreateTranslationRequest,
+};
+use crate::{Client, Error, Result, Upload};
+
+/// The audio API, from [`Client::audio`].
+#[derive(Clone, Copy, Debug)]
+pub struct Audio<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Transcribe and translate audio.
+    pub fn audio(&self) -> Audio<'_> {
+        Audio { client: self }
+    }
+}
+
+impl Audio<'_> {
+    /// The text spoken in `file` (mp3, mp4, mpeg, mpga, m4a, wav or webm), as
+    /// `json` or `verbose_json` (with segments). OpenAI only.
+    pub async fn transcribe<R>(&self, file: Upload, request: R) -> Result<AudioResponse>
+    where
+        R: TryInto<CreateTranscriptionRequest>,
+        R::Error: Display,
+    {
+        let request: CreateTranscriptionRequest =
+            crate::request("CreateTranscriptionRequest", request)?;
+        json_format(request.response_format, "transcribe_text")?;
+        let raw = self.client.openai("createTranscription")?;
+        self.client
+            .send_upload("createTranscription", &[&file], || {
+                Ok(raw
+                    .create_transcription()
+                    .body(request.clone())
+                    .file(file.part()?)
+                    .send())
+            })
+            .await
+    }
+
+    /// The text spoken in `file` as `text` (the default here), `srt` or `vtt`.
+    /// OpenAI only.
+    pub async fn transcribe_text<R>(&self, file: Upload, request: R) -> Result<String>
+    where
+        R: TryInto<CreateTranscriptionRequest>,
+        R::Error: Display,
+    {
+        let mut request: CreateTranscriptionRequest =
+            crate::request("CreateTranscriptionRequest", request)?;
+        request.response_format = Some(text_format(request.response_format, "transcribe")?);
+        let raw = self.client.openai("createTranscription")?;
+        let text = self
+            .client
+            .send_upload("createTranscription", &[&file], || {
+                let part = file.part()?;
+                Ok(read_all(
+                    raw.create_transcription_text()
+                        .body(request.clone())
+                        .file(part)
+                        .send(),
+                ))
+            })
+            .await?;
+        Ok(String::from_utf8_lossy(&text).into_owned())
+    }
+
+    /// The speech in `file` translated into English, as `json` or
+    /// `verbose_json`. OpenAI only.
+    pub async fn translate<R>(&self, file: Upload, request: R) -> Result<AudioResponse>
+    where
+        R: TryInto<CreateTranslationRequest>,
+        R::Error: Display,
+    {
+        let request: CreateTranslationRequest =
+            crate::request("CreateTranslationRequest", request)?;
+        json_format(request.response_format, "translate_text")?;
+        let raw = self.client.openai("createTranslation")?;
+        self.client
+            .send_upload("createTranslation", &[&file], || {
+                Ok(raw
+                    .create_translation()
+                    .body(request.clone())
+                    .file(file.part()?)
+                    .send())
+            })
+            .await
+    }
+
+    /// The speech in `file` translated into English, as `text` (the default
+    /// here), `srt` or `vtt`. OpenAI only.
+    pub async fn translate_text<R>(&self, file: Upload, request: R) -> Result<String>
+    where
+        R: TryInto<CreateTranslationRequest>,
+        R::Error: Display,
+    {
+        let mut request: CreateTranslationRequest =
+            crate::request("CreateTranslationRequest", request)?;
+        request.response_format = Some(text_format(request.response_format, "translate")?);
+        let raw = self.client.openai("createTranslation")?;
+        let text = self
+            .client
+            .send_upload("createTranslation", &[&file], || {
+                let part = file.part()?;
+                Ok(read_all(
+                    raw.create_translation_text()
+                        .body(request.clone())
+                        .file(part)
+                        .send(),
+                ))
+            })
+            .await?;
+        Ok(String::from_utf8_lossy(&text).into_owned())
+    }
+}
+
+/// Checks that `format` answers JSON; the text ones belong to `instead`.
+fn json_format(format: Option<AudioResponseFormat>, instead: &str) -> Result<()> {
+    match format {
+        None | Some(AudioResponseFormat::Json | AudioResponseFormat::VerboseJson) => Ok(()),
+        Some(format) => Err(Error::InvalidArgument(format!(
+            "`response_format` {format} answers text: use audio().{instead}"
+        ))),
+    }
+}
+
+/// `format`, `text` when unset, if it answers text; the JSON ones belong to
+/// `instead`.
+fn text_format(format: Option<AudioResponseFormat>, instead: &str) -> Result<AudioResponseFormat> {
+    match format {
+        None => Ok(AudioResponseFormat::Text),
+        Some(
+            format @ (AudioResponseFormat::Text
+            | AudioResponseFormat::Srt
+            | AudioResponseFormat::Vtt),
+        ) => Ok(format),
+        Some(format) => Err(Error::InvalidArgument(format!(
+            "`response_format` {format} answers JSON: use audio().{instead}"
+        ))),
+    }
+}

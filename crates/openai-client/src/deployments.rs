@@ -1,0 +1,94 @@
+//! Deployments (Azure OpenAI only): the models deployed in a resource, which
+//! completions and embeddings are asked of.
+
+use std::fmt::Display;
+
+use crate::types::{CreateDeploymentRequest, Deployment, ListDeploymentsResponse};
+use crate::{Client, Result};
+
+/// The deployments API, from [`Client::deployments`].
+#[derive(Clone, Copy, Debug)]
+pub struct Deployments<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Create, list, wait for and delete deployments. Azure only: on an
+    /// OpenAI client each call is an [`Error::Unsupported`](crate::Error::Unsupported).
+    pub fn deployments(&self) -> Deployments<'_> {
+        Deployments { client: self }
+    }
+}
+
+impl Deployments<'_> {
+    /// The resource's deployments.
+    pub async fn list(&self) -> Result<ListDeploymentsResponse> {
+        let (raw, version) = self.client.azure("listDeployments")?;
+        self.client
+            .send("listDeployments", || {
+                raw.list_deployments().api_version(version).send()
+            })
+            .await
+    }
+
+    /// Deploys a model; it is ready when [`wait`](Self::wait) says `succeeded`.
+    pub async fn create<R>(&self, request: R) -> Result<Deployment>
+    where
+        R: TryInto<CreateDeploymentRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateDeploymentRequest", request)?;
+        let (raw, version) = self.client.azure("createDeployment")?;
+        self.client
+            .send("createDeployment", || {
+                raw.create_deployment()
+                    .api_version(version)
+                    .body(request.clone())
+                    .send()
+            })
+            .await
+    }
+
+    /// The deployment `id`, with its status.
+    pub async fn retrieve(&self, id: &str) -> Result<Deployment> {
+        let (raw, version) = self.client.azure("retrieveDeployment")?;
+        self.client
+            .send("retrieveDeployment", || {
+                raw.retrieve_deployment()
+                    .deployment_id(id)
+                    .api_version(version)
+                    .send()
+            })
+            .await
+    }
+
+    /// Deletes the deployment `id`.
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        let (raw, version) = self.client.azure("deleteDeployment")?;
+        self.client
+            .send("deleteDeployment", || {
+                raw.delete_deployment()
+                    .deployment_id(id)
+                    .api_version(version)
+                    .send()
+            })
+            .await
+    }
+
+    /// Asks for the deployment `id` every poll interval until its status is
+    /// final (`succeeded`, `failed`, `canceled` or `deleted`), as the Azure
+    /// guide does, and answers it in that status. It has no limit of its
+    /// own: wrap it in `tokio::time::timeout` to bound the wait.
+    pub async fn wait(&self, id: &str) -> Result<Deployment> {
+        loop {
+            let deployment = self.retrieve(id).await?;
+            if matches!(
+                deployment.status.as_str(),
+                "succeeded" | "failed" | "canceled" | "deleted"
+            ) {
+                return Ok(deployment);
+            }
+            tokio::time::sleep(self.client.shared.poll_interval).await;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Edits: an edited version of an input, following an instruction.
+
+use std::fmt::Display;
+
+use crate::types::{CreateEditRequest, CreateEditResponse};
+use crate::{Client, Result};
+
+/// The edits API, from [`Client::edits`].
+#[derive(Clone, Copy, Debug)]
+pub struct Edits<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Edit text following an instruction.
+    pub fn edits(&self) -> Edits<'_> {
+        Edits { client: self }
+    }
+}
+
+impl Edits<'_> {
+    /// Edits the request's input. OpenAI only.
+    pub async fn create<R>(&self, request: R) -> Result<CreateEditResponse>
+    where
+        R: TryInto<CreateEditRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateEditRequest", request)?;
+        let raw = self.client.openai("createEdit")?;
+        self.client
+            .send("createEdit", || {
+                raw.create_edit().body(request.clone()).send()
+            })
+            .await
+    }
+}

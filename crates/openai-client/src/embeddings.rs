@@ -1,0 +1,31 @@
+//! Embeddings: vectors that represent text.
+
+use std::fmt::Display;
+
+use crate::types::{CreateEmbeddingRequest, CreateEmbeddingResponse};
+use crate::{Client, Result};
+
+/// The embeddings API, from [`Client::embeddings`].
+#[derive(Clone, Copy, Debug)]
+pub struct Embeddings<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Turn text into vectors.
+    pub fn embeddings(&self) -> Embeddings<'_> {
+        Embeddings { client: self }
+    }
+}
+
+impl Embeddings<'_> {
+    /// The embedding of each input. On Azure, the deployment's model makes it.
+    pub async fn create<R>(&self, request: R) -> Result<CreateEmbeddingResponse>
+    where
+        R: TryInto<CreateEmbeddingRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateEmbeddingRequest", request)?;
+        on_backend!(deployment self.client, "createEmbedding", create_embedding.body(request.clone()))
+    }
+}

@@ -1,0 +1,112 @@
+//! Files: upload JSON Lines documents (for fine-tuning), list, describe,
+//! delete and download them.
+
+use bytes::Bytes;
+use tokio::io::AsyncWrite;
+
+use crate::client::Backend;
+use crate::transport::{copy, read_all};
+use crate::types::{CreateFileRequest, DeleteFileResponse, ListFilesResponse, OpenAiFile};
+use crate::{Client, Result, Upload};
+
+/// The files API, from [`Client::files`].
+#[derive(Clone, Copy, Debug)]
+pub struct Files<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Upload, list, describe, delete and download files.
+    pub fn files(&self) -> Files<'_> {
+        Files { client: self }
+    }
+}
+
+impl Files<'_> {
+    /// The organization's files.
+    pub async fn list(&self) -> Result<ListFilesResponse> {
+        on_backend!(self.client, "listFiles", list_files)
+    }
+
+    /// Uploads `file` for `purpose` (`fine-tune` checks that it is JSON Lines
+    /// of prompt/completion records). All of an organization's files may
+    /// take up to 1 GB.
+    pub async fn create(&self, file: Upload, purpose: impl Into<String>) -> Result<OpenAiFile> {
+        const OPERATION: &str = "createFile";
+        let body = CreateFileRequest {
+            purpose: purpose.into(),
+        };
+        let client = self.client;
+        match &client.shared.backend {
+            Backend::OpenAi(raw) => {
+                client
+                    .send_upload(OPERATION, &[&file], || {
+                        Ok(raw
+                            .create_file()
+                            .body(body.clone())
+                            .file(file.part()?)
+                            .send())
+                    })
+                    .await
+            }
+            Backend::Azure { raw, api_version } => {
+                client
+                    .send_upload(OPERATION, &[&file], || {
+                        Ok(raw
+                            .create_file()
+                            .api_version(api_version.as_str())
+                            .body(body.clone())
+                            .file(file.part()?)
+                            .send())
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// The file `id`.
+    pub async fn retrieve(&self, id: &str) -> Result<OpenAiFile> {
+        on_backend!(self.client, "retrieveFile", retrieve_file.file_id(id))
+    }
+
+    /// Deletes the file `id`.
+    pub async fn delete(&self, id: &str) -> Result<DeleteFileResponse> {
+        on_backend!(self.client, "deleteFile", delete_file.file_id(id))
+    }
+
+    /// The content of the file `id`, as uploaded. Retried as a whole; for a
+    /// big file, [`content_to`](Self::content_to) does not hold it in memory.
+    pub async fn content(&self, id: &str) -> Result<Bytes> {
+        match &self.client.shared.backend {
+            Backend::OpenAi(raw) => {
+                self.client
+                    .send("downloadFile", || {
+                        read_all(raw.download_file().file_id(id).send())
+                    })
+                    .await
+            }
+            Backend::Azure { raw, api_version } => {
+                self.client
+                    .send("downloadFile", || {
+                        read_all(
+                            raw.download_file()
+                                .file_id(id)
+                                .api_version(api_version.as_str())
+                                .send(),
+                        )
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// Writes the content of the file `id` to `writer` as it arrives, and
+    /// answers how many bytes that was. Retried until the content starts.
+    pub async fn content_to<W>(&self, id: &str, writer: &mut W) -> Result<u64>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let body = on_backend!(self.client, "downloadFile", download_file.file_id(id))?;
+        copy(body, self.client.timeout, writer).await
+    }
+}

@@ -1,0 +1,121 @@
+//! Fine-tunes: train a model on your own examples and follow the job.
+
+use std::fmt::Display;
+
+use futures::StreamExt;
+
+use crate::types::{
+    CreateFineTuneRequest, FineTune, FineTuneEvent, ListFineTuneEventsResponse,
+    ListFineTunesResponse,
+};
+use crate::{Client, Error, EventStream, Result};
+
+/// The fine-tunes API, from [`Client::fine_tunes`].
+#[derive(Clone, Copy, Debug)]
+pub struct FineTunes<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Create, list, follow and cancel fine-tuning jobs.
+    pub fn fine_tunes(&self) -> FineTunes<'_> {
+        FineTunes { client: self }
+    }
+}
+
+impl FineTunes<'_> {
+    /// Starts a job that fine-tunes a model on an uploaded training file.
+    pub async fn create<R>(&self, request: R) -> Result<FineTune>
+    where
+        R: TryInto<CreateFineTuneRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateFineTuneRequest", request)?;
+        on_backend!(
+            self.client,
+            "createFineTune",
+            create_fine_tune.body(request.clone())
+        )
+    }
+
+    /// The organization's jobs.
+    pub async fn list(&self) -> Result<ListFineTunesResponse> {
+        on_backend!(self.client, "listFineTunes", list_fine_tunes)
+    }
+
+    /// The job `id`, with its events.
+    pub async fn retrieve(&self, id: &str) -> Result<FineTune> {
+        on_backend!(
+            self.client,
+            "retrieveFineTune",
+            retrieve_fine_tune.fine_tune_id(id)
+        )
+    }
+
+    /// Cancels the job `id`.
+    pub async fn cancel(&self, id: &str) -> Result<FineTune> {
+        on_backend!(
+            self.client,
+            "cancelFineTune",
+            cancel_fine_tune.fine_tune_id(id)
+        )
+    }
+
+    /// The events of the job `id` so far.
+    pub async fn events(&self, id: &str) -> Result<ListFineTuneEventsResponse> {
+        on_backend!(
+            self.client,
+            "listFineTuneEvents",
+            list_fine_tune_events.fine_tune_id(id)
+        )
+    }
+
+    /// The events of the job `id`, from the first, as they happen, until the
+    /// job ends (`data: [DONE]`).
+    pub async fn events_stream(&self, id: &str) -> Result<EventStream<FineTuneEvent>> {
+        let body = on_backend!(
+            self.client,
+            "listFineTuneEvents",
+            list_fine_tune_events_stream.fine_tune_id(id).stream(true)
+        )?;
+        Ok(self.client.event_stream(body))
+    }
+
+    /// Follows the job `id` until it ends, like the CLI's `fine_tunes.follow`:
+    /// `on_event` sees each event once, in order, and the answer is the job
+    /// in its final status (`succeeded`, `failed` or `cancelled`).
+    ///
+    /// When the event stream breaks or times out before the job ends, it
+    /// reconnects after the poll interval and skips the events already seen.
+    /// It has no limit of its own: wrap it in `tokio::time::timeout` to
+    /// bound the wait.
+    pub async fn follow(
+        &self,
+        id: &str,
+        mut on_event: impl FnMut(&FineTuneEvent),
+    ) -> Result<FineTune> {
+        let mut seen = 0;
+        loop {
+            let mut events = self.events_stream(id).await?;
+            let mut index = 0;
+            while let Some(event) = events.next().await {
+                match event {
+                    Ok(event) => {
+                        if index == seen {
+                            on_event(&event);
+                            seen += 1;
+                        }
+                        index += 1;
+                    }
+                    Err(Error::StreamEnded { .. } | Error::Timeout { .. }) => break,
+                    Err(error) => return Err(error),
+                }
+            }
+            let job = self.retrieve(id).await?;
+            if matches!(job.status.as_str(), "succeeded" | "failed" | "cancelled") {
+                return Ok(job);
+            }
+            tokio::time::sleep(self.client.shared.poll_interval).await;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Images: generate images from a prompt, edit an image, or vary one.
+
+use std::fmt::Display;
+
+use crate::types::{
+    CreateImageEditRequest, CreateImageRequest, CreateImageVariationRequest, ImagesResponse,
+};
+use crate::{Client, Result, Upload};
+
+/// The images API, from [`Client::images`].
+#[derive(Clone, Copy, Debug)]
+pub struct Images<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Generate, edit and vary images (DALL-E).
+    pub fn images(&self) -> Images<'_> {
+        Images { client: self }
+    }
+}
+
+impl Images<'_> {
+    /// Images generated from the request's prompt. OpenAI only.
+    pub async fn create<R>(&self, request: R) -> Result<ImagesResponse>
+    where
+        R: TryInto<CreateImageRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateImageRequest", request)?;
+        let raw = self.client.openai("createImage")?;
+        self.client
+            .send("createImage", || {
+                raw.create_image().body(request.clone()).send()
+            })
+            .await
+    }
+
+    /// `image` (a square PNG under 4 MB) edited as the prompt says, where
+    /// `mask` (or else the image itself) is transparent. OpenAI only.
+    pub async fn create_edit<R>(
+        &self,
+        image: Upload,
+        mask: Option<Upload>,
+        request: R,
+    ) -> Result<ImagesResponse>
+    where
+        R: TryInto<CreateImageEditRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateImageEditRequest", request)?;
+        let raw = self.client.openai("createImageEdit")?;
+        let uploads: Vec<&Upload> = std::iter::once(&image).chain(&mask).collect();
+        self.client
+            .send_upload("createImageEdit", &uploads, || {
+                let mut builder = raw
+                    .create_image_edit()
+                    .body(request.clone())
+                    .image(image.part()?);
+                if let Some(mask) = &mask {
+                    builder = builder.mask(mask.part()?);
+                }
+                Ok(builder.send())
+            })
+            .await
+    }
+
+    /// Variations of `image` (a square PNG under 4 MB). OpenAI only.
+    pub async fn create_variation<R>(&self, image: Upload, request: R) -> Result<ImagesResponse>
+    where
+        R: TryInto<CreateImageVariationRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateImageVariationRequest", request)?;
+        let raw = self.client.openai("createImageVariation")?;
+        self.client
+            .send_upload("createImageVariation", &[&image], || {
+                Ok(raw
+                    .create_image_variation()
+                    .body(request.clone())
+                    .image(image.part()?)
+                    .send())
+            })
+            .await
+    }
+}

@@ -1,0 +1,36 @@
+//! Moderations: whether text violates the content policy.
+
+use std::fmt::Display;
+
+use crate::types::{CreateModerationRequest, CreateModerationResponse};
+use crate::{Client, Result};
+
+/// The moderations API, from [`Client::moderations`].
+#[derive(Clone, Copy, Debug)]
+pub struct Moderations<'c> {
+    client: &'c Client,
+}
+
+impl Client {
+    /// Classify text against the content policy.
+    pub fn moderations(&self) -> Moderations<'_> {
+        Moderations { client: self }
+    }
+}
+
+impl Moderations<'_> {
+    /// Classifies the request's input. OpenAI only.
+    pub async fn create<R>(&self, request: R) -> Result<CreateModerationResponse>
+    where
+        R: TryInto<CreateModerationRequest>,
+        R::Error: Display,
+    {
+        let request = crate::request("CreateModerationRequest", request)?;
+        let raw = self.client.openai("createModeration")?;
+        self.client
+            .send("createModeration", || {
+                raw.create_moderation().body(request.clone()).send()
+            })
+            .await
+    }
+}
