@@ -26,12 +26,16 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Measure the mock and the client against their limits (release build)
+    /// and print the table of figures.
+    Bench,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(&workspace_root(), check),
+        Task::Bench => bench(&workspace_root()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -40,6 +44,30 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The benchmark is a bench target of the unpublished contract-test package,
+/// so that what it needs (hyper's client, a load generator) stays out of the
+/// published crates; it runs the mock's release binary, built first.
+fn bench(root: &std::path::Path) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let run = |args: &[&str]| -> anyhow::Result<()> {
+        let status = std::process::Command::new(&cargo)
+            .current_dir(root)
+            .args(args)
+            .status()?;
+        anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
+        Ok(())
+    };
+    run(&[
+        "build",
+        "--release",
+        "-p",
+        "openai-mock",
+        "--bin",
+        "openai-mock",
+    ])?;
+    run(&["bench", "-p", "openai-contract-tests", "--bench", "figures"])
 }
 
 fn workspace_root() -> PathBuf {

@@ -1,0 +1,333 @@
+//! `cargo xtask bench`: the figures we promise, measured side by side in one
+//! run and printed as ratios, because the machines are shared and noisy.
+//! A benchmark that prints, never a timed test.
+//!
+//! Each server under load runs in a process of its own (the mock's release
+//! binary; this binary re-run as the bare server), so that their memory can be
+//! read and neither shares a runtime with the load generator.
+
+mod load;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use load::{Load, Shot, Until};
+
+/// Set to run this binary as the bare server on the given address.
+const BARE_SERVER_ENV: &str = "OPENAI_BENCH_BARE_SERVER";
+const CONNECTIONS: usize = 64;
+const WARM_UP: Duration = Duration::from_secs(1);
+const MEASURE: Duration = Duration::from_secs(5);
+const SOAK_REQUESTS: u64 = 1_000_000;
+
+const COMPLETION: &str =
+    r#"{"model":"text-davinci-003","prompt":"Say this is a test","max_tokens":7,"temperature":0}"#;
+const COMPLETION_STREAM: &str = r#"{"model":"text-davinci-003","prompt":"Say this is a test","max_tokens":7,"temperature":0,"stream":true}"#;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    if let Ok(addr) = std::env::var(BARE_SERVER_ENV) {
+        runtime.block_on(bare_server(addr.parse().expect("a socket address")));
+        return;
+    }
+    // `cargo bench` passes `--bench`; this harness takes no options.
+    let mut table = Table::default();
+    runtime.block_on(async {
+        mock_throughput(&mut table).await;
+        mock_soak(&mut table).await;
+    });
+    table.print();
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn fixture(path: &str) -> Bytes {
+    let path = fixtures().join(path);
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+        .into()
+}
+
+/// The requests of the throughput rows and what the bare server answers them.
+fn throughput_cases() -> Vec<(&'static str, Shot, &'static str, Bytes)> {
+    vec![
+        (
+            "GET /v1/models",
+            Shot::get("/v1/models"),
+            "application/json",
+            fixture("listModels/response.json"),
+        ),
+        (
+            "POST /v1/completions",
+            Shot::post("/v1/completions", COMPLETION),
+            "application/json",
+            fixture("createCompletion/response.json"),
+        ),
+        (
+            "POST /v1/completions stream",
+            Shot::post("/v1/completions", COMPLETION_STREAM),
+            "text/event-stream",
+            fixture("createCompletion/stream.sse"),
+        ),
+    ]
+}
+
+async fn bare_server(addr: SocketAddr) {
+    let answers = throughput_cases()
+        .into_iter()
+        .map(|(_, shot, content_type, bytes)| (shot, content_type, bytes))
+        .collect();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .expect("binding the bare server");
+    load::serve_bare(listener, Arc::new(answers)).await;
+}
+
+/// A server process that is killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    async fn start(mut command: Command, addr: SocketAddr) -> Server {
+        let child = command
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+        let server = Server { child, addr };
+        load::wait_for_listener(addr, Duration::from_secs(30))
+            .await
+            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+        server
+    }
+
+    async fn mock() -> Server {
+        let addr = free_addr();
+        let mut command = Command::new(mock_binary());
+        command.args(["serve", "--addr", &addr.to_string(), "--log-level", "warn"]);
+        Server::start(command, addr).await
+    }
+
+    async fn bare() -> Server {
+        let addr = free_addr();
+        let mut command = Command::new(std::env::current_exe().expect("this binary's path"));
+        command.env(BARE_SERVER_ENV, addr.to_string());
+        Server::start(command, addr).await
+    }
+
+    fn memory_mib(&self) -> (f64, f64) {
+        let (rss, peak) = load::memory_kib(self.child.id()).expect("reading /proc");
+        (rss as f64 / 1024.0, peak as f64 / 1024.0)
+    }
+}
+
+/// The release build of `openai-mock`, next to this binary's target directory
+/// (`cargo xtask bench` builds it first).
+fn mock_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("OPENAI_MOCK_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("this binary's path");
+    // target/release/deps/figures-<hash> -> target/release/openai-mock
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("a target directory")
+        .join("openai-mock");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask bench`, which builds it",
+        path.display()
+    );
+    path
+}
+
+fn free_addr() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address")
+}
+
+async fn measure(server: &Server, shot: &Shot) -> Load {
+    let addr = server.addr;
+    let shots = Arc::new(vec![shot.clone()]);
+    load::closed_loop(
+        addr,
+        shots.clone(),
+        CONNECTIONS,
+        Until::Elapsed(WARM_UP),
+        false,
+    )
+    .await;
+    load::closed_loop(addr, shots, CONNECTIONS, Until::Elapsed(MEASURE), true).await
+}
+
+/// Row 1: requests per second of the mock against the bare server, per request.
+async fn mock_throughput(table: &mut Table) {
+    for (name, shot, _, _) in throughput_cases() {
+        eprintln!("measuring mock throughput, {name} ...");
+        // One server at a time (each dropped, so killed, after its run), so
+        // that each shares the two cores with the load generator only.
+        let mock = measure(&Server::mock().await, &shot).await;
+        let bare = measure(&Server::bare().await, &shot).await;
+        table.row(
+            format!("mock throughput, {name}"),
+            Figure::HigherIsBetter {
+                measured: mock.per_second(),
+                limit: bare.per_second(),
+                target: 0.8,
+                unit: "req/s",
+            },
+            format!(
+                "p50/p99 {:.2}/{:.2} ms (bare {:.2}/{:.2}); failures {} (bare {})",
+                mock.latency_ms(0.5),
+                mock.latency_ms(0.99),
+                bare.latency_ms(0.5),
+                bare.latency_ms(0.99),
+                mock.failures,
+                bare.failures
+            ),
+        );
+    }
+}
+
+/// Row 2: the mock's resident memory before and after a million mixed requests.
+async fn mock_soak(table: &mut Table) {
+    eprintln!("soaking the mock with {SOAK_REQUESTS} requests ...");
+    let mock = Server::mock().await;
+    let shots: Arc<Vec<Shot>> = Arc::new(vec![
+        Shot::get("/v1/models"),
+        Shot::post("/v1/completions", COMPLETION),
+        Shot::post("/v1/completions", COMPLETION_STREAM),
+        Shot::post(
+            "/v1/chat/completions",
+            r#"{"model":"gpt-3.5-turbo","messages":[{"role":"user","content":"Hello!"}]}"#,
+        ),
+        Shot::post(
+            "/v1/embeddings",
+            r#"{"model":"text-embedding-ada-002","input":"The food was delicious and the waiter..."}"#,
+        ),
+        Shot::get("/v1/files/file-XjGxS3KTG0uNmNOK362iJua3"),
+        Shot::get("/v1/fine-tunes/ft-AF1WoRqd3aJAHsqc9NY7iL8F/events"),
+        Shot::get("/v1/models/curie:ft-acmeco-2021-03-03-21-44-20"),
+    ]);
+    // Warm up first: allocator pools and the runtime's buffers grow once.
+    load::closed_loop(
+        mock.addr,
+        shots.clone(),
+        CONNECTIONS,
+        Until::Requests(20_000),
+        false,
+    )
+    .await;
+    let (before, _) = mock.memory_mib();
+    let soak = load::closed_loop(
+        mock.addr,
+        shots,
+        CONNECTIONS,
+        Until::Requests(SOAK_REQUESTS),
+        false,
+    )
+    .await;
+    let (after, peak) = mock.memory_mib();
+    table.row(
+        "mock memory growth over 1,000,000 requests".into(),
+        Figure::AtMost {
+            measured: after - before,
+            target: 20.0,
+            unit: "MiB",
+        },
+        format!(
+            "RSS {before:.1} -> {after:.1} MiB (peak {peak:.1}); {} requests in {:.1} s, {} failures",
+            soak.requests,
+            soak.elapsed.as_secs_f64(),
+            soak.failures
+        ),
+    );
+}
+
+/// What one row measured and what it is held to.
+enum Figure {
+    /// A ratio measured/limit that should be at least `target`.
+    HigherIsBetter {
+        measured: f64,
+        limit: f64,
+        target: f64,
+        unit: &'static str,
+    },
+    /// An absolute figure that should be at most `target`.
+    AtMost {
+        measured: f64,
+        target: f64,
+        unit: &'static str,
+    },
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<(String, Figure, String)>,
+}
+
+impl Table {
+    fn row(&mut self, name: String, figure: Figure, detail: String) {
+        self.rows.push((name, figure, detail));
+    }
+
+    fn print(&self) {
+        println!(
+            "\n{:<46} {:>16} {:>16} {:>8} {:>8}  verdict",
+            "row", "measured", "limit", "ratio", "target"
+        );
+        for (name, figure, detail) in &self.rows {
+            let (measured, limit, ratio, target, ok) = match figure {
+                Figure::HigherIsBetter {
+                    measured,
+                    limit,
+                    target,
+                    unit,
+                } => {
+                    let ratio = measured / limit;
+                    (
+                        format!("{measured:.0} {unit}"),
+                        format!("{limit:.0} {unit}"),
+                        format!("{ratio:.2}x"),
+                        format!(">= {target:.2}x"),
+                        ratio >= *target,
+                    )
+                }
+                Figure::AtMost {
+                    measured,
+                    target,
+                    unit,
+                } => (
+                    format!("{measured:.1} {unit}"),
+                    "-".to_owned(),
+                    "-".to_owned(),
+                    format!("<= {target} {unit}"),
+                    measured <= target,
+                ),
+            };
+            println!(
+                "{name:<46} {measured:>16} {limit:>16} {ratio:>8} {target:>8}  {}",
+                if ok { "meets" } else { "MISSES" }
+            );
+            println!("    {detail}");
+        }
+    }
+}
