@@ -1,1 +1,3 @@
-//! Shared helpers for the contract tests in `tests/tests/`.
+//! Helpers of the contract tests in `tests/tests/`.
+
+pub mod wire;
