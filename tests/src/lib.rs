@@ -1,3 +1,4 @@
 //! Helpers of the contract tests in `tests/tests/`.
 
+pub mod arbitrary;
 pub mod wire;

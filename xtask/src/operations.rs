@@ -193,8 +193,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
         pub const OPERATIONS: &[Operation] = &[#(#rows),*];
 
         /// Decodes `json` into the generated type of the schema `schema` and
-        /// encodes that back to JSON, so that a caller can compare the two
-        /// and see fields the type dropped; `None` for an unknown schema.
+        /// encodes that back to JSON; `None` for an unknown schema.
         pub fn roundtrip(
             schema: &str,
             json: &[u8],
@@ -208,6 +207,69 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                 #(#decoders,)*
                 _ => return None,
             })
+        }
+
+        /// Checks that `json` decodes as the generated type of `schema`
+        /// without losing anything: a field the type does not know is dropped
+        /// by the decode, so it shows when the decoded value is encoded back.
+        /// A `null`, `[]` or `{}` that comes back absent is not a loss (the
+        /// types leave out unset optional fields and empty optional
+        /// collections, which decode the same), nor is `1.0` coming back as `1`.
+        pub fn check_lossless(schema: &str, json: &[u8]) -> Result<(), String> {
+            let original: ::serde_json::Value =
+                ::serde_json::from_slice(json).map_err(|e| format!("not JSON: {e}"))?;
+            let decoded = roundtrip(schema, json)
+                .ok_or_else(|| format!("no generated type for schema `{schema}`"))?
+                .map_err(|e| format!("does not decode as `{schema}`: {e}"))?;
+            let mut losses = Vec::new();
+            find_losses(&original, &decoded, "$", &mut losses);
+            if losses.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("decodes as `{schema}` but loses: {}", losses.join("; ")))
+            }
+        }
+
+        fn is_empty(value: &::serde_json::Value) -> bool {
+            match value {
+                ::serde_json::Value::Null => true,
+                ::serde_json::Value::Array(items) => items.is_empty(),
+                ::serde_json::Value::Object(map) => map.is_empty(),
+                _ => false,
+            }
+        }
+
+        fn find_losses(
+            original: &::serde_json::Value,
+            decoded: &::serde_json::Value,
+            at: &str,
+            out: &mut Vec<String>,
+        ) {
+            use ::serde_json::Value;
+            match (original, decoded) {
+                (Value::Object(original), Value::Object(decoded)) => {
+                    for (key, value) in original {
+                        let here = format!("{at}.{key}");
+                        match decoded.get(key) {
+                            Some(decoded) => find_losses(value, decoded, &here, out),
+                            None if is_empty(value) => {}
+                            None => out.push(format!("unknown field `{here}`")),
+                        }
+                    }
+                }
+                (Value::Array(original), Value::Array(decoded))
+                    if original.len() == decoded.len() =>
+                {
+                    for (i, (original, decoded)) in original.iter().zip(decoded).enumerate() {
+                        find_losses(original, decoded, &format!("{at}[{i}]"), out);
+                    }
+                }
+                (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+                (original, decoded) if original == decoded => {}
+                (original, decoded) => {
+                    out.push(format!("`{at}` was {original}, decodes as {decoded}"))
+                }
+            }
         }
     })
 }

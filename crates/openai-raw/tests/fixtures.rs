@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use openai_raw::operations::{OPERATIONS, Operation, roundtrip};
+use openai_raw::operations::{OPERATIONS, Operation, check_lossless as check_json};
 use serde_json::Value;
 
 fn fixtures_dir() -> PathBuf {
@@ -24,50 +24,6 @@ fn media_type(path: &Path) -> Result<Option<&'static str>, String> {
         Some("jsonl") => Ok(Some("application/octet-stream")),
         Some("empty") => Ok(None),
         other => Err(format!("unknown fixture extension {other:?}")),
-    }
-}
-
-/// Where `decoded` (the original after a trip through the generated type)
-/// lost or changed something of `original`. A `null` that became absent is
-/// not a loss: the types leave out unset optional fields.
-fn losses(original: &Value, decoded: &Value, at: &str, out: &mut Vec<String>) {
-    match (original, decoded) {
-        (Value::Object(original), Value::Object(decoded)) => {
-            for (key, value) in original {
-                let here = format!("{at}.{key}");
-                match decoded.get(key) {
-                    Some(decoded) => losses(value, decoded, &here, out),
-                    None if value.is_null() => {}
-                    None => out.push(format!("unknown field `{here}`")),
-                }
-            }
-        }
-        (Value::Array(original), Value::Array(decoded)) if original.len() == decoded.len() => {
-            for (i, (original, decoded)) in original.iter().zip(decoded).enumerate() {
-                losses(original, decoded, &format!("{at}[{i}]"), out);
-            }
-        }
-        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
-        (original, decoded) if original == decoded => {}
-        (original, decoded) => out.push(format!("`{at}` was {original}, decodes as {decoded}")),
-    }
-}
-
-/// Checks one JSON document against a schema.
-fn check_json(schema: &str, bytes: &[u8]) -> Result<(), String> {
-    let original: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let decoded = roundtrip(schema, bytes)
-        .ok_or_else(|| format!("no generated type for schema `{schema}`"))?
-        .map_err(|e| format!("does not decode as `{schema}`: {e}"))?;
-    let mut out = Vec::new();
-    losses(&original, &decoded, "$", &mut out);
-    if out.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "decodes as `{schema}` but loses: {}",
-            out.join("; ")
-        ))
     }
 }
 
