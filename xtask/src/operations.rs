@@ -221,8 +221,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
             let decoded = roundtrip(schema, json)
                 .ok_or_else(|| format!("no generated type for schema `{schema}`"))?
                 .map_err(|e| format!("does not decode as `{schema}`: {e}"))?;
-            let mut losses = Vec::new();
-            find_losses(&original, &decoded, "$", &mut losses);
+            let losses = losses(&original, &decoded);
             if losses.is_empty() {
                 Ok(())
             } else {
@@ -237,6 +236,15 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                 ::serde_json::Value::Object(map) => map.is_empty(),
                 _ => false,
             }
+        }
+
+        /// Where `decoded` lost or changed something of `original`, each as
+        /// a JSON path and what happened there, by the rules of
+        /// [`check_lossless`]; empty when nothing was lost.
+        pub fn losses(original: &::serde_json::Value, decoded: &::serde_json::Value) -> Vec<String> {
+            let mut out = Vec::new();
+            find_losses(original, decoded, "$", &mut out);
+            out
         }
 
         fn find_losses(

@@ -1,0 +1,455 @@
+//! The end-to-end cases: which ergonomic call covers which operation of
+//! which spec, and which fixture it must give back. One table, as data: the
+//! end-to-end test runs it, the coverage gate checks it against the spec.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use futures::StreamExt;
+use openai_client::types::{
+    AudioResponseFormat, ChatCompletionRequestMessage, ChatRole, CreateChatCompletionRequest,
+    CreateCompletionRequest, CreateDeploymentRequest, CreateEditRequest, CreateEmbeddingRequest,
+    CreateFineTuneRequest, CreateImageEditRequest, CreateImageRequest, CreateImageVariationRequest,
+    CreateModerationRequest, CreateModerationRequestInput, CreateTranscriptionRequest,
+    CreateTranslationRequest, ImageResponseFormat, ImageSize, Prompt, ScaleSettings, ScaleType,
+};
+use openai_client::{Client, Upload};
+use openai_raw::operations::{Api, OperationId};
+use serde::Serialize;
+use serde_json::Value;
+
+/// What a call gave back, as the client decoded it.
+#[derive(Debug)]
+pub enum Output {
+    /// A JSON body, encoded back from the generated type.
+    Json(Value),
+    /// The events of a stream, each encoded back from its generated type.
+    Events(Vec<Value>),
+    Text(String),
+    Bytes(Vec<u8>),
+    /// No body (204).
+    Empty,
+}
+
+type Call =
+    for<'a> fn(&'a Client) -> Pin<Box<dyn Future<Output = openai_client::Result<Output>> + 'a>>;
+
+/// One end-to-end case.
+pub struct Case {
+    pub api: Api,
+    pub operation: OperationId,
+    /// Unique among the cases of an API: the snapshot's name.
+    pub name: &'static str,
+    /// The ergonomic call, as a user writes it.
+    pub call: &'static str,
+    /// What it must give back: a file under fixtures/ (`None`: no body).
+    pub fixture: Option<&'static str>,
+    pub run: Call,
+}
+
+macro_rules! case {
+    ($api:ident, $op:ident, $name:literal, $call:literal, $fixture:expr, $run:ident) => {
+        Case {
+            api: Api::$api,
+            operation: OperationId::$op,
+            name: $name,
+            call: $call,
+            fixture: $fixture,
+            run: |client| Box::pin($run(client)),
+        }
+    };
+}
+
+/// Every case, OpenAI's then Azure's. Azure's reuse the same calls on a
+/// client configured for Azure.
+#[rustfmt::skip]
+pub const CASES: &[Case] = &[
+    case!(OpenAi, ListModels, "listModels", "client.models().list()", Some("listModels/response.json"), list_models),
+    case!(OpenAi, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model),
+    case!(OpenAi, DeleteModel, "deleteModel", "client.models().delete(id)", Some("deleteModel/response.json"), delete_model),
+    case!(OpenAi, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
+    case!(OpenAi, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
+    case!(OpenAi, CreateChatCompletion, "createChatCompletion", "client.chat().create(request)", Some("createChatCompletion/response.json"), create_chat_completion),
+    case!(OpenAi, CreateChatCompletion, "createChatCompletion_stream", "client.chat().create_stream(request)", Some("createChatCompletion/stream.sse"), create_chat_completion_stream),
+    case!(OpenAi, CreateEdit, "createEdit", "client.edits().create(request)", Some("createEdit/response.json"), create_edit),
+    case!(OpenAi, CreateImage, "createImage", "client.images().create(request)", Some("createImage/response.json"), create_image),
+    case!(OpenAi, CreateImage, "createImage_b64_json", "client.images().create(request) with b64_json", Some("createImage/b64_json.json"), create_image_b64),
+    case!(OpenAi, CreateImageEdit, "createImageEdit", "client.images().create_edit(image, mask, request)", Some("createImageEdit/response.json"), create_image_edit),
+    case!(OpenAi, CreateImageVariation, "createImageVariation", "client.images().create_variation(image, request)", Some("createImageVariation/response.json"), create_image_variation),
+    case!(OpenAi, CreateEmbedding, "createEmbedding", "client.embeddings().create(request)", Some("createEmbedding/response.json"), create_embedding),
+    case!(OpenAi, ListFiles, "listFiles", "client.files().list()", Some("listFiles/response.json"), list_files),
+    case!(OpenAi, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/response.json"), create_file),
+    case!(OpenAi, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file),
+    case!(OpenAi, DeleteFile, "deleteFile", "client.files().delete(id)", Some("deleteFile/response.json"), delete_file),
+    case!(OpenAi, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file),
+    case!(OpenAi, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune),
+    case!(OpenAi, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/response.json"), list_fine_tunes),
+    case!(OpenAi, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/response.json"), retrieve_fine_tune),
+    case!(OpenAi, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune),
+    case!(OpenAi, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events),
+    case!(OpenAi, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream),
+    case!(OpenAi, CreateModeration, "createModeration", "client.moderations().create(request)", Some("createModeration/response.json"), create_moderation),
+    case!(OpenAi, ListEngines, "listEngines", "client.engines().list()", Some("listEngines/response.json"), list_engines),
+    case!(OpenAi, RetrieveEngine, "retrieveEngine", "client.engines().retrieve(id)", Some("retrieveEngine/response.json"), retrieve_engine),
+    case!(OpenAi, CreateTranscription, "createTranscription", "client.audio().transcribe(file, request)", Some("createTranscription/response.json"), transcribe),
+    case!(OpenAi, CreateTranscription, "createTranscription_verbose_json", "client.audio().transcribe(file, request) with verbose_json", Some("createTranscription/verbose_json.json"), transcribe_verbose),
+    case!(OpenAi, CreateTranscription, "createTranscription_text", "client.audio().transcribe_text(file, request) with text", Some("createTranscription/text.txt"), transcribe_text),
+    case!(OpenAi, CreateTranscription, "createTranscription_srt", "client.audio().transcribe_text(file, request) with srt", Some("createTranscription/srt.srt"), transcribe_srt),
+    case!(OpenAi, CreateTranscription, "createTranscription_vtt", "client.audio().transcribe_text(file, request) with vtt", Some("createTranscription/vtt.vtt"), transcribe_vtt),
+    case!(OpenAi, CreateTranslation, "createTranslation", "client.audio().translate(file, request)", Some("createTranslation/response.json"), translate),
+    case!(OpenAi, CreateTranslation, "createTranslation_verbose_json", "client.audio().translate(file, request) with verbose_json", Some("createTranslation/verbose_json.json"), translate_verbose),
+    case!(OpenAi, CreateTranslation, "createTranslation_text", "client.audio().translate_text(file, request) with text", Some("createTranslation/text.txt"), translate_text),
+    case!(OpenAi, CreateTranslation, "createTranslation_srt", "client.audio().translate_text(file, request) with srt", Some("createTranslation/srt.srt"), translate_srt),
+    case!(OpenAi, CreateTranslation, "createTranslation_vtt", "client.audio().translate_text(file, request) with vtt", Some("createTranslation/vtt.vtt"), translate_vtt),
+    // Azure.
+    case!(Azure, ListDeployments, "listDeployments", "client.deployments().list()", Some("listDeployments/response.json"), list_deployments),
+    case!(Azure, CreateDeployment, "createDeployment", "client.deployments().create(request)", Some("createDeployment/response.json"), create_deployment),
+    case!(Azure, RetrieveDeployment, "retrieveDeployment", "client.deployments().retrieve(id)", Some("retrieveDeployment/response.json"), retrieve_deployment),
+    case!(Azure, DeleteDeployment, "deleteDeployment", "client.deployments().delete(id)", None, delete_deployment),
+    case!(Azure, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
+    case!(Azure, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
+    case!(Azure, CreateEmbedding, "createEmbedding", "client.embeddings().create(request)", Some("createEmbedding/response.json"), create_embedding),
+    case!(Azure, ListFiles, "listFiles", "client.files().list()", Some("listFiles/response.json"), list_files),
+    case!(Azure, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/response.json"), create_file),
+    case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file),
+    case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", Some("deleteFile/response.json"), delete_file),
+    case!(Azure, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file),
+    case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune),
+    case!(Azure, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/response.json"), list_fine_tunes),
+    case!(Azure, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/response.json"), retrieve_fine_tune),
+    case!(Azure, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune),
+    case!(Azure, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events),
+    case!(Azure, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream),
+    case!(Azure, ListModels, "listModels", "client.models().list()", Some("listModels/response.json"), list_models),
+    case!(Azure, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model),
+];
+
+/// The workspace's fixtures directory.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// A file of tests/data.
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
+}
+
+fn json(value: impl Serialize) -> Output {
+    Output::Json(serde_json::to_value(value).expect("generated types serialize"))
+}
+
+async fn events<T: Serialize + serde::de::DeserializeOwned>(
+    stream: openai_client::Result<openai_client::EventStream<T>>,
+) -> openai_client::Result<Output> {
+    let mut stream = stream?;
+    let mut out = Vec::new();
+    while let Some(event) = stream.next().await {
+        out.push(serde_json::to_value(event?).expect("generated types serialize"));
+    }
+    Ok(Output::Events(out))
+}
+
+// The ids the fixtures print, so that what the mock reflects from the path
+// is what the fixture holds.
+const FILE_ID: &str = "file-XjGxS3KTG0uNmNOK362iJua3";
+const FINE_TUNE_ID: &str = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
+const CANCELLED_FINE_TUNE_ID: &str = "ft-xhrpBbvVUzYGo8oUO1FY4nI7";
+const DEPLOYMENT_ID: &str = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+
+fn completion_request() -> openai_client::types::builder::CreateCompletionRequest {
+    CreateCompletionRequest::builder()
+        .model("text-davinci-003")
+        .prompt(Prompt::Text("Say this is a test".into()))
+        .max_tokens(7)
+        .temperature(0.0)
+}
+
+fn chat_request() -> openai_client::types::builder::CreateChatCompletionRequest {
+    CreateChatCompletionRequest::builder()
+        .model("gpt-3.5-turbo-0301")
+        .messages(vec![ChatCompletionRequestMessage {
+            role: ChatRole::User,
+            content: "Hello!".into(),
+            name: None,
+        }])
+}
+
+async fn list_models(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.models().list().await?))
+}
+
+async fn retrieve_model(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.models().retrieve("text-davinci-003").await?))
+}
+
+async fn delete_model(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(
+        client
+            .models()
+            .delete("curie:ft-acmeco-2021-03-03-21-44-20")
+            .await?,
+    ))
+}
+
+async fn create_completion(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(
+        client.completions().create(completion_request()).await?,
+    ))
+}
+
+async fn create_completion_stream(client: &Client) -> openai_client::Result<Output> {
+    events(
+        client
+            .completions()
+            .create_stream(completion_request())
+            .await,
+    )
+    .await
+}
+
+async fn create_chat_completion(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.chat().create(chat_request()).await?))
+}
+
+async fn create_chat_completion_stream(client: &Client) -> openai_client::Result<Output> {
+    events(client.chat().create_stream(chat_request()).await).await
+}
+
+async fn create_edit(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateEditRequest::builder()
+        .model("text-davinci-edit-001")
+        .input(Some("What day of the wek is it?".into()))
+        .instruction("Fix the spelling mistakes");
+    Ok(json(client.edits().create(request).await?))
+}
+
+fn image_request() -> openai_client::types::builder::CreateImageRequest {
+    CreateImageRequest::builder()
+        .prompt("A cute baby sea otter")
+        .n(2)
+        .size(ImageSize::X1024x1024)
+}
+
+async fn create_image(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.images().create(image_request()).await?))
+}
+
+async fn create_image_b64(client: &Client) -> openai_client::Result<Output> {
+    let request = image_request().response_format(ImageResponseFormat::B64Json);
+    Ok(json(client.images().create(request).await?))
+}
+
+async fn create_image_edit(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateImageEditRequest::builder()
+        .prompt("A cute baby sea otter wearing a beret")
+        .n(2)
+        .size(ImageSize::X1024x1024);
+    let mask = Upload::bytes(
+        std::fs::read(data("otter.png")).expect("tests/data"),
+        "mask.png",
+    );
+    let image = Upload::path(data("otter.png"));
+    Ok(json(
+        client
+            .images()
+            .create_edit(image, Some(mask), request)
+            .await?,
+    ))
+}
+
+async fn create_image_variation(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateImageVariationRequest::builder()
+        .n(2)
+        .size(ImageSize::X1024x1024);
+    let image = Upload::path(data("otter.png"));
+    Ok(json(
+        client.images().create_variation(image, request).await?,
+    ))
+}
+
+async fn create_embedding(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateEmbeddingRequest::builder()
+        .model("text-embedding-ada-002")
+        .input(Prompt::Text(
+            "The food was delicious and the waiter...".into(),
+        ));
+    Ok(json(client.embeddings().create(request).await?))
+}
+
+async fn list_files(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.files().list().await?))
+}
+
+async fn create_file(client: &Client) -> openai_client::Result<Output> {
+    // The documented upload: mydata.jsonl, 140 bytes (the content fixture).
+    let upload =
+        Upload::path(fixtures_dir().join("downloadFile/response.jsonl")).file_name("mydata.jsonl");
+    Ok(json(client.files().create(upload, "fine-tune").await?))
+}
+
+async fn retrieve_file(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.files().retrieve(FILE_ID).await?))
+}
+
+async fn delete_file(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.files().delete(FILE_ID).await?))
+}
+
+async fn download_file(client: &Client) -> openai_client::Result<Output> {
+    Ok(Output::Bytes(
+        client.files().content(FILE_ID).await?.to_vec(),
+    ))
+}
+
+async fn create_fine_tune(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateFineTuneRequest::builder().training_file("file-XGinujblHPwGLSztz8cPS8XY");
+    Ok(json(client.fine_tunes().create(request).await?))
+}
+
+async fn list_fine_tunes(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.fine_tunes().list().await?))
+}
+
+async fn retrieve_fine_tune(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.fine_tunes().retrieve(FINE_TUNE_ID).await?))
+}
+
+async fn cancel_fine_tune(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(
+        client.fine_tunes().cancel(CANCELLED_FINE_TUNE_ID).await?,
+    ))
+}
+
+async fn list_fine_tune_events(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.fine_tunes().events(FINE_TUNE_ID).await?))
+}
+
+async fn list_fine_tune_events_stream(client: &Client) -> openai_client::Result<Output> {
+    events(client.fine_tunes().events_stream(FINE_TUNE_ID).await).await
+}
+
+async fn create_moderation(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateModerationRequest::builder().input(CreateModerationRequestInput::Text(
+        "I want to kill them.".into(),
+    ));
+    Ok(json(client.moderations().create(request).await?))
+}
+
+#[allow(deprecated)]
+async fn list_engines(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.engines().list().await?))
+}
+
+#[allow(deprecated)]
+async fn retrieve_engine(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.engines().retrieve("text-davinci-003").await?))
+}
+
+fn audio() -> Upload {
+    Upload::path(data("hello.mp3"))
+}
+
+fn transcription(
+    format: AudioResponseFormat,
+) -> openai_client::types::builder::CreateTranscriptionRequest {
+    CreateTranscriptionRequest::builder()
+        .model("whisper-1")
+        .response_format(format)
+}
+
+fn translation(
+    format: AudioResponseFormat,
+) -> openai_client::types::builder::CreateTranslationRequest {
+    CreateTranslationRequest::builder()
+        .model("whisper-1")
+        .response_format(format)
+}
+
+async fn transcribe(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateTranscriptionRequest::builder().model("whisper-1");
+    Ok(json(client.audio().transcribe(audio(), request).await?))
+}
+
+async fn transcribe_verbose(client: &Client) -> openai_client::Result<Output> {
+    let request = transcription(AudioResponseFormat::VerboseJson);
+    Ok(json(client.audio().transcribe(audio(), request).await?))
+}
+
+async fn transcribe_text(client: &Client) -> openai_client::Result<Output> {
+    let request = transcription(AudioResponseFormat::Text);
+    Ok(Output::Text(
+        client.audio().transcribe_text(audio(), request).await?,
+    ))
+}
+
+async fn transcribe_srt(client: &Client) -> openai_client::Result<Output> {
+    let request = transcription(AudioResponseFormat::Srt);
+    Ok(Output::Text(
+        client.audio().transcribe_text(audio(), request).await?,
+    ))
+}
+
+async fn transcribe_vtt(client: &Client) -> openai_client::Result<Output> {
+    let request = transcription(AudioResponseFormat::Vtt);
+    Ok(Output::Text(
+        client.audio().transcribe_text(audio(), request).await?,
+    ))
+}
+
+async fn translate(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateTranslationRequest::builder().model("whisper-1");
+    Ok(json(client.audio().translate(audio(), request).await?))
+}
+
+async fn translate_verbose(client: &Client) -> openai_client::Result<Output> {
+    let request = translation(AudioResponseFormat::VerboseJson);
+    Ok(json(client.audio().translate(audio(), request).await?))
+}
+
+async fn translate_text(client: &Client) -> openai_client::Result<Output> {
+    let request = translation(AudioResponseFormat::Text);
+    Ok(Output::Text(
+        client.audio().translate_text(audio(), request).await?,
+    ))
+}
+
+async fn translate_srt(client: &Client) -> openai_client::Result<Output> {
+    let request = translation(AudioResponseFormat::Srt);
+    Ok(Output::Text(
+        client.audio().translate_text(audio(), request).await?,
+    ))
+}
+
+async fn translate_vtt(client: &Client) -> openai_client::Result<Output> {
+    let request = translation(AudioResponseFormat::Vtt);
+    Ok(Output::Text(
+        client.audio().translate_text(audio(), request).await?,
+    ))
+}
+
+async fn list_deployments(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.deployments().list().await?))
+}
+
+async fn create_deployment(client: &Client) -> openai_client::Result<Output> {
+    let request = CreateDeploymentRequest {
+        model: "text-davinci-002".into(),
+        scale_settings: ScaleSettings {
+            scale_type: ScaleType::Standard,
+            capacity: None,
+        },
+    };
+    Ok(json(client.deployments().create(request).await?))
+}
+
+async fn retrieve_deployment(client: &Client) -> openai_client::Result<Output> {
+    Ok(json(client.deployments().retrieve(DEPLOYMENT_ID).await?))
+}
+
+async fn delete_deployment(client: &Client) -> openai_client::Result<Output> {
+    client.deployments().delete(DEPLOYMENT_ID).await?;
+    Ok(Output::Empty)
+}
