@@ -9,8 +9,9 @@ use openai_client::Client;
 use openai_client::chat::MessageExt;
 use openai_client::types::{ChatCompletionRequestMessage, CreateChatCompletionRequest};
 
+// `pub` so that the contract suite (tests/tests/examples.rs) can run it.
 #[tokio::main]
-async fn main() -> Result<(), openai_client::Error> {
+pub async fn main() -> Result<(), openai_client::Error> {
     let client = Client::from_env()?;
     let request = CreateChatCompletionRequest::builder()
         .model("gpt-3.5-turbo")

@@ -4,8 +4,9 @@
 use openai_client::Client;
 use openai_client::types::{CreateCompletionRequest, Prompt};
 
+// `pub` so that the contract suite (tests/tests/examples.rs) can run it.
 #[tokio::main]
-async fn main() -> Result<(), openai_client::Error> {
+pub async fn main() -> Result<(), openai_client::Error> {
     let client = Client::from_env()?;
     let request = CreateCompletionRequest::builder()
         .model("text-davinci-003")

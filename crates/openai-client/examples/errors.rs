@@ -6,8 +6,9 @@ use std::time::Duration;
 use openai_client::types::{CreateCompletionRequest, Prompt};
 use openai_client::{Client, Error};
 
+// `pub` so that the contract suite (tests/tests/examples.rs) can run it.
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+pub async fn main() -> Result<(), Error> {
     let client = Client::from_env()?;
 
     // Caught before sending: n must be at least 1.

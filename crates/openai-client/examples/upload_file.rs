@@ -7,8 +7,9 @@ use openai_client::{Client, Upload};
 
 const SAMPLE: &str = "{\"prompt\": \"My puppy chewed ->\", \"completion\": \" my shoes.\\n\"}\n";
 
+// `pub` so that the contract suite (tests/tests/examples.rs) can run it.
 #[tokio::main]
-async fn main() -> Result<(), openai_client::Error> {
+pub async fn main() -> Result<(), openai_client::Error> {
     let client = Client::from_env()?;
     let path = match std::env::args().nth(1) {
         Some(path) => path.into(),
