@@ -25,6 +25,11 @@ use crate::replies::Body;
 /// The largest request body read; a larger one is answered 413.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
+/// The largest upload (a multipart body) read: the docs allow an
+/// organization 1 GB of files. A body is held in memory while it is
+/// answered, and let go after.
+const MAX_UPLOAD_BYTES: usize = 1024 * 1024 * 1024;
+
 /// How long a shutdown waits for the answers under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -109,7 +114,17 @@ async fn answer(
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str();
     let path = parts.uri.path();
-    let outcome = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+    let upload = parts
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("multipart/form-data"));
+    let limit = if upload {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let outcome = match Limited::new(body, limit).collect().await {
         Ok(body) => api.handle(&Request {
             method,
             path,
@@ -120,7 +135,7 @@ async fn answer(
         Err(error) if error.is::<http_body_util::LengthLimitError>() => {
             let error = ApiError::invalid_request(
                 413,
-                format!("The request body is larger than {MAX_BODY_BYTES} bytes"),
+                format!("The request body is larger than {limit} bytes"),
             );
             Outcome::Respond(Response::error(&error))
         }
