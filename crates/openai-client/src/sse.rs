@@ -140,6 +140,43 @@ impl<T> std::fmt::Debug for EventStream<T> {
     }
 }
 
+impl<T> EventStream<T> {
+    /// The typed events of any `text/event-stream` body, e.g. one relayed by
+    /// a proxy or saved to a file: decoded as a response's are, with no
+    /// timeout.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use openai_client::EventStream;
+    /// use openai_client::types::FineTuneEvent;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let body = "data: {\"object\": \"fine-tune-event\", \"created_at\": 1614807352, \
+    ///             \"level\": \"info\", \"message\": \"Job started.\"}\n\ndata: [DONE]\n\n";
+    /// let chunks = futures::stream::iter([Ok(bytes::Bytes::from(body))]);
+    /// let events: Vec<_> = EventStream::<FineTuneEvent>::from_bytes(chunks).collect().await;
+    /// assert_eq!(events.len(), 1);
+    /// assert_eq!(events[0].as_ref().unwrap().message, "Job started.");
+    /// # }
+    /// ```
+    pub fn from_bytes<S>(body: S) -> Self
+    where
+        S: Stream<Item = reqwest::Result<Bytes>> + Send + Sync + 'static,
+    {
+        EventStream {
+            body: Box::pin(body),
+            decoder: SseDecoder::new(),
+            idle: Duration::MAX,
+            timer: Box::pin(tokio::time::sleep_until(deadline(Duration::MAX))),
+            // No key to keep out of error messages.
+            secret: ApiKey::new(""),
+            done: false,
+            item: PhantomData,
+        }
+    }
+}
+
 impl Client {
     /// The events of a streamed response's `body`.
     pub(crate) fn event_stream<T>(&self, body: progenitor_client::ByteStream) -> EventStream<T> {
