@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Either, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
@@ -192,7 +193,9 @@ async fn exchange(sender: &mut Sender, request: Request<Full<Bytes>>) -> Result<
 
 /// The limit: a hyper server on a multi-threaded runtime that answers each
 /// path with fixed bytes, without routing beyond a lookup, auth, validation
-/// or logging.
+/// or logging. A `text/event-stream` answer goes out one frame (one HTTP
+/// chunk) per event, as the API and the mock send it, so that the limit
+/// frames a stream the way the mock must.
 pub async fn serve_bare(listener: TcpListener, answers: Arc<Vec<(Shot, &'static str, Bytes)>>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -214,12 +217,15 @@ pub async fn serve_bare(listener: TcpListener, answers: Arc<Vec<(Shot, &'static 
                             .find(|(shot, _, _)| shot.path == path && shot.body == body)
                             .or_else(|| answers.iter().find(|(shot, _, _)| shot.path == path));
                         let response = match answer {
+                            Some((_, "text/event-stream", bytes)) => Response::builder()
+                                .header(hyper::header::CONTENT_TYPE, "text/event-stream")
+                                .body(Either::Right(events_body(bytes))),
                             Some((_, content_type, bytes)) => Response::builder()
                                 .header(hyper::header::CONTENT_TYPE, *content_type)
-                                .body(Full::new(bytes.clone())),
+                                .body(Either::Left(Full::new(bytes.clone()))),
                             None => Response::builder()
                                 .status(404)
-                                .body(Full::new(Bytes::new())),
+                                .body(Either::Left(Full::new(Bytes::new()))),
                         };
                         Ok::<_, hyper::Error>(response.expect("a valid response"))
                     }
@@ -230,6 +236,21 @@ pub async fn serve_bare(listener: TcpListener, answers: Arc<Vec<(Shot, &'static 
                 .await;
         });
     }
+}
+
+type EventsBody = StreamBody<
+    futures::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, std::convert::Infallible>>>,
+>;
+
+/// One frame per event of a `text/event-stream` body.
+fn events_body(bytes: &Bytes) -> EventsBody {
+    let mut frames = Vec::new();
+    let mut start = 0;
+    while let Some(end) = bytes[start..].windows(2).position(|w| w == b"\n\n") {
+        frames.push(Ok(Frame::data(bytes.slice(start..start + end + 2))));
+        start += end + 2;
+    }
+    StreamBody::new(futures::stream::iter(frames))
 }
 
 /// The resident set (VmRSS) and its peak (VmHWM) of a process, in KiB, from

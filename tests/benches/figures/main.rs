@@ -6,6 +6,7 @@
 //! binary; this binary re-run as the bare server), so that their memory can be
 //! read and neither shares a runtime with the load generator.
 
+mod client;
 mod load;
 
 use std::net::SocketAddr;
@@ -19,6 +20,8 @@ use load::{Load, Shot, Until};
 
 /// Set to run this binary as the bare server on the given address.
 const BARE_SERVER_ENV: &str = "OPENAI_BENCH_BARE_SERVER";
+/// Set to run this binary as the uploader: `<base url> <path>`.
+const UPLOAD_ENV: &str = "OPENAI_BENCH_UPLOAD";
 const CONNECTIONS: usize = 64;
 const WARM_UP: Duration = Duration::from_secs(1);
 const MEASURE: Duration = Duration::from_secs(5);
@@ -37,11 +40,22 @@ fn main() {
         runtime.block_on(bare_server(addr.parse().expect("a socket address")));
         return;
     }
+    if let Ok(job) = std::env::var(UPLOAD_ENV) {
+        let (base_url, path) = job.split_once(' ').expect("<base url> <path>");
+        runtime.block_on(client::upload_in_this_process(
+            base_url.into(),
+            Path::new(path),
+        ));
+        return;
+    }
     // `cargo bench` passes `--bench`; this harness takes no options.
     let mut table = Table::default();
     runtime.block_on(async {
         mock_throughput(&mut table).await;
         mock_soak(&mut table).await;
+        client_overhead(&mut table).await;
+        sse_decoding(&mut table).await;
+        upload_memory(&mut table).await;
     });
     table.print();
 }
@@ -262,8 +276,93 @@ async fn mock_soak(table: &mut Table) {
     );
 }
 
+/// Row 3: the time per call of the client against plain reqwest + serde_json.
+async fn client_overhead(table: &mut Table) {
+    eprintln!(
+        "timing {} client calls and as many plain ones ...",
+        client::OVERHEAD_CALLS
+    );
+    let bare = Server::bare().await;
+    let (ours, plain) = client::overhead(bare.addr).await;
+    table.row(
+        format!("client time per call, {} completions", client::OVERHEAD_CALLS),
+        Figure::LowerIsBetter {
+            measured: ours * 1e6,
+            limit: plain * 1e6,
+            target: 1.05,
+            unit: "us",
+        },
+        "client.completions().create(..) vs reqwest + serde_json into the same type, against the bare server".into(),
+    );
+}
+
+/// Row 4: events per second of the client's stream type against a plain loop.
+async fn sse_decoding(table: &mut Table) {
+    eprintln!("decoding {} events ...", client::SSE_EVENTS);
+    let (ours, plain) = client::sse(&fixtures()).await;
+    table.row(
+        format!("SSE decoding, {} events in memory", client::SSE_EVENTS),
+        Figure::HigherIsBetter {
+            measured: ours,
+            limit: plain,
+            target: 0.9,
+            unit: "ev/s",
+        },
+        "EventStream::from_bytes vs split on blank lines + serde_json, 16 KiB chunks, best of 3"
+            .into(),
+    );
+}
+
+/// Row 5: the client's peak memory uploading a 200 MB file to the mock.
+async fn upload_memory(table: &mut Table) {
+    eprintln!("uploading {} MiB ...", client::UPLOAD_BYTES / 1024 / 1024);
+    let dir = std::env::temp_dir().join(format!("openai-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let path = dir.join("upload.jsonl");
+    client::write_upload_file(&path);
+    let mock = Server::mock().await;
+    let output = Command::new(std::env::current_exe().expect("this binary's path"))
+        .env(
+            UPLOAD_ENV,
+            format!("http://{}/v1 {}", mock.addr, path.display()),
+        )
+        .output()
+        .expect("running the uploader");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the upload failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figures: Vec<f64> = stdout
+        .split_whitespace()
+        .map(|kib| kib.parse::<f64>().expect("KiB") / 1024.0)
+        .collect();
+    let (before, peak) = (figures[0], figures[1]);
+    table.row(
+        format!(
+            "upload memory, {} MiB file",
+            client::UPLOAD_BYTES / 1024 / 1024
+        ),
+        Figure::AtMost {
+            measured: peak - before,
+            target: 30.0,
+            unit: "MiB",
+        },
+        format!("files().create(Upload::path(..)): RSS {before:.1} MiB before, peak {peak:.1} MiB"),
+    );
+}
+
 /// What one row measured and what it is held to.
 enum Figure {
+    /// A ratio measured/limit that should be at most `target`.
+    LowerIsBetter {
+        measured: f64,
+        limit: f64,
+        target: f64,
+        unit: &'static str,
+    },
     /// A ratio measured/limit that should be at least `target`.
     HigherIsBetter {
         measured: f64,
@@ -296,6 +395,21 @@ impl Table {
         );
         for (name, figure, detail) in &self.rows {
             let (measured, limit, ratio, target, ok) = match figure {
+                Figure::LowerIsBetter {
+                    measured,
+                    limit,
+                    target,
+                    unit,
+                } => {
+                    let ratio = measured / limit;
+                    (
+                        format!("{measured:.1} {unit}"),
+                        format!("{limit:.1} {unit}"),
+                        format!("{ratio:.2}x"),
+                        format!("<= {target:.2}x"),
+                        ratio <= *target,
+                    )
+                }
                 Figure::HigherIsBetter {
                     measured,
                     limit,
