@@ -150,57 +150,44 @@ async fn retryable_faults_are_retried_until_success() {
     }
 }
 
-#[tokio::test]
-async fn retries_stop_at_the_limit_and_quota_is_never_retried() {
+/// A completion with 2 retries allowed, whose next `failures` calls fail with
+/// `fault`: its error, and how many requests the mock received.
+async fn failing(fault: Fault, failures: u64) -> (Error, usize) {
     let mock = start_mock().await;
-    mock.fail_next(OperationId::CreateCompletion, 3, Fault::ServiceUnavailable);
+    mock.fail_next(OperationId::CreateCompletion, failures, fault);
     let error = client(&mock, 2)
         .completions()
         .create(completion())
         .await
         .unwrap_err();
+    (error, completions_received(&mock).await)
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit_and_quota_is_never_retried() {
+    let (error, sent) = failing(Fault::ServiceUnavailable, 3).await;
     assert!(
         matches!(error, Error::ServiceUnavailable(_)),
         "got {}",
         kind(&error)
     );
-    assert_eq!(
-        completions_received(&mock).await,
-        3,
-        "the first try and 2 retries"
-    );
+    assert_eq!(sent, 3, "the first try and 2 retries");
 
-    let mock = start_mock().await;
-    mock.fail_next(OperationId::CreateCompletion, 1, Fault::InsufficientQuota);
-    let error = client(&mock, 2)
-        .completions()
-        .create(completion())
-        .await
-        .unwrap_err();
+    let (error, sent) = failing(Fault::InsufficientQuota, 1).await;
     assert!(
         matches!(error, Error::QuotaExceeded(_)),
         "got {}",
         kind(&error)
     );
-    assert_eq!(
-        completions_received(&mock).await,
-        1,
-        "a quota error is final"
-    );
+    assert_eq!(sent, 1, "a quota error is final");
 
-    let mock = start_mock().await;
-    mock.fail_next(OperationId::CreateCompletion, 1, Fault::InvalidApiKey);
-    let error = client(&mock, 2)
-        .completions()
-        .create(completion())
-        .await
-        .unwrap_err();
+    let (error, sent) = failing(Fault::InvalidApiKey, 1).await;
     assert!(
         matches!(error, Error::Authentication(_)),
         "got {}",
         kind(&error)
     );
-    assert_eq!(completions_received(&mock).await, 1, "a bad key is final");
+    assert_eq!(sent, 1, "a bad key is final");
 }
 
 #[tokio::test]

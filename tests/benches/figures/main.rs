@@ -202,10 +202,10 @@ async fn mock_throughput(table: &mut Table) {
         let bare = measure(&Server::bare().await, &shot).await;
         table.row(
             format!("mock throughput, {name}"),
-            Figure::HigherIsBetter {
+            Figure::Ratio {
                 measured: mock.per_second(),
                 limit: bare.per_second(),
-                target: 0.8,
+                target: Bound::AtLeast(0.8),
                 unit: "req/s",
             },
             format!(
@@ -286,10 +286,10 @@ async fn client_overhead(table: &mut Table) {
     let (ours, plain) = client::overhead(bare.addr).await;
     table.row(
         format!("client time per call, {} completions", client::OVERHEAD_CALLS),
-        Figure::LowerIsBetter {
+        Figure::Ratio {
             measured: ours * 1e6,
             limit: plain * 1e6,
-            target: 1.05,
+            target: Bound::AtMost(1.05),
             unit: "us",
         },
         "client.completions().create(..) vs reqwest + serde_json into the same type, against the bare server".into(),
@@ -302,10 +302,10 @@ async fn sse_decoding(table: &mut Table) {
     let (ours, plain) = client::sse(&fixtures()).await;
     table.row(
         format!("SSE decoding, {} events in memory", client::SSE_EVENTS),
-        Figure::HigherIsBetter {
+        Figure::Ratio {
             measured: ours,
             limit: plain,
-            target: 0.9,
+            target: Bound::AtLeast(0.9),
             unit: "ev/s",
         },
         "EventStream::from_bytes vs split on blank lines + serde_json, 16 KiB chunks, best of 3"
@@ -356,18 +356,11 @@ async fn upload_memory(table: &mut Table) {
 
 /// What one row measured and what it is held to.
 enum Figure {
-    /// A ratio measured/limit that should be at most `target`.
-    LowerIsBetter {
+    /// `measured` against `limit`, in `unit`: their ratio is held to `target`.
+    Ratio {
         measured: f64,
         limit: f64,
-        target: f64,
-        unit: &'static str,
-    },
-    /// A ratio measured/limit that should be at least `target`.
-    HigherIsBetter {
-        measured: f64,
-        limit: f64,
-        target: f64,
+        target: Bound,
         unit: &'static str,
     },
     /// An absolute figure that should be at most `target`.
@@ -376,6 +369,13 @@ enum Figure {
         target: f64,
         unit: &'static str,
     },
+}
+
+/// Which side of its target a ratio should be on.
+#[derive(Clone, Copy)]
+enum Bound {
+    AtLeast(f64),
+    AtMost(f64),
 }
 
 #[derive(Default)]
@@ -395,34 +395,23 @@ impl Table {
         );
         for (name, figure, detail) in &self.rows {
             let (measured, limit, ratio, target, ok) = match figure {
-                Figure::LowerIsBetter {
+                Figure::Ratio {
                     measured,
                     limit,
                     target,
                     unit,
                 } => {
                     let ratio = measured / limit;
+                    let (target, ok) = match *target {
+                        Bound::AtLeast(t) => (format!(">= {t:.2}x"), ratio >= t),
+                        Bound::AtMost(t) => (format!("<= {t:.2}x"), ratio <= t),
+                    };
                     (
                         format!("{measured:.1} {unit}"),
                         format!("{limit:.1} {unit}"),
                         format!("{ratio:.2}x"),
-                        format!("<= {target:.2}x"),
-                        ratio <= *target,
-                    )
-                }
-                Figure::HigherIsBetter {
-                    measured,
-                    limit,
-                    target,
-                    unit,
-                } => {
-                    let ratio = measured / limit;
-                    (
-                        format!("{measured:.0} {unit}"),
-                        format!("{limit:.0} {unit}"),
-                        format!("{ratio:.2}x"),
-                        format!(">= {target:.2}x"),
-                        ratio >= *target,
+                        target,
+                        ok,
                     )
                 }
                 Figure::AtMost {
