@@ -12,7 +12,7 @@ use futures::StreamExt;
 use openai_raw::types::ErrorResponse;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
@@ -20,6 +20,8 @@ use crate::client::{ApiKey, Client};
 use crate::error::{ApiError, Error, Result, shorten};
 
 pub(crate) const USER_AGENT: &str = concat!("openai-client/", env!("CARGO_PKG_VERSION"));
+
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 pub(crate) type RawError = progenitor_client::Error<ErrorResponse>;
 
@@ -43,18 +45,27 @@ pub(crate) fn hooks(headers: HeaderMap) -> openai_raw::Hooks {
         before_send: Some(Arc::new(move |request: &mut reqwest::Request| {
             let sent = request.headers_mut();
             // progenitor adds the spec's info.version; the API does not know it,
-            // and on Azure `api-version` is the query parameter.
-            sent.remove("api-version");
+            // and on Azure `api-version` is the query parameter. A constant
+            // name: a `&str` would be parsed on every request.
+            sent.remove(API_VERSION);
             for (name, value) in &headers {
                 sent.insert(name, value.clone());
             }
         })),
         after_send: Some(Arc::new(|result: &reqwest::Result<reqwest::Response>| {
             if let Ok(response) = result {
+                let status = response.status();
+                // Only an error status's headers are read (`convert`): not
+                // copying a success's saves a HeaderMap clone per call.
+                let headers = if status.is_success() {
+                    HeaderMap::new()
+                } else {
+                    response.headers().clone()
+                };
                 let _ = SEEN.try_with(|seen| {
                     *seen.borrow_mut() = Seen {
-                        status: Some(response.status()),
-                        headers: response.headers().clone(),
+                        status: Some(status),
+                        headers,
                     }
                 });
             }
@@ -87,7 +98,10 @@ impl Client {
     {
         let mut retries = 0;
         loop {
-            let future = attempt()?;
+            // Boxed: the attempt's state machine is large, and unboxed it is
+            // copied whole into the task-local scope, the timeout and the
+            // caller's future each time one of them moves.
+            let future = Box::pin(attempt()?);
             let (result, seen) = SEEN
                 .scope(RefCell::default(), async {
                     let result = tokio::time::timeout(self.timeout, future).await;
