@@ -196,7 +196,22 @@ async fn exchange(sender: &mut Sender, request: Request<Full<Bytes>>) -> Result<
 /// or logging. A `text/event-stream` answer goes out one frame (one HTTP
 /// chunk) per event, as the API and the mock send it, so that the limit
 /// frames a stream the way the mock must.
-pub async fn serve_bare(listener: TcpListener, answers: Arc<Vec<(Shot, &'static str, Bytes)>>) {
+pub async fn serve_bare(listener: TcpListener, answers: Vec<(Shot, &'static str, Bytes)>) {
+    // Split streams into their frames once, not on every request: the limit
+    // must not do work the mock does not.
+    let answers: Arc<Vec<(Shot, &'static str, Reply)>> = Arc::new(
+        answers
+            .into_iter()
+            .map(|(shot, content_type, bytes)| {
+                let reply = if content_type == "text/event-stream" {
+                    Reply::Events(event_frames(&bytes))
+                } else {
+                    Reply::Whole(bytes)
+                };
+                (shot, content_type, reply)
+            })
+            .collect(),
+    );
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -217,12 +232,15 @@ pub async fn serve_bare(listener: TcpListener, answers: Arc<Vec<(Shot, &'static 
                             .find(|(shot, _, _)| shot.path == path && shot.body == body)
                             .or_else(|| answers.iter().find(|(shot, _, _)| shot.path == path));
                         let response = match answer {
-                            Some((_, "text/event-stream", bytes)) => Response::builder()
-                                .header(hyper::header::CONTENT_TYPE, "text/event-stream")
-                                .body(Either::Right(events_body(bytes))),
-                            Some((_, content_type, bytes)) => Response::builder()
-                                .header(hyper::header::CONTENT_TYPE, *content_type)
-                                .body(Either::Left(Full::new(bytes.clone()))),
+                            Some((_, content_type, reply)) => {
+                                let body = match reply {
+                                    Reply::Whole(bytes) => Either::Left(Full::new(bytes.clone())),
+                                    Reply::Events(frames) => Either::Right(events_body(frames)),
+                                };
+                                Response::builder()
+                                    .header(hyper::header::CONTENT_TYPE, *content_type)
+                                    .body(body)
+                            }
                             None => Response::builder()
                                 .status(404)
                                 .body(Either::Left(Full::new(Bytes::new()))),
@@ -242,14 +260,26 @@ type EventsBody = StreamBody<
     futures::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, std::convert::Infallible>>>,
 >;
 
-/// One frame per event of a `text/event-stream` body.
-fn events_body(bytes: &Bytes) -> EventsBody {
+/// What the bare server answers: a whole body, or a stream's events.
+enum Reply {
+    Whole(Bytes),
+    Events(Vec<Bytes>),
+}
+
+/// The events of a `text/event-stream` body, each with its blank line.
+fn event_frames(bytes: &Bytes) -> Vec<Bytes> {
     let mut frames = Vec::new();
     let mut start = 0;
     while let Some(end) = bytes[start..].windows(2).position(|w| w == b"\n\n") {
-        frames.push(Ok(Frame::data(bytes.slice(start..start + end + 2))));
+        frames.push(bytes.slice(start..start + end + 2));
         start += end + 2;
     }
+    frames
+}
+
+/// One frame (one HTTP chunk) per event; cloning `Bytes` copies no data.
+fn events_body(frames: &[Bytes]) -> EventsBody {
+    let frames: Vec<_> = frames.iter().map(|f| Ok(Frame::data(f.clone()))).collect();
     StreamBody::new(futures::stream::iter(frames))
 }
 

@@ -103,7 +103,7 @@ async fn bare_server(addr: SocketAddr) {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .expect("binding the bare server");
-    load::serve_bare(listener, Arc::new(answers)).await;
+    load::serve_bare(listener, answers).await;
 }
 
 /// A server process that is killed when dropped.
