@@ -398,16 +398,11 @@ fn diff(file: &str, committed: &str, generated: &str) -> String {
 /// Every fixture parses into the generated type of its operation's response,
 /// and every operation has a fixture: the `fixtures` test of openai-raw.
 fn check_fixtures(root: &Path) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
-        .args(["test", "--quiet", "-p", "openai-raw", "--test", "fixtures"])
-        .status()
-        .context("running cargo test")?;
-    if !status.success() {
-        bail!("the fixtures do not match the spec (see the test output above)");
-    }
-    Ok(())
+    crate::cargo(
+        root,
+        &["test", "--quiet", "-p", "openai-raw", "--test", "fixtures"],
+    )
+    .context("the fixtures do not match the spec (see the test output above)")
 }
 
 #[cfg(test)]

@@ -50,24 +50,33 @@ fn main() -> std::process::ExitCode {
 /// so that what it needs (hyper's client, a load generator) stays out of the
 /// published crates; it runs the mock's release binary, built first.
 fn bench(root: &std::path::Path) -> anyhow::Result<()> {
+    cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "-p",
+            "openai-mock",
+            "--bin",
+            "openai-mock",
+        ],
+    )?;
+    cargo(
+        root,
+        &["bench", "-p", "openai-contract-tests", "--bench", "figures"],
+    )
+}
+
+/// Runs the cargo that runs us (`$CARGO`) in the workspace, failing with
+/// the command when it fails.
+fn cargo(root: &std::path::Path, args: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let run = |args: &[&str]| -> anyhow::Result<()> {
-        let status = std::process::Command::new(&cargo)
-            .current_dir(root)
-            .args(args)
-            .status()?;
-        anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
-        Ok(())
-    };
-    run(&[
-        "build",
-        "--release",
-        "-p",
-        "openai-mock",
-        "--bin",
-        "openai-mock",
-    ])?;
-    run(&["bench", "-p", "openai-contract-tests", "--bench", "figures"])
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(args)
+        .status()?;
+    anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {
