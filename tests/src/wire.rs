@@ -154,9 +154,10 @@ fn multipart(content_type: &str, body: &[u8]) -> Result<Vec<String>, String> {
         .ok_or("no boundary")?
         .trim_matches('"');
     let delimiter = format!("--{boundary}");
-    let text = body;
+    // A part ends where a line holding the next delimiter starts.
+    let part_end = format!("\r\n{delimiter}");
     let mut parts = Vec::new();
-    let mut rest = text
+    let mut rest = body
         .strip_prefix(delimiter.as_bytes())
         .ok_or("the body does not start with the boundary")?;
     loop {
@@ -166,10 +167,9 @@ fn multipart(content_type: &str, body: &[u8]) -> Result<Vec<String>, String> {
         rest = rest
             .strip_prefix(b"\r\n")
             .ok_or("no CRLF after a boundary")?;
-        let end =
-            find(rest, format!("\r\n{delimiter}").as_bytes()).ok_or("an unterminated part")?;
+        let end = find(rest, part_end.as_bytes()).ok_or("an unterminated part")?;
         let (part, after) = rest.split_at(end);
-        rest = &after[2 + delimiter.len()..];
+        rest = &after[part_end.len()..];
         let header_end = find(part, b"\r\n\r\n").ok_or("a part without a blank line")?;
         let headers = String::from_utf8_lossy(&part[..header_end]);
         let content = &part[header_end + 4..];
