@@ -78,6 +78,14 @@ pub struct Load {
 }
 
 impl Load {
+    /// Adds another run's figures to these (latencies left unsorted).
+    pub fn add(&mut self, other: Load) {
+        self.requests += other.requests;
+        self.failures += other.failures;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+    }
+
     pub fn per_second(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use load::{Load, Shot, Until};
+use openai_contract_tests::cases::fixtures_dir;
 
 /// Set to run this binary as the bare server on the given address.
 const BARE_SERVER_ENV: &str = "OPENAI_BENCH_BARE_SERVER";
@@ -24,7 +25,9 @@ const BARE_SERVER_ENV: &str = "OPENAI_BENCH_BARE_SERVER";
 const UPLOAD_ENV: &str = "OPENAI_BENCH_UPLOAD";
 const CONNECTIONS: usize = 64;
 const WARM_UP: Duration = Duration::from_secs(1);
+/// How long each server is measured, in `ROUNDS` turns.
 const MEASURE: Duration = Duration::from_secs(5);
+const ROUNDS: u32 = 5;
 const SOAK_REQUESTS: u64 = 1_000_000;
 
 const COMPLETION: &str =
@@ -60,12 +63,8 @@ fn main() {
     table.print();
 }
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
-}
-
 fn fixture(path: &str) -> Bytes {
-    let path = fixtures().join(path);
+    let path = fixtures_dir().join(path);
     std::fs::read(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
         .into()
@@ -178,28 +177,39 @@ fn free_addr() -> SocketAddr {
     listener.local_addr().expect("its address")
 }
 
-async fn measure(server: &Server, shot: &Shot) -> Load {
-    let addr = server.addr;
+/// Warms both servers up, then loads them in turns, `ROUNDS` windows each,
+/// so that a burst of load from elsewhere on the machine falls on both.
+async fn measure_in_turns(mock: &Server, bare: &Server, shot: &Shot) -> (Load, Load) {
     let shots = Arc::new(vec![shot.clone()]);
-    load::closed_loop(
-        addr,
-        shots.clone(),
-        CONNECTIONS,
-        Until::Elapsed(WARM_UP),
-        false,
-    )
-    .await;
-    load::closed_loop(addr, shots, CONNECTIONS, Until::Elapsed(MEASURE), true).await
+    for server in [mock, bare] {
+        load::closed_loop(
+            server.addr,
+            shots.clone(),
+            CONNECTIONS,
+            Until::Elapsed(WARM_UP),
+            false,
+        )
+        .await;
+    }
+    let window = Until::Elapsed(MEASURE / ROUNDS);
+    let (mut on_mock, mut on_bare) = (Load::default(), Load::default());
+    for _ in 0..ROUNDS {
+        on_mock.add(load::closed_loop(mock.addr, shots.clone(), CONNECTIONS, window, true).await);
+        on_bare.add(load::closed_loop(bare.addr, shots.clone(), CONNECTIONS, window, true).await);
+    }
+    on_mock.latencies_us.sort_unstable();
+    on_bare.latencies_us.sort_unstable();
+    (on_mock, on_bare)
 }
 
 /// Row 1: requests per second of the mock against the bare server, per request.
 async fn mock_throughput(table: &mut Table) {
     for (name, shot, _, _) in throughput_cases() {
         eprintln!("measuring mock throughput, {name} ...");
-        // One server at a time (each dropped, so killed, after its run), so
-        // that each shares the two cores with the load generator only.
-        let mock = measure(&Server::mock().await, &shot).await;
-        let bare = measure(&Server::bare().await, &shot).await;
+        // Both are up, but only the one under load uses the cores; both are
+        // killed when dropped at the end of the case.
+        let (mock, bare) =
+            measure_in_turns(&Server::mock().await, &Server::bare().await, &shot).await;
         table.row(
             format!("mock throughput, {name}"),
             Figure::Ratio {
@@ -299,7 +309,7 @@ async fn client_overhead(table: &mut Table) {
 /// Row 4: events per second of the client's stream type against a plain loop.
 async fn sse_decoding(table: &mut Table) {
     eprintln!("decoding {} events ...", client::SSE_EVENTS);
-    let (ours, plain) = client::sse(&fixtures()).await;
+    let (ours, plain) = client::sse(&fixtures_dir()).await;
     table.row(
         format!("SSE decoding, {} events in memory", client::SSE_EVENTS),
         Figure::Ratio {
