@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
 use futures::StreamExt;
-use openai_client::types::{
+use openai_rest_client::types::{
     AudioResponseFormat, ChatCompletionRequestMessage, ChatRole, CreateChatCompletionRequest,
     CreateCompletionRequest, CreateDeploymentRequest, CreateEditRequest, CreateEmbeddingRequest,
     CreateFineTuneRequest, CreateImageEditRequest, CreateImageRequest, CreateImageVariationRequest,
     CreateModerationRequest, CreateModerationRequestInput, CreateTranscriptionRequest,
     CreateTranslationRequest, ImageResponseFormat, ImageSize, Prompt, ScaleSettings, ScaleType,
 };
-use openai_client::{Client, Upload};
-use openai_raw::operations::{Api, OperationId};
+use openai_rest_client::{Client, Upload};
+use openai_rest_raw::operations::{Api, OperationId};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -32,8 +32,9 @@ pub enum Output {
     Empty,
 }
 
-type Call =
-    for<'a> fn(&'a Client) -> Pin<Box<dyn Future<Output = openai_client::Result<Output>> + 'a>>;
+type Call = for<'a> fn(
+    &'a Client,
+) -> Pin<Box<dyn Future<Output = openai_rest_client::Result<Output>> + 'a>>;
 
 /// One end-to-end case.
 pub struct Case {
@@ -142,8 +143,8 @@ fn json(value: impl Serialize) -> Output {
 }
 
 async fn events<T: Serialize + serde::de::DeserializeOwned>(
-    stream: openai_client::Result<openai_client::EventStream<T>>,
-) -> openai_client::Result<Output> {
+    stream: openai_rest_client::Result<openai_rest_client::EventStream<T>>,
+) -> openai_rest_client::Result<Output> {
     let mut stream = stream?;
     let mut out = Vec::new();
     while let Some(event) = stream.next().await {
@@ -159,7 +160,7 @@ const FINE_TUNE_ID: &str = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
 const CANCELLED_FINE_TUNE_ID: &str = "ft-xhrpBbvVUzYGo8oUO1FY4nI7";
 const DEPLOYMENT_ID: &str = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 
-fn completion_request() -> openai_client::types::builder::CreateCompletionRequest {
+fn completion_request() -> openai_rest_client::types::builder::CreateCompletionRequest {
     CreateCompletionRequest::builder()
         .model("text-davinci-003")
         .prompt(Prompt::Text("Say this is a test".into()))
@@ -167,7 +168,7 @@ fn completion_request() -> openai_client::types::builder::CreateCompletionReques
         .temperature(0.0)
 }
 
-fn chat_request() -> openai_client::types::builder::CreateChatCompletionRequest {
+fn chat_request() -> openai_rest_client::types::builder::CreateChatCompletionRequest {
     CreateChatCompletionRequest::builder()
         .model("gpt-3.5-turbo-0301")
         .messages(vec![ChatCompletionRequestMessage {
@@ -177,15 +178,15 @@ fn chat_request() -> openai_client::types::builder::CreateChatCompletionRequest 
         }])
 }
 
-async fn list_models(client: &Client) -> openai_client::Result<Output> {
+async fn list_models(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.models().list().await?))
 }
 
-async fn retrieve_model(client: &Client) -> openai_client::Result<Output> {
+async fn retrieve_model(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.models().retrieve("text-davinci-003").await?))
 }
 
-async fn delete_model(client: &Client) -> openai_client::Result<Output> {
+async fn delete_model(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(
         client
             .models()
@@ -194,13 +195,13 @@ async fn delete_model(client: &Client) -> openai_client::Result<Output> {
     ))
 }
 
-async fn create_completion(client: &Client) -> openai_client::Result<Output> {
+async fn create_completion(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(
         client.completions().create(completion_request()).await?,
     ))
 }
 
-async fn create_completion_stream(client: &Client) -> openai_client::Result<Output> {
+async fn create_completion_stream(client: &Client) -> openai_rest_client::Result<Output> {
     events(
         client
             .completions()
@@ -210,15 +211,15 @@ async fn create_completion_stream(client: &Client) -> openai_client::Result<Outp
     .await
 }
 
-async fn create_chat_completion(client: &Client) -> openai_client::Result<Output> {
+async fn create_chat_completion(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.chat().create(chat_request()).await?))
 }
 
-async fn create_chat_completion_stream(client: &Client) -> openai_client::Result<Output> {
+async fn create_chat_completion_stream(client: &Client) -> openai_rest_client::Result<Output> {
     events(client.chat().create_stream(chat_request()).await).await
 }
 
-async fn create_edit(client: &Client) -> openai_client::Result<Output> {
+async fn create_edit(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateEditRequest::builder()
         .model("text-davinci-edit-001")
         .input(Some("What day of the wek is it?".into()))
@@ -226,23 +227,23 @@ async fn create_edit(client: &Client) -> openai_client::Result<Output> {
     Ok(json(client.edits().create(request).await?))
 }
 
-fn image_request() -> openai_client::types::builder::CreateImageRequest {
+fn image_request() -> openai_rest_client::types::builder::CreateImageRequest {
     CreateImageRequest::builder()
         .prompt("A cute baby sea otter")
         .n(2)
         .size(ImageSize::X1024x1024)
 }
 
-async fn create_image(client: &Client) -> openai_client::Result<Output> {
+async fn create_image(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.images().create(image_request()).await?))
 }
 
-async fn create_image_b64(client: &Client) -> openai_client::Result<Output> {
+async fn create_image_b64(client: &Client) -> openai_rest_client::Result<Output> {
     let request = image_request().response_format(ImageResponseFormat::B64Json);
     Ok(json(client.images().create(request).await?))
 }
 
-async fn create_image_edit(client: &Client) -> openai_client::Result<Output> {
+async fn create_image_edit(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateImageEditRequest::builder()
         .prompt("A cute baby sea otter wearing a beret")
         .n(2)
@@ -260,7 +261,7 @@ async fn create_image_edit(client: &Client) -> openai_client::Result<Output> {
     ))
 }
 
-async fn create_image_variation(client: &Client) -> openai_client::Result<Output> {
+async fn create_image_variation(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateImageVariationRequest::builder()
         .n(2)
         .size(ImageSize::X1024x1024);
@@ -270,7 +271,7 @@ async fn create_image_variation(client: &Client) -> openai_client::Result<Output
     ))
 }
 
-async fn create_embedding(client: &Client) -> openai_client::Result<Output> {
+async fn create_embedding(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateEmbeddingRequest::builder()
         .model("text-embedding-ada-002")
         .input(Prompt::Text(
@@ -279,59 +280,59 @@ async fn create_embedding(client: &Client) -> openai_client::Result<Output> {
     Ok(json(client.embeddings().create(request).await?))
 }
 
-async fn list_files(client: &Client) -> openai_client::Result<Output> {
+async fn list_files(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.files().list().await?))
 }
 
-async fn create_file(client: &Client) -> openai_client::Result<Output> {
+async fn create_file(client: &Client) -> openai_rest_client::Result<Output> {
     // The documented upload: mydata.jsonl, 140 bytes (the content fixture).
     let upload =
         Upload::path(fixtures_dir().join("downloadFile/response.jsonl")).file_name("mydata.jsonl");
     Ok(json(client.files().create(upload, "fine-tune").await?))
 }
 
-async fn retrieve_file(client: &Client) -> openai_client::Result<Output> {
+async fn retrieve_file(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.files().retrieve(FILE_ID).await?))
 }
 
-async fn delete_file(client: &Client) -> openai_client::Result<Output> {
+async fn delete_file(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.files().delete(FILE_ID).await?))
 }
 
-async fn download_file(client: &Client) -> openai_client::Result<Output> {
+async fn download_file(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(Output::Bytes(
         client.files().content(FILE_ID).await?.to_vec(),
     ))
 }
 
-async fn create_fine_tune(client: &Client) -> openai_client::Result<Output> {
+async fn create_fine_tune(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateFineTuneRequest::builder().training_file("file-XGinujblHPwGLSztz8cPS8XY");
     Ok(json(client.fine_tunes().create(request).await?))
 }
 
-async fn list_fine_tunes(client: &Client) -> openai_client::Result<Output> {
+async fn list_fine_tunes(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.fine_tunes().list().await?))
 }
 
-async fn retrieve_fine_tune(client: &Client) -> openai_client::Result<Output> {
+async fn retrieve_fine_tune(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.fine_tunes().retrieve(FINE_TUNE_ID).await?))
 }
 
-async fn cancel_fine_tune(client: &Client) -> openai_client::Result<Output> {
+async fn cancel_fine_tune(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(
         client.fine_tunes().cancel(CANCELLED_FINE_TUNE_ID).await?,
     ))
 }
 
-async fn list_fine_tune_events(client: &Client) -> openai_client::Result<Output> {
+async fn list_fine_tune_events(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.fine_tunes().events(FINE_TUNE_ID).await?))
 }
 
-async fn list_fine_tune_events_stream(client: &Client) -> openai_client::Result<Output> {
+async fn list_fine_tune_events_stream(client: &Client) -> openai_rest_client::Result<Output> {
     events(client.fine_tunes().events_stream(FINE_TUNE_ID).await).await
 }
 
-async fn create_moderation(client: &Client) -> openai_client::Result<Output> {
+async fn create_moderation(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateModerationRequest::builder().input(CreateModerationRequestInput::Text(
         "I want to kill them.".into(),
     ));
@@ -339,12 +340,12 @@ async fn create_moderation(client: &Client) -> openai_client::Result<Output> {
 }
 
 #[allow(deprecated)]
-async fn list_engines(client: &Client) -> openai_client::Result<Output> {
+async fn list_engines(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.engines().list().await?))
 }
 
 #[allow(deprecated)]
-async fn retrieve_engine(client: &Client) -> openai_client::Result<Output> {
+async fn retrieve_engine(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.engines().retrieve("text-davinci-003").await?))
 }
 
@@ -354,7 +355,7 @@ fn audio() -> Upload {
 
 fn transcription(
     format: AudioResponseFormat,
-) -> openai_client::types::builder::CreateTranscriptionRequest {
+) -> openai_rest_client::types::builder::CreateTranscriptionRequest {
     CreateTranscriptionRequest::builder()
         .model("whisper-1")
         .response_format(format)
@@ -362,79 +363,79 @@ fn transcription(
 
 fn translation(
     format: AudioResponseFormat,
-) -> openai_client::types::builder::CreateTranslationRequest {
+) -> openai_rest_client::types::builder::CreateTranslationRequest {
     CreateTranslationRequest::builder()
         .model("whisper-1")
         .response_format(format)
 }
 
-async fn transcribe(client: &Client) -> openai_client::Result<Output> {
+async fn transcribe(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateTranscriptionRequest::builder().model("whisper-1");
     Ok(json(client.audio().transcribe(audio(), request).await?))
 }
 
-async fn transcribe_verbose(client: &Client) -> openai_client::Result<Output> {
+async fn transcribe_verbose(client: &Client) -> openai_rest_client::Result<Output> {
     let request = transcription(AudioResponseFormat::VerboseJson);
     Ok(json(client.audio().transcribe(audio(), request).await?))
 }
 
-async fn transcribe_text(client: &Client) -> openai_client::Result<Output> {
+async fn transcribe_text(client: &Client) -> openai_rest_client::Result<Output> {
     let request = transcription(AudioResponseFormat::Text);
     Ok(Output::Text(
         client.audio().transcribe_text(audio(), request).await?,
     ))
 }
 
-async fn transcribe_srt(client: &Client) -> openai_client::Result<Output> {
+async fn transcribe_srt(client: &Client) -> openai_rest_client::Result<Output> {
     let request = transcription(AudioResponseFormat::Srt);
     Ok(Output::Text(
         client.audio().transcribe_text(audio(), request).await?,
     ))
 }
 
-async fn transcribe_vtt(client: &Client) -> openai_client::Result<Output> {
+async fn transcribe_vtt(client: &Client) -> openai_rest_client::Result<Output> {
     let request = transcription(AudioResponseFormat::Vtt);
     Ok(Output::Text(
         client.audio().transcribe_text(audio(), request).await?,
     ))
 }
 
-async fn translate(client: &Client) -> openai_client::Result<Output> {
+async fn translate(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateTranslationRequest::builder().model("whisper-1");
     Ok(json(client.audio().translate(audio(), request).await?))
 }
 
-async fn translate_verbose(client: &Client) -> openai_client::Result<Output> {
+async fn translate_verbose(client: &Client) -> openai_rest_client::Result<Output> {
     let request = translation(AudioResponseFormat::VerboseJson);
     Ok(json(client.audio().translate(audio(), request).await?))
 }
 
-async fn translate_text(client: &Client) -> openai_client::Result<Output> {
+async fn translate_text(client: &Client) -> openai_rest_client::Result<Output> {
     let request = translation(AudioResponseFormat::Text);
     Ok(Output::Text(
         client.audio().translate_text(audio(), request).await?,
     ))
 }
 
-async fn translate_srt(client: &Client) -> openai_client::Result<Output> {
+async fn translate_srt(client: &Client) -> openai_rest_client::Result<Output> {
     let request = translation(AudioResponseFormat::Srt);
     Ok(Output::Text(
         client.audio().translate_text(audio(), request).await?,
     ))
 }
 
-async fn translate_vtt(client: &Client) -> openai_client::Result<Output> {
+async fn translate_vtt(client: &Client) -> openai_rest_client::Result<Output> {
     let request = translation(AudioResponseFormat::Vtt);
     Ok(Output::Text(
         client.audio().translate_text(audio(), request).await?,
     ))
 }
 
-async fn list_deployments(client: &Client) -> openai_client::Result<Output> {
+async fn list_deployments(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.deployments().list().await?))
 }
 
-async fn create_deployment(client: &Client) -> openai_client::Result<Output> {
+async fn create_deployment(client: &Client) -> openai_rest_client::Result<Output> {
     let request = CreateDeploymentRequest {
         model: "text-davinci-002".into(),
         scale_settings: ScaleSettings {
@@ -445,11 +446,11 @@ async fn create_deployment(client: &Client) -> openai_client::Result<Output> {
     Ok(json(client.deployments().create(request).await?))
 }
 
-async fn retrieve_deployment(client: &Client) -> openai_client::Result<Output> {
+async fn retrieve_deployment(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.deployments().retrieve(DEPLOYMENT_ID).await?))
 }
 
-async fn delete_deployment(client: &Client) -> openai_client::Result<Output> {
+async fn delete_deployment(client: &Client) -> openai_rest_client::Result<Output> {
     client.deployments().delete(DEPLOYMENT_ID).await?;
     Ok(Output::Empty)
 }

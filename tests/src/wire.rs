@@ -249,7 +249,7 @@ mod tests {
                 ("host", "127.0.0.1:1"),
                 ("content-length", "20"),
                 ("content-type", "application/json"),
-                ("user-agent", "openai-client/0.1.0"),
+                ("user-agent", "openai-rest-client/0.1.0"),
             ],
             br#"{"prompt":"x","model":"m","n":{"b":1,"a":2}}"#,
         ));
@@ -260,7 +260,7 @@ mod tests {
                api-key: [redacted]\n  \
                authorization: Bearer [redacted]\n  \
                content-type: application/json\n  \
-               user-agent: openai-client/[version]\n\
+               user-agent: openai-rest-client/[version]\n\
              body (json):\n{\n  \"model\": \"m\",\n  \"n\": {\n    \"a\": 2,\n    \"b\": 1\n  },\n  \"prompt\": \"x\"\n}\n"
         );
         assert!(!text.contains("secret"));

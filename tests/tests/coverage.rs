@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use openai_contract_tests::cases::{CASES, fixtures_dir};
-use openai_mock::OpenAiMock;
-use openai_raw::operations::{Api, OPERATIONS};
+use openai_rest_mock::OpenAiMock;
+use openai_rest_raw::operations::{Api, OPERATIONS};
 use serde_json::Value;
 
 /// (api, operationId, method, path) of every operation in one spec file.

@@ -1,14 +1,14 @@
-//! Every operation of both specs, end to end: openai-client calls openai-mock,
+//! Every operation of both specs, end to end: openai-rest-client calls openai-rest-mock,
 //! gets the documented response decoded into the generated type, and that
 //! is compared field by field with the fixture; streams are read to the end.
 //! Azure's cases run with both kinds of auth. What each call sent is a
 //! reviewed insta snapshot (tests/tests/snapshots/).
 
-use openai_client::{AzureAuth, AzureConfig, Client};
 use openai_contract_tests::cases::{CASES, Case, Output, fixtures_dir};
 use openai_contract_tests::wire;
-use openai_mock::OpenAiMock;
-use openai_raw::operations::{Api, losses};
+use openai_rest_client::{AzureAuth, AzureConfig, Client};
+use openai_rest_mock::OpenAiMock;
+use openai_rest_raw::operations::{Api, losses};
 use serde_json::Value;
 
 fn openai(mock: &OpenAiMock) -> Client {

@@ -1,12 +1,12 @@
-//! Errors end to end: every fault openai-mock can inject reaches
-//! openai-client as the documented typed error, and the retry policy does
+//! Errors end to end: every fault openai-rest-mock can inject reaches
+//! openai-rest-client as the documented typed error, and the retry policy does
 //! what it says, counted in the requests the mock received.
 
 use std::time::Duration;
 
-use openai_client::types::{CreateCompletionRequest, Prompt};
-use openai_client::{Client, Error};
-use openai_mock::{Fault, MockOptions, OpenAiMock, OperationId};
+use openai_rest_client::types::{CreateCompletionRequest, Prompt};
+use openai_rest_client::{Client, Error};
+use openai_rest_mock::{Fault, MockOptions, OpenAiMock, OperationId};
 
 /// A mock whose 429s ask to retry at once, so retries do not wait.
 async fn start_mock() -> OpenAiMock {
@@ -27,7 +27,7 @@ fn client(mock: &OpenAiMock, retries: u32) -> Client {
         .expect("a client")
 }
 
-fn completion() -> openai_client::types::builder::CreateCompletionRequest {
+fn completion() -> openai_rest_client::types::builder::CreateCompletionRequest {
     CreateCompletionRequest::builder()
         .model("text-davinci-003")
         .prompt(Prompt::Text("Say this is a test".into()))
@@ -198,7 +198,7 @@ async fn an_upload_is_retried_with_its_body_rebuilt() {
     let file = client(&mock, 1)
         .files()
         .create(
-            openai_client::Upload::path(&path).file_name("mydata.jsonl"),
+            openai_rest_client::Upload::path(&path).file_name("mydata.jsonl"),
             "fine-tune",
         )
         .await

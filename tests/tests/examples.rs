@@ -1,5 +1,5 @@
-//! The runnable examples of openai-client (crates/openai-client/examples/)
-//! run against openai-mock, so that the documentation cannot rot.
+//! The runnable examples of openai-rest-client (crates/openai-rest-client/examples/)
+//! run against openai-rest-mock, so that the documentation cannot rot.
 //!
 //! Each example is compiled into this binary and run in a child process of
 //! it, with OPENAI_BASE_URL pointing at the mock and no arguments: its own
@@ -9,17 +9,17 @@
 use std::path::Path;
 use std::process::Command;
 
-#[path = "../../crates/openai-client/examples/chat_stream.rs"]
+#[path = "../../crates/openai-rest-client/examples/chat_stream.rs"]
 mod chat_stream;
-#[path = "../../crates/openai-client/examples/completion.rs"]
+#[path = "../../crates/openai-rest-client/examples/completion.rs"]
 mod completion;
-#[path = "../../crates/openai-client/examples/errors.rs"]
+#[path = "../../crates/openai-rest-client/examples/errors.rs"]
 mod errors;
-#[path = "../../crates/openai-client/examples/upload_file.rs"]
+#[path = "../../crates/openai-rest-client/examples/upload_file.rs"]
 mod upload_file;
 
 /// An example's `main`.
-type Main = fn() -> Result<(), openai_client::Error>;
+type Main = fn() -> Result<(), openai_rest_client::Error>;
 
 /// Each example, and what its output must hold when run against the mock.
 const EXAMPLES: &[(&str, Main, &str)] = &[
@@ -50,7 +50,7 @@ fn main() {
     }
 
     // Every example in the directory is run here.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/openai-client/examples");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/openai-rest-client/examples");
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .expect("the examples directory")
         .filter_map(|entry| Some(entry.ok()?.path().file_stem()?.to_str()?.to_owned()))
@@ -65,7 +65,7 @@ fn main() {
     );
 
     let runtime = tokio::runtime::Runtime::new().expect("a runtime for the mock");
-    let mock = runtime.block_on(openai_mock::OpenAiMock::start());
+    let mock = runtime.block_on(openai_rest_mock::OpenAiMock::start());
     let mut failed = Vec::new();
     for (name, _, expected) in EXAMPLES {
         let output = Command::new(std::env::current_exe().expect("this binary"))

@@ -1,11 +1,11 @@
 //! For every JSON request type, arbitrary valid values (generated from the
-//! spec) are accepted by openai-mock: the spec, the generator and the mock's
+//! spec) are accepted by openai-rest-mock: the spec, the generator and the mock's
 //! validation agree. (That they decode back to equal values, without nulls
 //! they did not have, is tests/tests/roundtrip.rs.)
 
 use openai_contract_tests::arbitrary;
-use openai_mock::OpenAiMock;
-use openai_raw::operations::{Api, OPERATIONS, spec_json};
+use openai_rest_mock::OpenAiMock;
+use openai_rest_raw::operations::{Api, OPERATIONS, spec_json};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use serde_json::Value;

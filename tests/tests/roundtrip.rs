@@ -3,7 +3,7 @@
 //! back without a loss, and no field left unset is sent as `null`.
 
 use openai_contract_tests::arbitrary;
-use openai_raw::operations::{Api, check_lossless, roundtrip, spec_json};
+use openai_rest_raw::operations::{Api, check_lossless, roundtrip, spec_json};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;

@@ -1,10 +1,10 @@
-//! `cargo xtask codegen [--check]`: openapi/*.yaml to crates/openai-raw/src.
+//! `cargo xtask codegen [--check]`: openapi/*.yaml to crates/openai-rest-raw/src.
 //!
 //! progenitor generates every operation it can; `methods.rs` generates the
 //! rest in the same style; `operations.rs` (generated) lists them all. The
 //! output is formatted with rustfmt and committed; `--check` regenerates it in
 //! memory, fails with a diff if the committed files differ, and then runs the
-//! fixture checks (`cargo test -p openai-raw --test fixtures`).
+//! fixture checks (`cargo test -p openai-rest-raw --test fixtures`).
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -25,7 +25,7 @@ const HEADER: &str = "\
 // fails when this file is stale.
 ";
 
-/// One generated file: its path under crates/openai-raw/src and its text.
+/// One generated file: its path under crates/openai-rest-raw/src and its text.
 pub struct Output {
     pub file: &'static str,
     pub text: String,
@@ -33,7 +33,7 @@ pub struct Output {
 
 pub fn run(root: &Path, check: bool) -> Result<()> {
     let outputs = generate(root)?;
-    let src = root.join("crates/openai-raw/src");
+    let src = root.join("crates/openai-rest-raw/src");
     if check {
         let mut stale = Vec::new();
         for output in &outputs {
@@ -45,11 +45,11 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
         }
         if !stale.is_empty() {
             bail!(
-                "crates/openai-raw is stale: run `cargo xtask codegen` and commit the result.\n{}",
+                "crates/openai-rest-raw is stale: run `cargo xtask codegen` and commit the result.\n{}",
                 stale.join("\n")
             );
         }
-        println!("crates/openai-raw is up to date with openapi/");
+        println!("crates/openai-rest-raw is up to date with openapi/");
         check_fixtures(root)
     } else {
         for output in &outputs {
@@ -62,7 +62,7 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
     }
 }
 
-/// Generates every file of crates/openai-raw/src, in memory.
+/// Generates every file of crates/openai-rest-raw/src, in memory.
 pub fn generate(root: &Path) -> Result<Vec<Output>> {
     let openai = spec::load(&root.join("openapi/openai.yaml"))?;
     spec::check_generatable(&openai, "openai.yaml")?;
@@ -396,11 +396,18 @@ fn diff(file: &str, committed: &str, generated: &str) -> String {
 }
 
 /// Every fixture parses into the generated type of its operation's response,
-/// and every operation has a fixture: the `fixtures` test of openai-raw.
+/// and every operation has a fixture: the `fixtures` test of openai-rest-raw.
 fn check_fixtures(root: &Path) -> Result<()> {
     crate::cargo(
         root,
-        &["test", "--quiet", "-p", "openai-raw", "--test", "fixtures"],
+        &[
+            "test",
+            "--quiet",
+            "-p",
+            "openai-rest-raw",
+            "--test",
+            "fixtures",
+        ],
     )
     .context("the fixtures do not match the spec (see the test output above)")
 }

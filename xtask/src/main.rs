@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Generate crates/openai-raw from the specs in openapi/.
+    /// Generate crates/openai-rest-raw from the specs in openapi/.
     Codegen {
         /// Regenerate in memory and fail with a diff if the committed code
         /// differs; then check the fixtures against the generated types.
@@ -56,7 +56,7 @@ fn bench(root: &std::path::Path) -> anyhow::Result<()> {
             "build",
             "--release",
             "-p",
-            "openai-mock",
+            "openai-rest-mock",
             "--bin",
             "openai-mock",
         ],

@@ -1,4 +1,4 @@
-//! Generates `openai_raw::operations`: every operation of both specs as data
+//! Generates `openai_rest_raw::operations`: every operation of both specs as data
 //! (method, path, bodies and their schemas, the raw methods that call it), and
 //! a way to decode a body into the generated type of a schema by name. The
 //! fixture checks, the mock's routes and the contract suite's coverage gate

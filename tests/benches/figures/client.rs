@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::StreamExt;
-use openai_client::types::{CreateCompletionRequest, CreateCompletionResponse, Prompt};
-use openai_client::{Client, EventStream, Upload};
+use openai_rest_client::types::{CreateCompletionRequest, CreateCompletionResponse, Prompt};
+use openai_rest_client::{Client, EventStream, Upload};
 
 pub const OVERHEAD_CALLS: usize = 10_000;
 pub const SSE_EVENTS: usize = 100_000;

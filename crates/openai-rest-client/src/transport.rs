@@ -1,0 +1,320 @@
+//! Sending: the hooks that set the headers, the record of each response's
+//! status and headers, timeouts, retries, and turning what the raw client
+//! answers into [`Error`]s.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use openai_rest_raw::types::ErrorResponse;
+use progenitor_client::{ByteStream, ResponseValue};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+use crate::client::{ApiKey, Client};
+use crate::error::{ApiError, Error, Result, shorten};
+
+pub(crate) const USER_AGENT: &str = concat!("openai-rest-client/", env!("CARGO_PKG_VERSION"));
+
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
+pub(crate) type RawError = progenitor_client::Error<ErrorResponse>;
+
+/// The status and headers of the response of the current attempt.
+#[derive(Default)]
+struct Seen {
+    status: Option<StatusCode>,
+    headers: HeaderMap,
+}
+
+tokio::task_local! {
+    // Set around each attempt; the raw client's after_send hook fills it, so
+    // that an error whose body is not JSON still has its status.
+    static SEEN: RefCell<Seen>;
+}
+
+/// The raw client's hooks: `headers` on every request instead of progenitor's
+/// `api-version` header, and the response's status and headers into [`SEEN`].
+pub(crate) fn hooks(headers: HeaderMap) -> openai_rest_raw::Hooks {
+    openai_rest_raw::Hooks {
+        before_send: Some(Arc::new(move |request: &mut reqwest::Request| {
+            let sent = request.headers_mut();
+            // progenitor adds the spec's info.version; the API does not know it,
+            // and on Azure `api-version` is the query parameter. A constant
+            // name: a `&str` would be parsed on every request.
+            sent.remove(API_VERSION);
+            for (name, value) in &headers {
+                sent.insert(name, value.clone());
+            }
+        })),
+        after_send: Some(Arc::new(|result: &reqwest::Result<reqwest::Response>| {
+            if let Ok(response) = result {
+                let status = response.status();
+                // Only an error status's headers are read (`convert`): not
+                // copying a success's saves a HeaderMap clone per call.
+                let headers = if status.is_success() {
+                    HeaderMap::new()
+                } else {
+                    response.headers().clone()
+                };
+                let _ = SEEN.try_with(|seen| {
+                    *seen.borrow_mut() = Seen {
+                        status: Some(status),
+                        headers,
+                    }
+                });
+            }
+        })),
+    }
+}
+
+impl Client {
+    /// Sends with retries: `attempt` makes one try each time it is called.
+    pub(crate) async fn send<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError>>,
+    {
+        self.send_with(operation, self.max_retries, || Ok(attempt()))
+            .await
+    }
+
+    /// [`send`](Self::send) for attempts that can fail before sending (an
+    /// upload file that cannot be opened), with at most `max_retries` retries.
+    pub(crate) async fn send_with<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        max_retries: u32,
+        mut attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Result<Fut>,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError>>,
+    {
+        let mut retries = 0;
+        loop {
+            // Boxed: the attempt's state machine is large, and unboxed it is
+            // copied whole into the task-local scope, the timeout and the
+            // caller's future each time one of them moves.
+            let future = Box::pin(attempt()?);
+            let (result, seen) = SEEN
+                .scope(RefCell::default(), async {
+                    let result = tokio::time::timeout(self.timeout, future).await;
+                    (result, SEEN.with(|seen| seen.take()))
+                })
+                .await;
+            let error = match result {
+                Ok(Ok(value)) => return Ok(value.into_inner()),
+                Ok(Err(raw)) => self.convert(raw, seen).await,
+                Err(_) => Error::Timeout {
+                    after: self.timeout,
+                },
+            };
+            if retries >= max_retries || !error.is_retryable() {
+                return Err(error);
+            }
+            retries += 1;
+            let delay = self.delay(retries, &error);
+            tracing::warn!(
+                operation,
+                retry = retries,
+                max_retries,
+                delay_ms = delay.as_millis() as u64,
+                %error,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// How long to wait before retry number `retry` (1-based): what the API
+    /// asked for, else exponential backoff with jitter; at most the cap.
+    fn delay(&self, retry: u32, error: &Error) -> Duration {
+        let (first, max) = self.shared.backoff;
+        let asked = error.api_error().and_then(|e| e.retry_after);
+        let delay = asked.unwrap_or_else(|| {
+            let exponential = first.saturating_mul(1 << (retry - 1).min(20));
+            let jittered = exponential.as_secs_f64() * (1.0 + fastrand::f64());
+            Duration::try_from_secs_f64(jittered).unwrap_or(Duration::MAX)
+        });
+        delay.min(max)
+    }
+
+    /// The [`Error`] for what the raw client answered.
+    async fn convert(&self, raw: RawError, seen: Seen) -> Error {
+        let secret = &self.shared.secret;
+        match raw {
+            RawError::ErrorResponse(response) => {
+                let (status, headers) = (response.status(), response.headers().clone());
+                let body = response.into_inner().error;
+                Error::from_api(api_error_from_body(status, &headers, body, secret))
+            }
+            RawError::InvalidResponsePayload(body, source) => {
+                let text = String::from_utf8_lossy(&body).into_owned();
+                match seen.status {
+                    Some(status) if !status.is_success() => {
+                        Error::from_api(api_error(status, &seen.headers, text, secret))
+                    }
+                    status => {
+                        invalid_response(status.unwrap_or(StatusCode::OK), text, source, secret)
+                    }
+                }
+            }
+            RawError::UnexpectedResponse(response) => {
+                let (status, headers) = (response.status(), response.headers().clone());
+                let text = response.text().await.unwrap_or_default();
+                Error::from_api(api_error(status, &headers, text, secret))
+            }
+            RawError::CommunicationError(e)
+            | RawError::ResponseBodyError(e)
+            | RawError::InvalidUpgrade(e) => connection_error(e, self.timeout),
+            RawError::InvalidRequest(message) | RawError::Custom(message) => {
+                Error::InvalidArgument(message)
+            }
+        }
+    }
+}
+
+/// A reqwest failure as a timeout or a connection error.
+fn connection_error(error: reqwest::Error, timeout: Duration) -> Error {
+    if error.is_timeout() {
+        Error::Timeout { after: timeout }
+    } else {
+        Error::Connection(error)
+    }
+}
+
+/// An [`ApiError`] with `message` (or, when it is empty, the status's
+/// reason) and what the headers say.
+pub(crate) fn api_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    message: String,
+    secret: &ApiKey,
+) -> ApiError {
+    let message = match message.trim() {
+        "" => format!("{status} with no error body"),
+        text => shorten(text).to_string(),
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    ApiError {
+        status,
+        message: redact(message, secret),
+        type_: None,
+        param: None,
+        code: None,
+        request_id: header("x-request-id")
+            .or_else(|| header("apim-request-id"))
+            .map(str::to_string),
+        retry_after: retry_after(headers),
+    }
+}
+
+/// [`api_error`] with the fields of the API's error object.
+pub(crate) fn api_error_from_body(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: openai_rest_raw::types::Error,
+    secret: &ApiKey,
+) -> ApiError {
+    ApiError {
+        type_: Some(body.type_),
+        param: body.param,
+        code: body.code,
+        ..api_error(status, headers, body.message, secret)
+    }
+}
+
+/// The wait that `retry-after-ms` (milliseconds) or `retry-after` (seconds
+/// or an HTTP date) asks for.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // A value too big for a Duration waits the most the cap allows.
+    let seconds = |text: &str, scale: f64| {
+        let value = text.trim().parse::<f64>().ok()? / scale;
+        (value >= 0.0).then(|| Duration::try_from_secs_f64(value).unwrap_or(Duration::MAX))
+    };
+    if let Some(wait) = header("retry-after-ms").and_then(|text| seconds(text, 1000.0)) {
+        return Some(wait);
+    }
+    let text = header("retry-after")?;
+    seconds(text, 1.0).or_else(|| {
+        let at = httpdate::parse_http_date(text).ok()?;
+        Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+    })
+}
+
+/// An [`Error::InvalidResponse`], without the API key should the body
+/// hold it (serde's message may quote the body).
+pub(crate) fn invalid_response(
+    status: StatusCode,
+    body: String,
+    source: serde_json::Error,
+    secret: &ApiKey,
+) -> Error {
+    let reason = source.to_string();
+    let source = if reason.contains(secret.expose()) {
+        serde::de::Error::custom(redact(reason, secret))
+    } else {
+        source
+    };
+    Error::InvalidResponse {
+        status,
+        body: redact(body, secret),
+        source,
+    }
+}
+
+/// `text` without the API key, should a server echo it.
+pub(crate) fn redact(text: String, secret: &ApiKey) -> String {
+    let key = secret.expose();
+    if key.is_empty() || !text.contains(key) {
+        return text;
+    }
+    text.replace(key, "[redacted]")
+}
+
+/// Now + `wait`, or far in the future when that does not fit.
+pub(crate) fn deadline(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+}
+
+/// The whole body of a byte response, as one attempt.
+pub(crate) async fn read_all(
+    response: impl Future<Output = Result<ResponseValue<ByteStream>, RawError>>,
+) -> Result<ResponseValue<Bytes>, RawError> {
+    let response = response.await?;
+    let (status, headers) = (response.status(), response.headers().clone());
+    let mut body = response.into_inner();
+    let mut all = BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        all.extend_from_slice(&chunk.map_err(RawError::ResponseBodyError)?);
+    }
+    Ok(ResponseValue::new(all.freeze(), status, headers))
+}
+
+/// Copies `body` to `writer`; no chunk for `idle` is a timeout.
+pub(crate) async fn copy<W>(mut body: ByteStream, idle: Duration, writer: &mut W) -> Result<u64>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut written = 0;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline(idle), body.next()).await {
+            Err(_) => return Err(Error::Timeout { after: idle }),
+            Ok(None) => break,
+            Ok(Some(chunk)) => chunk.map_err(|e| connection_error(e, idle))?,
+        };
+        writer.write_all(&chunk).await?;
+        written += chunk.len() as u64;
+    }
+    writer.flush().await?;
+    Ok(written)
+}

@@ -1,0 +1,503 @@
+//! The transport-independent core: a request in, an answer out. The test
+//! library mounts it on a `wiremock::MockServer`; the standalone server
+//! serves it with hyper.
+
+use std::sync::{PoisonError, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use openai_rest_raw::operations::{Api, OperationId};
+
+use crate::MockOptions;
+use crate::error::ApiError;
+use crate::faults::{self, ErrorAnswer, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule};
+use crate::fixtures::{Content, FixtureError, Fixtures};
+use crate::input;
+use crate::json::Json;
+use crate::replies::{self, Body};
+use crate::routes::{self, NoRoute, Route};
+
+/// A request, as any transport hands it over.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Request<'a> {
+    pub(crate) method: &'a str,
+    /// The URL's path, still percent-encoded.
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+}
+
+/// What to do with a request.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Respond(Response),
+    /// Close the connection without an answer, after `delay`.
+    Drop {
+        delay: Duration,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Body,
+    /// How long to wait before answering.
+    pub(crate) delay: Duration,
+}
+
+impl Response {
+    pub(crate) fn error(error: &ApiError) -> Response {
+        Response {
+            status: error.status,
+            headers: vec![("content-type", "application/json".into())],
+            body: Body::Full(error.body()),
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+pub(crate) struct FakeApi {
+    fixtures: RwLock<Fixtures>,
+    api_key: Option<String>,
+    latency: Duration,
+    retry_after: Duration,
+    schedule: Schedule,
+}
+
+impl FakeApi {
+    pub(crate) fn new(options: MockOptions) -> FakeApi {
+        FakeApi {
+            fixtures: RwLock::new(options.fixtures),
+            api_key: options.api_key,
+            latency: options.latency,
+            retry_after: options.retry_after,
+            schedule: Schedule::default(),
+        }
+    }
+
+    pub(crate) fn set_fixture(
+        &self,
+        operation: OperationId,
+        file_name: &str,
+        bytes: Bytes,
+    ) -> Result<(), FixtureError> {
+        self.fixtures
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set(operation, file_name, bytes)
+    }
+
+    pub(crate) fn fail_next(&self, operation: OperationId, calls: u64, fault: Fault) {
+        self.schedule.push(operation, calls, fault);
+    }
+
+    /// The faults `request` will meet, without using up a scheduled one.
+    pub(crate) fn pending_faults(&self, request: &Request) -> Faults {
+        let route = routes::find(request.method, request.path).ok();
+        self.faults(request, route.as_ref(), false)
+            .unwrap_or_default()
+    }
+
+    /// The request's header faults; unless they name an error or a dropped
+    /// connection, the next scheduled fault of its operation joins them
+    /// (used up when `take`).
+    fn faults(
+        &self,
+        request: &Request,
+        route: Option<&Route>,
+        take: bool,
+    ) -> Result<Faults, String> {
+        let mut faults = faults::from_headers(request.headers)?;
+        if let (None, Some(route)) = (faults.failure, route) {
+            let id = route.operation.id;
+            let scheduled = if take {
+                self.schedule.take(id)
+            } else {
+                self.schedule.peek(id)
+            };
+            if let Some(fault) = scheduled {
+                faults.add(fault);
+            }
+        }
+        Ok(faults)
+    }
+
+    pub(crate) fn handle(&self, request: &Request) -> Outcome {
+        let route = routes::find(request.method, request.path);
+        let faults = match self.faults(request, route.as_ref().ok(), true) {
+            Ok(faults) => faults,
+            Err(message) => {
+                let error = ApiError {
+                    param: Some(faults::FAULT_HEADER.into()),
+                    ..ApiError::invalid_request(400, message)
+                };
+                return self.delayed(Response::error(&error), Duration::ZERO);
+            }
+        };
+        if faults.failure == Some(Fault::DropConnection) {
+            return Outcome::Drop {
+                delay: self.latency + faults.delay,
+            };
+        }
+        let response = match (faults.failure.and_then(Fault::error), route) {
+            (Some(error), _) => self.error(error, None),
+            (None, Ok(route)) => self.answer(request, &route),
+            (None, Err(NoRoute::NotFound)) => Response::error(&ApiError::invalid_request(
+                404,
+                format!("Invalid URL ({} {})", request.method, request.path),
+            )),
+            (None, Err(NoRoute::MethodNotAllowed { allowed })) => {
+                let mut response = Response::error(&ApiError::invalid_request(
+                    405,
+                    format!(
+                        "Invalid method for URL ({} {})",
+                        request.method, request.path
+                    ),
+                ));
+                response.headers.push(("allow", allowed.join(", ")));
+                response
+            }
+        };
+        self.delayed(response, faults.delay)
+    }
+
+    fn delayed(&self, mut response: Response, delay: Duration) -> Outcome {
+        response.delay = self.latency + delay;
+        Outcome::Respond(response)
+    }
+
+    fn answer(&self, request: &Request, route: &Route) -> Response {
+        if let Err(response) = self.authenticate(request.headers, route.operation.api) {
+            return response;
+        }
+        let input = match input::read(route, request.query, request.headers, request.body) {
+            Ok(input) => input,
+            Err(invalid) => return Response::error(&invalid.into()),
+        };
+        let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
+        match replies::reply(&fixtures, route, &input) {
+            Ok(reply) => Response {
+                status: reply.status,
+                headers: reply
+                    .content_type
+                    .map(|content_type| ("content-type", content_type.to_owned()))
+                    .into_iter()
+                    .collect(),
+                body: reply.body,
+                delay: Duration::ZERO,
+            },
+            Err(error) => Response::error(&error),
+        }
+    }
+
+    /// OpenAI takes `Authorization: Bearer <key>`; Azure an `api-key`
+    /// header or an Azure AD token as a bearer. Any key will do unless the
+    /// options name one.
+    fn authenticate(&self, headers: &HeaderMap, api: Api) -> Result<(), Response> {
+        let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+        let bearer = header(http::header::AUTHORIZATION.as_str()).and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(token.trim())
+        });
+        let azure_key = match api {
+            Api::Azure => header("api-key").map(str::trim),
+            Api::OpenAi => None,
+        };
+        let key = azure_key
+            .into_iter()
+            .chain(bearer)
+            .find(|key| !key.is_empty())
+            .ok_or_else(|| self.error(MISSING_API_KEY, None))?;
+        match &self.api_key {
+            Some(expected) if expected != key => Err(self.error(INVALID_API_KEY, Some(&mask(key)))),
+            _ => Ok(()),
+        }
+    }
+
+    /// An error answer from its fixture; an invalid key's answer shows the
+    /// request's key, masked.
+    fn error(&self, (status, name): ErrorAnswer, masked_key: Option<&str>) -> Response {
+        let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
+        let body = match (fixtures.error(name), masked_key) {
+            (Some(fixture), Some(masked)) => with_key(fixture, masked),
+            (Some(fixture), None) => fixture.bytes.clone(),
+            // The embedded errors cannot be removed, only replaced.
+            (None, _) => ApiError::invalid_request(status, name).body(),
+        };
+        let mut headers = vec![("content-type", "application/json".to_owned())];
+        if status == 429 {
+            let seconds =
+                self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0);
+            headers.push(("retry-after", seconds.to_string()));
+        }
+        Response {
+            status,
+            headers,
+            body: Body::Full(body),
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+/// A key as the API shows it in its 401: only the first 3 and last 4
+/// characters of a long key, nothing of a short one.
+fn mask(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() < 16 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+/// The invalid-key fixture with the masked key the request sent in place of
+/// the example's ("Incorrect API key provided: <key>. ...").
+fn with_key(fixture: &crate::fixtures::Fixture, masked: &str) -> Bytes {
+    let Content::Json(doc) = &fixture.content else {
+        return fixture.bytes.clone();
+    };
+    let mut doc = doc.clone();
+    let message = doc
+        .get_mut("error")
+        .and_then(|error| error.get_mut("message"));
+    if let Some(Json::String(message)) = message {
+        const BEFORE: &str = "provided: ";
+        if let Some(start) = message.find(BEFORE).map(|at| at + BEFORE.len()) {
+            let end = message[start..]
+                .find(". ")
+                .map_or(message.len(), |at| start + at);
+            message.replace_range(start..end, masked);
+        }
+    }
+    doc.to_bytes(true).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openai_rest_raw::operations::OPERATIONS;
+    use proptest::prelude::*;
+
+    #[test]
+    fn masks_keep_at_most_seven_characters_of_a_long_key() {
+        assert_eq!(
+            mask("sk-abcdefghijklmnopqrstuvwxyz"),
+            "sk-**********************wxyz"
+        );
+        assert_eq!(mask("short-key"), "*********");
+    }
+
+    /// Any JSON value, a few levels deep.
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            (0u64..200).prop_map(Value::from),
+            "[a-z0-9:_ -]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map("[a-z_]{1,8}", inner, 0..6)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// The request fields of the spec, so that bodies reach past the
+    /// "unrecognized argument" check into the answers.
+    const FIELDS: &[&str] = &[
+        "model",
+        "prompt",
+        "n",
+        "stream",
+        "echo",
+        "best_of",
+        "stop",
+        "logit_bias",
+        "messages",
+        "input",
+        "instruction",
+        "size",
+        "response_format",
+        "training_file",
+        "scale_settings",
+        "purpose",
+        "max_tokens",
+        "temperature",
+        "user",
+        "suffix",
+        "logprobs",
+        "n_epochs",
+    ];
+
+    /// A JSON object of spec fields with any values.
+    fn spec_body() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::btree_map(prop::sample::select(FIELDS), any_json(), 0..6).prop_map(
+            |fields| {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                serde_json::to_vec(&object).unwrap()
+            },
+        )
+    }
+
+    /// A well-formed multipart body of spec fields with any bytes.
+    fn form_body() -> impl Strategy<Value = Vec<u8>> {
+        let names = prop::sample::select(
+            &[
+                "image",
+                "mask",
+                "file",
+                "n",
+                "size",
+                "prompt",
+                "model",
+                "purpose",
+                "response_format",
+            ][..],
+        );
+        prop::collection::vec((names, prop::collection::vec(any::<u8>(), 0..64)), 0..5).prop_map(|parts| {
+            let mut body = Vec::new();
+            for (name, bytes) in parts {
+                body.extend(format!("--XyZ\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"f.png\"\r\n\r\n").bytes());
+                body.extend(bytes);
+                body.extend(b"\r\n");
+            }
+            body.extend(b"--XyZ--\r\n");
+            body
+        })
+    }
+
+    fn answer_of(
+        api: &FakeApi,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Response {
+        let (path, query) = match path.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path, None),
+        };
+        let request = Request {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        };
+        match api.handle(&request) {
+            Outcome::Respond(response) => response,
+            Outcome::Drop { .. } => panic!("dropped without a fault: {method} {path}"),
+        }
+    }
+
+    /// What the mock must never do with what a client sends: answer 5xx, or
+    /// an error that is not the API's error shape.
+    fn assert_client_error_or_success(response: &Response) -> Result<(), TestCaseError> {
+        prop_assert!(response.status < 500, "status {}", response.status);
+        if response.status >= 400 {
+            let Body::Full(body) = &response.body else {
+                return Err(TestCaseError::fail("an error that streams"));
+            };
+            let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+            prop_assert!(body["error"]["message"].is_string(), "{body}");
+            prop_assert!(body["error"]["type"].is_string(), "{body}");
+        }
+        Ok(())
+    }
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Bearer sk-test".parse().unwrap());
+        headers.insert("api-key", "key".parse().unwrap());
+        headers.insert("content-type", content_type.parse().unwrap());
+        headers
+    }
+
+    /// Every operation's path, under its API, with the api-version.
+    fn path_of(index: usize) -> (&'static str, String) {
+        let operation = &OPERATIONS[index];
+        let path = operation.path.replace(['{', '}'], "");
+        let path = format!(
+            "{}{path}?api-version=2022-12-01&stream=true",
+            routes::prefix(operation.api)
+        );
+        (operation.method, path)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn arbitrary_bytes_never_get_a_5xx(index in 0..OPERATIONS.len(), body in prop::collection::vec(any::<u8>(), 0..256), multipart in any::<bool>()) {
+            let api = FakeApi::new(MockOptions::default());
+            let (method, path) = path_of(index);
+            let content_type = if multipart { "multipart/form-data; boundary=XyZ" } else { "application/json" };
+            assert_client_error_or_success(&answer_of(&api, method, &path, &headers(content_type), &body))?;
+        }
+
+        #[test]
+        fn arbitrary_json_never_gets_a_5xx(index in 0..OPERATIONS.len(), body in prop_oneof![spec_body(), any_json().prop_map(|v| serde_json::to_vec(&v).unwrap())]) {
+            let api = FakeApi::new(MockOptions::default());
+            let (method, path) = path_of(index);
+            assert_client_error_or_success(&answer_of(&api, method, &path, &headers("application/json"), &body))?;
+        }
+
+        #[test]
+        fn arbitrary_forms_never_get_a_5xx(index in 0..OPERATIONS.len(), body in form_body()) {
+            let api = FakeApi::new(MockOptions::default());
+            let (method, path) = path_of(index);
+            let headers = headers("multipart/form-data; boundary=XyZ");
+            assert_client_error_or_success(&answer_of(&api, method, &path, &headers, &body))?;
+        }
+
+        #[test]
+        fn arbitrary_paths_and_methods_never_get_a_5xx(
+            method in prop::sample::select(&["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"][..]),
+            path in "/(v1|openai|v2|)(/[a-zA-Z0-9:%._{}-]{0,12}){0,4}(\\?[a-z=&-]{0,20})?",
+        ) {
+            let api = FakeApi::new(MockOptions::default());
+            assert_client_error_or_success(&answer_of(&api, method, &path, &headers("application/json"), b"{}"))?;
+        }
+    }
+
+    proptest! {
+        // Few cases: an answer may hold thousands of choices.
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn completions_answer_n_choices_per_prompt(
+            n in 1u64..=128,
+            prompts in prop::collection::vec("[a-z ]{0,8}", 0..24),
+            stream in any::<bool>(),
+            echo in any::<bool>(),
+        ) {
+            let api = FakeApi::new(MockOptions::default());
+            let body = serde_json::json!({"model": "m", "prompt": prompts, "n": n, "stream": stream, "echo": echo});
+            let response = answer_of(&api, "POST", "/v1/completions", &headers("application/json"), body.to_string().as_bytes());
+            let choices = prompts.len().max(1) * n as usize;
+            if choices > 2048 {
+                prop_assert_eq!(response.status, 400);
+                return Ok(());
+            }
+            prop_assert_eq!(response.status, 200);
+            let count = match &response.body {
+                Body::Full(body) => serde_json::from_slice::<serde_json::Value>(body).unwrap()["choices"].as_array().unwrap().len(),
+                // 7 events per choice, then [DONE].
+                Body::Events(events) => (events.len() - 1) / 7,
+            };
+            prop_assert_eq!(count, choices);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `openai-mock serve`: the fake OpenAI API as a standalone offline server.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use openai_rest_mock::{Fixtures, MockOptions};
+use tracing_subscriber::filter::LevelFilter;
+
+#[derive(Parser)]
+#[command(version, about = "An offline fake of the OpenAI and Azure OpenAI APIs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the whole API (OpenAI under /v1, Azure under /openai) until Ctrl-C.
+    Serve {
+        /// The address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// A directory with the layout of fixtures/ whose files replace the
+        /// embedded ones.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+        /// Accept only this API key (by default any key).
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
+        /// Milliseconds every answer waits.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        latency: u64,
+        /// off, error, warn, info (one line per request) or debug.
+        #[arg(long, default_value = "info")]
+        log_level: LevelFilter,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Command::Serve {
+        addr,
+        fixtures,
+        api_key,
+        latency,
+        log_level,
+    } = Cli::parse().command;
+    tracing_subscriber::fmt()
+        .with_max_level(log_level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+
+    let fixtures = match fixtures.map(Fixtures::load).transpose() {
+        Ok(fixtures) => fixtures.unwrap_or_default(),
+        Err(error) => {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!("listening on {addr}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("listening on http://{addr}/v1 (OpenAI) and http://{addr}/openai (Azure)");
+    }
+    let options = MockOptions {
+        api_key,
+        latency: Duration::from_millis(latency),
+        fixtures,
+        ..MockOptions::default()
+    };
+    let ctrl_c = async {
+        // Without a signal handler there is no Ctrl-C to wait for.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    match openai_rest_mock::serve(listener, options, ctrl_c).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}

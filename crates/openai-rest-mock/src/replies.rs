@@ -1,0 +1,303 @@
+//! The answer to a checked request: its operation's fixture, reflecting the
+//! request where the docs say so (ids from the path, the `model`, `n`
+//! choices or images, one embedding or moderation result per input, the
+//! formats asked for, `echo`, what an upload or a job was created with).
+
+use bytes::Bytes;
+use openai_rest_raw::operations::OperationId;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::fixtures::{Content, Fixtures};
+use crate::input::Input;
+use crate::json::Json;
+use crate::routes::Route;
+use crate::validate::Invalid;
+
+/// How many choices, images or results one answer may hold: a bound on what
+/// a request can make the mock build.
+const MAX_ITEMS: usize = 2048;
+
+/// A success answer.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<&'static str>,
+    pub(crate) body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Body {
+    Full(Bytes),
+    /// Server-sent events, each `data: ...\n\n`, the last `data: [DONE]`.
+    Events(Vec<Bytes>),
+}
+
+const DONE: &[u8] = b"data: [DONE]\n\n";
+
+pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result<Reply, ApiError> {
+    let operation = route.operation;
+    let case = case(operation.id, input);
+    let fixture = fixtures
+        .case(operation.id, case)
+        // The image operations share createImage's base64 images.
+        .or_else(|| {
+            fixtures
+                .case(OperationId::CreateImage, case)
+                .filter(|_| case == "b64_json")
+        })
+        .ok_or_else(|| {
+            ApiError::invalid_request(
+                404,
+                format!("openai-rest-mock has no fixture {}/{case}", operation.id),
+            )
+        })?;
+    let body = match &fixture.content {
+        Content::Json(original) => {
+            let mut doc = original.clone();
+            shape(route, input, &mut doc)?;
+            Body::Full(if doc == *original {
+                fixture.bytes.clone()
+            } else {
+                doc.to_bytes(true).into()
+            })
+        }
+        Content::Events(events) => Body::Events(shape_events(operation.id, input, events)?),
+        Content::Text | Content::Bytes | Content::Empty => Body::Full(fixture.bytes.clone()),
+    };
+    Ok(Reply {
+        status: operation.success,
+        content_type: fixture.content_type(),
+        body,
+    })
+}
+
+/// Which fixture of the operation answers: `response`, or the case the
+/// request asks for.
+fn case(operation: OperationId, input: &Input) -> &'static str {
+    use OperationId::*;
+    let streams = input.body.get("stream") == Some(&Value::Bool(true));
+    match operation {
+        CreateCompletion | CreateChatCompletion if streams => "stream",
+        ListFineTuneEvents if input.query("stream") == Some("true") => "stream",
+        CreateImage | CreateImageEdit | CreateImageVariation
+            if input.text("response_format") == Some("b64_json") =>
+        {
+            "b64_json"
+        }
+        CreateTranscription | CreateTranslation => match input.text("response_format") {
+            Some("text") => "text",
+            Some("srt") => "srt",
+            Some("vtt") => "vtt",
+            Some("verbose_json") => "verbose_json",
+            _ => "response",
+        },
+        _ => "response",
+    }
+}
+
+/// Reflects the request in a JSON answer.
+fn shape(route: &Route, input: &Input, doc: &mut Json) -> Result<(), Invalid> {
+    use OperationId::*;
+    let operation = route.operation.id;
+    // The resource named in the path is the one answered.
+    if matches!(
+        operation,
+        RetrieveModel
+            | DeleteModel
+            | RetrieveEngine
+            | RetrieveFile
+            | DeleteFile
+            | RetrieveFineTune
+            | CancelFineTune
+            | RetrieveDeployment
+    ) && let Some(id) = route.param()
+    {
+        doc.replace("id", id.into());
+    }
+    if let Some(model) = input.text("model") {
+        doc.replace("model", model.into());
+    }
+    match operation {
+        CreateCompletion => {
+            let prompts = prompts(input);
+            let n = count(input);
+            resize(doc, "choices", prompts.len() * n, "n")?;
+            if echoes(input) {
+                for (i, choice) in items(doc, "choices").iter_mut().enumerate() {
+                    prepend_text(choice, prompts[i / n]);
+                }
+            }
+        }
+        CreateChatCompletion | CreateEdit => resize(doc, "choices", count(input), "n")?,
+        CreateImage | CreateImageEdit | CreateImageVariation => {
+            resize(doc, "data", count(input), "n")?
+        }
+        CreateEmbedding => resize(doc, "data", inputs(input), "input")?,
+        CreateModeration => resize(doc, "results", inputs(input), "input")?,
+        CreateFile => {
+            if let Some(file) = input.file("file") {
+                doc.replace("bytes", (file.bytes.len() as u64).into());
+                if let Some(name) = &file.file_name {
+                    doc.replace("filename", name.as_str().into());
+                }
+            }
+            if let Some(purpose) = input.text("purpose") {
+                doc.replace("purpose", purpose.into());
+            }
+        }
+        CreateFineTune => {
+            if let (Some(id), Some(file)) = (
+                input.text("training_file"),
+                items(doc, "training_files").first_mut(),
+            ) {
+                file.replace("id", id.into());
+            }
+            if let Some(hyperparams) = doc.get_mut("hyperparams") {
+                for key in [
+                    "batch_size",
+                    "learning_rate_multiplier",
+                    "n_epochs",
+                    "prompt_loss_weight",
+                ] {
+                    if let Some(value) = input.body.get(key).filter(|value| value.is_number()) {
+                        hyperparams.replace(key, value.into());
+                    }
+                }
+            }
+        }
+        CreateDeployment => {
+            if let Some(scale_settings) = input.body.get("scale_settings") {
+                doc.replace("scale_settings", scale_settings.into());
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A streamed answer: every event with the request's `model`, once per
+/// choice (`n`, and each prompt of a completion), the first ones carrying
+/// the echoed prompt.
+fn shape_events(
+    operation: OperationId,
+    input: &Input,
+    events: &[(Json, Bytes)],
+) -> Result<Vec<Bytes>, Invalid> {
+    let prompts = match operation {
+        OperationId::CreateCompletion => prompts(input),
+        _ => vec![None],
+    };
+    let choices = match operation {
+        OperationId::CreateCompletion | OperationId::CreateChatCompletion => {
+            bounded(prompts.len() * count(input), "n")?
+        }
+        _ => 1,
+    };
+    let n = choices / prompts.len();
+    let mut out = Vec::with_capacity(events.len() * choices + 1);
+    for (position, (original, raw)) in events.iter().enumerate() {
+        for index in 0..choices {
+            let mut event = original.clone();
+            if let Some(model) = input.text("model") {
+                event.replace("model", model.into());
+            }
+            if let Some(choice) = items(&mut event, "choices").first_mut() {
+                choice.replace("index", (index as u64).into());
+                if position == 0 && echoes(input) {
+                    prepend_text(choice, prompts[index / n]);
+                }
+            }
+            out.push(if event == *original {
+                raw.clone()
+            } else {
+                let mut line = b"data: ".to_vec();
+                line.extend(event.to_bytes(false));
+                line.extend(b"\n\n");
+                line.into()
+            });
+        }
+    }
+    out.push(Bytes::from_static(DONE));
+    Ok(out)
+}
+
+/// `n`: how many choices or images per prompt.
+fn count(input: &Input) -> usize {
+    input
+        .body
+        .get("n")
+        .and_then(Value::as_u64)
+        .map_or(1, |n| n as usize)
+}
+
+/// How many inputs an embedding or moderation request has: a string or an
+/// array of tokens is one, an array of strings or of token arrays is one per
+/// item.
+fn inputs(input: &Input) -> usize {
+    match input.body.get("input") {
+        Some(Value::Array(items)) if !items.iter().all(Value::is_number) => items.len().max(1),
+        _ => 1,
+    }
+}
+
+/// A completion's prompts, with their text where it has one (not tokens).
+fn prompts(input: &Input) -> Vec<Option<&str>> {
+    match input.body.get("prompt") {
+        Some(Value::Array(items)) if !items.is_empty() && !items.iter().all(Value::is_number) => {
+            items.iter().map(Value::as_str).collect()
+        }
+        Some(Value::String(text)) => vec![Some(text)],
+        _ => vec![None],
+    }
+}
+
+fn echoes(input: &Input) -> bool {
+    input.body.get("echo") == Some(&Value::Bool(true))
+}
+
+fn prepend_text(choice: &mut Json, prompt: Option<&str>) {
+    if let (Some(prompt), Some(Json::String(text))) = (prompt, choice.get_mut("text")) {
+        text.insert_str(0, prompt);
+    }
+}
+
+fn items<'a>(doc: &'a mut Json, field: &str) -> &'a mut [Json] {
+    match doc.get_mut(field).and_then(Json::as_array_mut) {
+        Some(items) => items,
+        None => &mut [],
+    }
+}
+
+fn bounded(count: usize, param: &str) -> Result<usize, Invalid> {
+    if count > MAX_ITEMS {
+        return Err(Invalid::new(
+            Some(param),
+            format!(
+                "openai-rest-mock answers at most {MAX_ITEMS} items per request; this one asks for {count}"
+            ),
+        ));
+    }
+    Ok(count)
+}
+
+/// Makes the array `field` hold `count` items, cycling through the
+/// fixture's and numbering their `index`.
+fn resize(doc: &mut Json, field: &str, count: usize, param: &str) -> Result<(), Invalid> {
+    let count = bounded(count, param)?;
+    let Some(items) = doc.get_mut(field).and_then(Json::as_array_mut) else {
+        return Ok(());
+    };
+    if items.is_empty() {
+        return Ok(());
+    }
+    let template = std::mem::take(items);
+    *items = (0..count)
+        .map(|i| {
+            let mut item = template[i % template.len()].clone();
+            item.replace("index", (i as u64).into());
+            item
+        })
+        .collect();
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! The fixtures in `fixtures/` against the spec: every operation has one, and
+//! every one decodes into the generated type of its operation's response
+//! without losing a field (an unknown field is dropped by the decode, so it
+//! shows up when the decoded value is encoded back). `cargo xtask codegen
+//! --check` runs this test.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use openai_rest_raw::operations::{OPERATIONS, Operation, check_lossless as check_json};
+use serde_json::Value;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// The media type a fixture's extension stands for (see fixtures/README.md);
+/// `None` for a response without a body.
+fn media_type(path: &Path) -> Result<Option<&'static str>, String> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => Ok(Some("application/json")),
+        Some("sse") => Ok(Some("text/event-stream")),
+        Some("txt" | "srt" | "vtt") => Ok(Some("text/plain")),
+        Some("jsonl") => Ok(Some("application/octet-stream")),
+        Some("empty") => Ok(None),
+        other => Err(format!("unknown fixture extension {other:?}")),
+    }
+}
+
+/// Checks a server-sent event stream: data-only events, each a JSON document
+/// of `schema`, ending with `data: [DONE]`.
+fn check_sse(schema: &str, text: &str) -> Result<(), String> {
+    let events: Vec<&str> = text.split("\n\n").filter(|e| !e.is_empty()).collect();
+    let (last, data) = events.split_last().ok_or("no events")?;
+    if *last != "data: [DONE]" || !text.ends_with("\n\n") {
+        return Err("does not end with `data: [DONE]` and a blank line".into());
+    }
+    if data.is_empty() {
+        return Err("no event before `data: [DONE]`".into());
+    }
+    for (i, event) in data.iter().enumerate() {
+        let json = event
+            .strip_prefix("data: ")
+            .filter(|json| !json.contains('\n'))
+            .ok_or_else(|| format!("event {i} is not one `data: ` line"))?;
+        check_json(schema, json.as_bytes()).map_err(|e| format!("event {i}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn check_fixture(op: &Operation, path: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let Some(media) = media_type(path)? else {
+        let no_body = op.responses.is_empty();
+        return match (no_body, bytes.is_empty()) {
+            (true, true) => Ok(()),
+            (false, _) => Err("the operation answers with a body".into()),
+            (true, false) => Err("an `.empty` fixture must be empty".into()),
+        };
+    };
+    let body = op
+        .responses
+        .iter()
+        .find(|body| body.media_type == media)
+        .ok_or_else(|| format!("{} does not answer `{media}`", op.id))?;
+    match (media, body.schema) {
+        ("application/json", Some(schema)) => check_json(schema, &bytes),
+        ("text/event-stream", Some(schema)) => check_sse(
+            schema,
+            std::str::from_utf8(&bytes).map_err(|e| e.to_string())?,
+        ),
+        ("text/plain", _) => match std::str::from_utf8(&bytes) {
+            Ok(text) if !text.trim().is_empty() => Ok(()),
+            Ok(_) => Err("empty text".into()),
+            Err(e) => Err(format!("not UTF-8: {e}")),
+        },
+        ("application/octet-stream", _) if !bytes.is_empty() => Ok(()),
+        (media, schema) => Err(format!("cannot check `{media}` with schema {schema:?}")),
+    }
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_fixture_matches_its_operation_and_every_operation_has_one() {
+    let root = fixtures_dir();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for op in OPERATIONS {
+        let files = files_in(&root.join(op.id.as_str()));
+        if files.is_empty() {
+            problems.push(format!(
+                "{:?} {}: no fixture in fixtures/{}/",
+                op.api, op.id, op.id
+            ));
+        }
+        for path in files {
+            checked += 1;
+            if let Err(problem) = check_fixture(op, &path) {
+                let name = path.strip_prefix(&root).unwrap_or(&path).display();
+                problems.push(format!("{name} ({:?} {}): {problem}", op.api, op.id));
+            }
+        }
+    }
+
+    let ids: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.id.as_str()).collect();
+    for dir in files_in(&root).into_iter().filter(|p| p.is_dir()) {
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name != "errors" && !ids.contains(name) {
+            problems.push(format!(
+                "fixtures/{name}/: no operation has this operationId"
+            ));
+        }
+    }
+
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(
+        checked > OPERATIONS.len(),
+        "checked only {checked} fixtures"
+    );
+}
+
+#[test]
+fn every_error_fixture_is_an_error_response_with_an_error_status() {
+    let dir = fixtures_dir().join("errors");
+    let files = files_in(&dir);
+    assert!(
+        files.len() >= 7,
+        "expected the 7 documented errors, found {files:?}"
+    );
+    let mut problems = Vec::new();
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let status: Option<u16> = name.split('_').next().and_then(|s| s.parse().ok());
+        if !matches!(status, Some(400..=599)) {
+            problems.push(format!(
+                "{name}: the name must start with a 4xx or 5xx status"
+            ));
+        }
+        let bytes = std::fs::read(&path).expect("readable");
+        if let Err(problem) = check_json("ErrorResponse", &bytes) {
+            problems.push(format!("{name}: {problem}"));
+        }
+        // The documented body has all four keys, even when they are null.
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        for key in ["message", "type", "param", "code"] {
+            if value.pointer(&format!("/error/{key}")).is_none() {
+                problems.push(format!("{name}: no `error.{key}`"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_loss_check_sees_unknown_fields_and_changed_values() {
+    // Guards the check itself: a field the type does not know is reported.
+    let model =
+        br#"{"id":"m","object":"model","owned_by":"openai","permission":[],"colour":"red"}"#;
+    let error = check_json("Model", model).unwrap_err();
+    assert!(error.contains("unknown field `$.colour`"), "{error}");
+    // A missing required field does not decode.
+    let error = check_json("Model", br#"{"id":"m","object":"model"}"#).unwrap_err();
+    assert!(error.contains("does not decode"), "{error}");
+    // A null optional field is not a loss.
+    check_json(
+        "Model",
+        br#"{"id":"m","object":"model","owned_by":"o","permission":[],"parent":null}"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn every_operation_is_in_its_spec_json_with_its_bounds() {
+    use openai_rest_raw::operations::{Api, OperationId, spec_json};
+    for op in OPERATIONS {
+        let spec: Value = serde_json::from_str(spec_json(op.api)).expect("spec_json is JSON");
+        let pointer = format!(
+            "/paths/{}/{}",
+            op.path.replace('/', "~1"),
+            op.method.to_lowercase()
+        );
+        let operation = spec
+            .pointer(&pointer)
+            .unwrap_or_else(|| panic!("{pointer} missing"));
+        assert_eq!(operation["operationId"], op.id.as_str());
+        assert_eq!(op.id.as_str().parse::<OperationId>(), Ok(op.id));
+    }
+    // The spec keeps what the generated types leave out, e.g. the image count bound.
+    let openai: Value = serde_json::from_str(spec_json(Api::OpenAi)).unwrap();
+    assert_eq!(
+        openai.pointer("/components/schemas/ImageCount/maximum"),
+        Some(&Value::from(10))
+    );
+    // Azure's references into openai.yaml are resolved.
+    assert!(!spec_json(Api::Azure).contains("openai.yaml#"));
+}
