@@ -1,13 +1,16 @@
-//! Embeds every file of the workspace's `fixtures/` in the library, so that the
-//! mock answers with no files around it. A new fixture is picked up without a
-//! code change: this writes `$OUT_DIR/fixtures.rs`, a table of
+//! Embeds every file of `fixtures/` in the library, so that the mock answers
+//! with no files around it. In the repository `fixtures/` is a symbolic link
+//! to the workspace's `fixtures/`, the one source of the documented
+//! responses; `cargo package` follows it, so the published crate carries the
+//! files themselves. A new fixture is picked up without a code change: this
+//! writes `$OUT_DIR/fixtures.rs`, a table of
 //! `(directory, file name, include_bytes!(...))`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     println!("cargo::rerun-if-changed={}", root.display());
 
     let mut files: Vec<(String, String, PathBuf)> = Vec::new();

@@ -2,4 +2,6 @@
 
 pub mod arbitrary;
 pub mod cases;
+pub mod decode;
+pub mod lossless;
 pub mod wire;

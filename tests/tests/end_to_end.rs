@@ -5,10 +5,11 @@
 //! reviewed insta snapshot (tests/tests/snapshots/).
 
 use openai_contract_tests::cases::{CASES, Case, Output, fixtures_dir};
+use openai_contract_tests::lossless::losses;
 use openai_contract_tests::wire;
 use openai_rest_client::{AzureAuth, AzureConfig, Client};
 use openai_rest_mock::OpenAiMock;
-use openai_rest_raw::operations::{Api, losses};
+use openai_rest_raw::operations::Api;
 use serde_json::Value;
 
 fn openai(mock: &OpenAiMock) -> Client {

@@ -3,7 +3,9 @@
 //! back without a loss, and no field left unset is sent as `null`.
 
 use openai_contract_tests::arbitrary;
-use openai_rest_raw::operations::{Api, check_lossless, roundtrip, spec_json};
+use openai_contract_tests::decode::roundtrip;
+use openai_contract_tests::lossless::check_lossless;
+use openai_rest_raw::operations::{Api, spec_json};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;

@@ -25,35 +25,33 @@ const HEADER: &str = "\
 // fails when this file is stale.
 ";
 
-/// One generated file: its path under crates/openai-rest-raw/src and its text.
+/// One generated file: its path from the workspace root and its text.
 pub struct Output {
-    pub file: &'static str,
+    pub file: String,
     pub text: String,
 }
 
 pub fn run(root: &Path, check: bool) -> Result<()> {
     let outputs = generate(root)?;
-    let src = root.join("crates/openai-rest-raw/src");
     if check {
         let mut stale = Vec::new();
         for output in &outputs {
-            let path = src.join(output.file);
-            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            let committed = std::fs::read_to_string(root.join(&output.file)).unwrap_or_default();
             if committed != output.text {
-                stale.push(diff(output.file, &committed, &output.text));
+                stale.push(diff(&output.file, &committed, &output.text));
             }
         }
         if !stale.is_empty() {
             bail!(
-                "crates/openai-rest-raw is stale: run `cargo xtask codegen` and commit the result.\n{}",
+                "generated files are stale: run `cargo xtask codegen` and commit the result.\n{}",
                 stale.join("\n")
             );
         }
-        println!("crates/openai-rest-raw is up to date with openapi/");
+        println!("the generated files are up to date with openapi/");
         check_fixtures(root)
     } else {
         for output in &outputs {
-            let path = src.join(output.file);
+            let path = root.join(&output.file);
             std::fs::write(&path, &output.text)
                 .with_context(|| format!("writing {}", path.display()))?;
             println!("wrote {}", path.display());
@@ -62,7 +60,9 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
     }
 }
 
-/// Generates every file of crates/openai-rest-raw/src, in memory.
+/// Generates every generated file in memory: crates/openai-rest-raw/src, the
+/// specs it embeds (crates/openai-rest-raw/spec) and the contract suite's
+/// decoders (tests/src/decode.rs).
 pub fn generate(root: &Path) -> Result<Vec<Output>> {
     let openai = spec::load(&root.join("openapi/openai.yaml"))?;
     spec::check_generatable(&openai, "openai.yaml")?;
@@ -93,34 +93,53 @@ pub fn generate(root: &Path) -> Result<Vec<Output>> {
 
         #support
     };
-    let operations = operations::generate(&[
+    let apis = [
         operations::Api {
             variant: "OpenAi",
             spec: &openai,
-            types_module: quote!(crate::types),
+            types_module: quote!(types),
             code: &openai_code,
         },
         operations::Api {
             variant: "Azure",
             spec: &azure,
-            types_module: quote!(crate::azure::types),
+            types_module: quote!(azure::types),
             code: &azure_code,
         },
-    ])?;
-    Ok(vec![
+    ];
+    let src = "crates/openai-rest-raw/src";
+    let mut outputs = vec![
         Output {
-            file: "lib.rs",
+            file: format!("{src}/lib.rs"),
             text: format_file(lib)?,
         },
         Output {
-            file: "azure.rs",
+            file: format!("{src}/azure.rs"),
             text: format_file(azure_code.tokens.clone())?,
         },
         Output {
-            file: "operations.rs",
-            text: format_file(operations)?,
+            file: format!("{src}/operations.rs"),
+            text: format_file(operations::generate(&apis)?)?,
         },
-    ])
+        Output {
+            file: "tests/src/decode.rs".into(),
+            text: format_file(operations::decoders(&apis))?,
+        },
+    ];
+    for api in &apis {
+        // Pretty and with sorted keys, so that a change of the spec is a
+        // readable diff of these files too.
+        let mut text = serde_json::to_string_pretty(api.spec)?;
+        text.push('\n');
+        outputs.push(Output {
+            file: format!(
+                "crates/openai-rest-raw/spec/{}",
+                operations::spec_file(api.variant)
+            ),
+            text,
+        });
+    }
+    Ok(outputs)
 }
 
 /// The generated code of one spec.
@@ -396,7 +415,8 @@ fn diff(file: &str, committed: &str, generated: &str) -> String {
 }
 
 /// Every fixture parses into the generated type of its operation's response,
-/// and every operation has a fixture: the `fixtures` test of openai-rest-raw.
+/// and every operation has a fixture: the `fixtures` test of the contract
+/// suite.
 fn check_fixtures(root: &Path) -> Result<()> {
     crate::cargo(
         root,
@@ -404,7 +424,7 @@ fn check_fixtures(root: &Path) -> Result<()> {
             "test",
             "--quiet",
             "-p",
-            "openai-rest-raw",
+            "openai-contract-tests",
             "--test",
             "fixtures",
         ],

@@ -1,8 +1,8 @@
-//! Generates `openai_rest_raw::operations`: every operation of both specs as data
-//! (method, path, bodies and their schemas, the raw methods that call it), and
-//! a way to decode a body into the generated type of a schema by name. The
-//! fixture checks, the mock's routes and the contract suite's coverage gate
-//! read it instead of keeping their own lists.
+//! Generates `openai_rest_raw::operations`: every operation of both specs as
+//! data (method, path, bodies and their schemas, the raw methods that call
+//! it). The fixture checks, the mock's routes and the contract suite's
+//! coverage gate read it instead of keeping their own lists. Also generates
+//! the contract suite's decoder of a body by schema name (`decoders`).
 
 use anyhow::{Result, anyhow};
 use proc_macro2::TokenStream;
@@ -18,20 +18,26 @@ pub struct Api<'a> {
     /// The `Api` enum variant.
     pub variant: &'static str,
     pub spec: &'a Value,
-    /// Where the spec's own types are generated.
+    /// Where the spec's own types are generated, inside openai-rest-raw
+    /// (`types`, `azure::types`).
     pub types_module: TokenStream,
     pub code: &'a ApiCode,
 }
 
+/// The file under crates/openai-rest-raw/spec/ that holds the spec of the
+/// `Api` variant `variant`.
+pub fn spec_file(variant: &str) -> String {
+    format!("{}.json", variant.to_lowercase())
+}
+
 pub fn generate(apis: &[Api]) -> Result<TokenStream> {
     let mut rows = Vec::new();
-    let mut decoders = Vec::new();
     let mut ids = std::collections::BTreeSet::new();
     let mut specs = Vec::new();
     for api in apis {
         let variant = format_ident!("{}", api.variant);
-        let json = serde_json::to_string(api.spec)?;
-        specs.push(quote!(Api::#variant => #json));
+        let file = format!("../spec/{}", spec_file(api.variant));
+        specs.push(quote!(Api::#variant => include_str!(#file)));
         for op in spec::operations(api.spec)? {
             let id = op.id;
             ids.insert(id.to_owned());
@@ -82,11 +88,6 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                     deprecated: #deprecated,
                 }
             });
-        }
-        let module = &api.types_module;
-        for schema in &api.code.schemas {
-            let ty = format_ident!("{}", schema);
-            decoders.push(quote!(#schema => via::<#module::#ty>(json)));
         }
     }
 
@@ -160,7 +161,8 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
 
         /// The whole spec of `api` as JSON, with everything the generated
         /// types leave out (defaults, bounds); Azure's references into
-        /// openai.yaml are resolved, so each is self-contained.
+        /// openai.yaml are resolved, so each is self-contained. The files are
+        /// the crate's `spec/openai.json` and `spec/azure.json`.
         pub fn spec_json(api: Api) -> &'static str {
             match api {
                 #(#specs,)*
@@ -192,6 +194,33 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
         /// Every operation of both specs, in the order of their paths.
         pub const OPERATIONS: &[Operation] = &[#(#rows),*];
 
+    })
+}
+
+fn optional(name: Option<&str>) -> TokenStream {
+    match name {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    }
+}
+
+/// The contract-test package's `decode::roundtrip`: decodes JSON into the
+/// generated type of a schema named at run time and encodes it back. Test
+/// support, so it lives outside the published crates.
+pub fn decoders(apis: &[Api]) -> TokenStream {
+    let mut arms = Vec::new();
+    for api in apis {
+        let module = &api.types_module;
+        let module = quote!(::openai_rest_raw::#module);
+        for schema in &api.code.schemas {
+            let ty = format_ident!("{}", schema);
+            arms.push(quote!(#schema => via::<#module::#ty>(json)));
+        }
+    }
+    quote! {
+        //! Decoding a body into the generated type of a schema named at run
+        //! time, for the fixture checks and the round-trip properties.
+
         /// Decodes `json` into the generated type of the schema `schema` and
         /// encodes that back to JSON; `None` for an unknown schema.
         pub fn roundtrip(
@@ -204,87 +233,9 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                 ::serde_json::to_value(::serde_json::from_slice::<T>(json)?)
             }
             Some(match schema {
-                #(#decoders,)*
+                #(#arms,)*
                 _ => return None,
             })
         }
-
-        /// Checks that `json` decodes as the generated type of `schema`
-        /// without losing anything: a field the type does not know is dropped
-        /// by the decode, so it shows when the decoded value is encoded back.
-        /// A `null`, `[]` or `{}` that comes back absent is not a loss (the
-        /// types leave out unset optional fields and empty optional
-        /// collections, which decode the same), nor is `1.0` coming back as `1`.
-        pub fn check_lossless(schema: &str, json: &[u8]) -> Result<(), String> {
-            let original: ::serde_json::Value =
-                ::serde_json::from_slice(json).map_err(|e| format!("not JSON: {e}"))?;
-            let decoded = roundtrip(schema, json)
-                .ok_or_else(|| format!("no generated type for schema `{schema}`"))?
-                .map_err(|e| format!("does not decode as `{schema}`: {e}"))?;
-            let losses = losses(&original, &decoded);
-            if losses.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("decodes as `{schema}` but loses: {}", losses.join("; ")))
-            }
-        }
-
-        fn is_empty(value: &::serde_json::Value) -> bool {
-            match value {
-                ::serde_json::Value::Null => true,
-                ::serde_json::Value::Array(items) => items.is_empty(),
-                ::serde_json::Value::Object(map) => map.is_empty(),
-                _ => false,
-            }
-        }
-
-        /// Where `decoded` lost or changed something of `original`, each as
-        /// a JSON path and what happened there, by the rules of
-        /// [`check_lossless`]; empty when nothing was lost.
-        pub fn losses(original: &::serde_json::Value, decoded: &::serde_json::Value) -> Vec<String> {
-            let mut out = Vec::new();
-            find_losses(original, decoded, "$", &mut out);
-            out
-        }
-
-        fn find_losses(
-            original: &::serde_json::Value,
-            decoded: &::serde_json::Value,
-            at: &str,
-            out: &mut Vec<String>,
-        ) {
-            use ::serde_json::Value;
-            match (original, decoded) {
-                (Value::Object(original), Value::Object(decoded)) => {
-                    for (key, value) in original {
-                        let here = format!("{at}.{key}");
-                        match decoded.get(key) {
-                            Some(decoded) => find_losses(value, decoded, &here, out),
-                            None if is_empty(value) => {}
-                            None => out.push(format!("unknown field `{here}`")),
-                        }
-                    }
-                }
-                (Value::Array(original), Value::Array(decoded))
-                    if original.len() == decoded.len() =>
-                {
-                    for (i, (original, decoded)) in original.iter().zip(decoded).enumerate() {
-                        find_losses(original, decoded, &format!("{at}[{i}]"), out);
-                    }
-                }
-                (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
-                (original, decoded) if original == decoded => {}
-                (original, decoded) => {
-                    out.push(format!("`{at}` was {original}, decodes as {decoded}"))
-                }
-            }
-        }
-    })
-}
-
-fn optional(name: Option<&str>) -> TokenStream {
-    match name {
-        Some(name) => quote!(Some(#name)),
-        None => quote!(None),
     }
 }

@@ -111,9 +111,9 @@ impl AzureConfig {
 }
 
 /// The client's knobs, set through [`Client::builder`] and turned into a
-/// client by [`ClientOptions::build`].
+/// client by [`ClientBuilder::build`].
 #[derive(Clone)]
-pub struct ClientOptions {
+pub struct ClientBuilder {
     api_key: Option<ApiKey>,
     organization: Option<String>,
     base_url: Option<String>,
@@ -128,7 +128,7 @@ pub struct ClientOptions {
     invalid: Option<String>,
 }
 
-impl Default for ClientOptions {
+impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             api_key: None,
@@ -146,9 +146,9 @@ impl Default for ClientOptions {
     }
 }
 
-impl fmt::Debug for ClientOptions {
+impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientOptions")
+        f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key)
             .field("organization", &self.organization)
             .field("base_url", &self.base_url)
@@ -166,7 +166,7 @@ impl fmt::Debug for ClientOptions {
     }
 }
 
-impl ClientOptions {
+impl ClientBuilder {
     /// The options `OPENAI_API_KEY` (required), `OPENAI_ORGANIZATION` and
     /// `OPENAI_BASE_URL` give, to change further before [`build`](Self::build).
     pub fn from_env() -> Result<Self> {
@@ -296,7 +296,7 @@ impl ClientOptions {
             }
             None => {
                 let secret = self.api_key.ok_or_else(|| {
-                    Error::Config("no API key: set ClientOptions::api_key or OPENAI_API_KEY".into())
+                    Error::Config("no API key: set ClientBuilder::api_key or OPENAI_API_KEY".into())
                 })?;
                 headers.insert(AUTHORIZATION, secret_header("Bearer ", &secret)?);
                 if let Some(org) = &self.organization {
@@ -432,14 +432,14 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// Options to build a client from.
-    pub fn builder() -> ClientOptions {
-        ClientOptions::default()
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 
     /// A client from `OPENAI_API_KEY` (required), `OPENAI_ORGANIZATION` and
     /// `OPENAI_BASE_URL`.
     pub fn from_env() -> Result<Self> {
-        ClientOptions::from_env()?.build()
+        ClientBuilder::from_env()?.build()
     }
 
     /// This client with another timeout, for the calls made through it.

@@ -115,9 +115,9 @@ pub struct ApiError {
     /// What went wrong, for a human. For a body that is not an error object
     /// (an HTML page from a proxy, nothing at all) a short form of the body.
     pub message: String,
-    /// The kind of error, e.g. `invalid_request_error`, `server_error`,
-    /// `insufficient_quota`, `requests`.
-    pub type_: Option<String>,
+    /// The body's `type`: the kind of error, e.g. `invalid_request_error`,
+    /// `server_error`, `insufficient_quota`, `requests`.
+    pub error_type: Option<String>,
     /// The request parameter the error is about.
     pub param: Option<String>,
     /// A machine-readable code, e.g. `invalid_api_key`, `rate_limit_exceeded`.
@@ -150,7 +150,7 @@ impl Error {
     pub(crate) fn from_api(error: ApiError) -> Self {
         let status = error.status.as_u16();
         let is = |value: &str| {
-            error.code.as_deref() == Some(value) || error.type_.as_deref() == Some(value)
+            error.code.as_deref() == Some(value) || error.error_type.as_deref() == Some(value)
         };
         let kind = match status {
             400 | 404 | 415 => Self::InvalidRequest,

@@ -64,11 +64,11 @@ mod upload;
 mod validate;
 
 pub use client::{
-    ApiKey, AzureAuth, AzureConfig, Client, ClientOptions, DEFAULT_AZURE_API_VERSION,
+    ApiKey, AzureAuth, AzureConfig, Client, ClientBuilder, DEFAULT_AZURE_API_VERSION,
     DEFAULT_BASE_URL,
 };
 pub use error::{ApiError, Error, Result};
-/// The HTTP client this crate sends with, for [`ClientOptions::http_client`].
+/// The HTTP client this crate sends with, for [`ClientBuilder::http_client`].
 pub use reqwest;
 pub use sse::EventStream;
 pub use upload::Upload;

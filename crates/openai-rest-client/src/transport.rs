@@ -205,7 +205,7 @@ pub(crate) fn api_error(
     ApiError {
         status,
         message: redact(message, secret),
-        type_: None,
+        error_type: None,
         param: None,
         code: None,
         request_id: header("x-request-id")
@@ -223,7 +223,7 @@ pub(crate) fn api_error_from_body(
     secret: &ApiKey,
 ) -> ApiError {
     ApiError {
-        type_: Some(body.type_),
+        error_type: Some(body.type_),
         param: body.param,
         code: body.code,
         ..api_error(status, headers, body.message, secret)

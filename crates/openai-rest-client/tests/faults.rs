@@ -122,7 +122,7 @@ async fn quota_exceeded_is_not_retried_and_keeps_the_details() {
         api.message,
         "You exceeded your current quota, please check your plan and billing details."
     );
-    assert_eq!(api.type_.as_deref(), Some("insufficient_quota"));
+    assert_eq!(api.error_type.as_deref(), Some("insufficient_quota"));
     assert_eq!(api.code.as_deref(), Some("insufficient_quota"));
     assert_eq!(api.param, None);
     assert_eq!(api.request_id.as_deref(), Some("req-quota-1"));
@@ -305,7 +305,7 @@ async fn an_html_or_empty_5xx_is_a_typed_server_error() {
     };
     assert_eq!(api.status, 500);
     assert_eq!(api.message, html);
-    assert_eq!(api.type_, None);
+    assert_eq!(api.error_type, None);
     assert_eq!(received(&server).await.len(), 3, "retried like any 500");
 
     let server = MockServer::start().await;
@@ -604,7 +604,7 @@ async fn an_error_event_in_a_stream_is_a_typed_error_item() {
         api.message,
         "The server had an error while processing your request. Sorry about that!"
     );
-    assert_eq!(api.type_.as_deref(), Some("server_error"));
+    assert_eq!(api.error_type.as_deref(), Some("server_error"));
 }
 
 #[tokio::test]

@@ -35,6 +35,13 @@ pub(crate) enum Outcome {
     Respond(Response),
     /// Close the connection without an answer, after `delay`.
     Drop {
+        #[cfg_attr(
+            not(feature = "server"),
+            expect(
+                dead_code,
+                reason = "only the standalone server can wait before dropping"
+            )
+        )]
         delay: Duration,
     },
 }

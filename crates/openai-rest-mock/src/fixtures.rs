@@ -204,17 +204,33 @@ impl Fixtures {
         Ok(())
     }
 
+    /// The bytes of the fixture `case` of `operation`: the file name without
+    /// its extension, e.g. `response` or `stream`. It is what the mock
+    /// answers to a request that changes nothing in it.
+    ///
+    /// ```
+    /// use openai_rest_mock::{Fixtures, OperationId};
+    ///
+    /// let fixtures = Fixtures::default();
+    /// let models = fixtures.get(OperationId::ListModels, "response").unwrap();
+    /// assert!(models.starts_with(b"{"));
+    /// assert!(fixtures.get(OperationId::ListModels, "no-such-case").is_none());
+    /// ```
+    pub fn get(&self, operation: OperationId, case: &str) -> Option<&[u8]> {
+        self.case(operation, case).map(|fixture| &fixture.bytes[..])
+    }
+
     /// The fixture `case` (e.g. `response`, `stream`) of `operation`.
     pub(crate) fn case(&self, operation: OperationId, case: &str) -> Option<&Fixture> {
-        self.get(operation.as_str(), case)
+        self.find(operation.as_str(), case)
     }
 
     /// The error body `errors/<name>.json`, e.g. `429_rate_limit`.
     pub(crate) fn error(&self, name: &str) -> Option<&Fixture> {
-        self.get(ERRORS, name)
+        self.find(ERRORS, name)
     }
 
-    fn get(&self, dir: &str, case: &str) -> Option<&Fixture> {
+    fn find(&self, dir: &str, case: &str) -> Option<&Fixture> {
         self.files.get(dir)?.get(case).map(|fixture| &**fixture)
     }
 }

@@ -10,6 +10,7 @@ mod json;
 mod mock;
 mod replies;
 mod routes;
+#[cfg(feature = "server")]
 mod server;
 mod validate;
 
@@ -20,21 +21,32 @@ pub use faults::{FAULT_HEADER, Fault};
 pub use fixtures::{FixtureError, Fixtures};
 pub use mock::{OpenAiMock, OperationMatcher, Times, operation};
 pub use openai_rest_raw::operations::OperationId;
+/// The wiremock crate the test library runs on: for your own
+/// [`Mock`](wiremock::Mock)s on [`OpenAiMock::server`] and for reading
+/// [`received_requests`](wiremock::MockServer::received_requests), with the
+/// same version as the mock.
+pub use wiremock;
+#[cfg(feature = "server")]
 pub use server::serve;
 
-/// The mock's knobs, for [`OpenAiMock::start_with`] and [`serve`].
+/// The mock's knobs, for [`OpenAiMock::start_with`] and `serve`: any key,
+/// no latency, a 1 s `Retry-After` and the embedded fixtures unless set.
+///
+/// ```
+/// use std::time::Duration;
+/// use openai_rest_mock::MockOptions;
+///
+/// let options = MockOptions::default()
+///     .api_key("sk-only-this-key")
+///     .latency(Duration::from_millis(20));
+/// # let _ = options;
+/// ```
 #[derive(Clone)]
 pub struct MockOptions {
-    /// The only API key let in; by default any key is. Never shown in
-    /// `Debug` output or logs.
-    pub api_key: Option<String>,
-    /// How long every answer waits; none by default.
-    pub latency: Duration,
-    /// The `Retry-After` of 429 answers, sent in whole seconds (rounded
-    /// up); 1 s by default.
-    pub retry_after: Duration,
-    /// The responses replayed; the embedded fixtures by default.
-    pub fixtures: Fixtures,
+    pub(crate) api_key: Option<String>,
+    pub(crate) latency: Duration,
+    pub(crate) retry_after: Duration,
+    pub(crate) fixtures: Fixtures,
 }
 
 impl Default for MockOptions {
@@ -45,6 +57,35 @@ impl Default for MockOptions {
             retry_after: Duration::from_secs(1),
             fixtures: Fixtures::default(),
         }
+    }
+}
+
+impl MockOptions {
+    /// The only API key let in (by default any key is); another gets the
+    /// API's 401. Never shown in `Debug` output or logs.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// How long every answer waits; none by default.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// The `Retry-After` of 429 answers, sent in whole seconds (rounded up);
+    /// 1 s by default.
+    pub fn retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// The responses replayed; the embedded fixtures by default (see
+    /// [`Fixtures::load`] and [`Fixtures::set`]).
+    pub fn fixtures(mut self, fixtures: Fixtures) -> Self {
+        self.fixtures = fixtures;
+        self
     }
 }
 
@@ -65,10 +106,7 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_api_key() {
-        let options = MockOptions {
-            api_key: Some("sk-secret-key-1234".into()),
-            ..MockOptions::default()
-        };
+        let options = MockOptions::default().api_key("sk-secret-key-1234");
         let debug = format!("{options:?}");
         assert!(!debug.contains("sk-secret"), "{debug}");
         assert!(debug.contains("<redacted>"), "{debug}");

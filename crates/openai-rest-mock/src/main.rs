@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the whole API (OpenAI under /v1, Azure under /openai) until Ctrl-C.
+    /// Serve the whole API (OpenAI under /v1, Azure under /openai) until Ctrl-C
+    /// or SIGTERM.
     Serve {
         /// The address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -73,23 +74,44 @@ async fn main() -> ExitCode {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("listening on http://{addr}/v1 (OpenAI) and http://{addr}/openai (Azure)");
     }
-    let options = MockOptions {
-        api_key,
-        latency: Duration::from_millis(latency),
-        fixtures,
-        ..MockOptions::default()
-    };
+    let mut options = MockOptions::default()
+        .latency(Duration::from_millis(latency))
+        .fixtures(fixtures);
+    if let Some(key) = api_key {
+        options = options.api_key(key);
+    }
+    match openai_rest_mock::serve(listener, options, stop_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, which container runtimes and service managers
+/// send to stop a process: both drain the answers under way.
+async fn stop_signal() {
     let ctrl_c = async {
         // Without a signal handler there is no Ctrl-C to wait for.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    match openai_rest_mock::serve(listener, options, ctrl_c).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error}");
-            ExitCode::FAILURE
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
         }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: draining the answers under way"),
+        () = terminate => tracing::info!("SIGTERM: draining the answers under way"),
     }
 }

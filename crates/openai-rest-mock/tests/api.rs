@@ -790,10 +790,7 @@ async fn fixtures_load_from_a_directory_over_the_embedded_ones() {
     )
     .unwrap();
     let fixtures = openai_rest_mock::Fixtures::load(&dir).unwrap();
-    let options = MockOptions {
-        fixtures,
-        ..MockOptions::default()
-    };
+    let options = MockOptions::default().fixtures(fixtures);
     for server in Server::modes(options).await {
         assert_eq!(
             server.get("/engines").await.json(),

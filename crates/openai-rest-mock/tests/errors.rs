@@ -19,10 +19,7 @@ fn with_fault(server: &Server, faults: &str) -> reqwest::RequestBuilder {
 }
 
 fn with_key(key: &str) -> MockOptions {
-    MockOptions {
-        api_key: Some(key.into()),
-        ..MockOptions::default()
-    }
+    MockOptions::default().api_key(key)
 }
 
 #[tokio::test]
@@ -470,10 +467,7 @@ async fn a_delay_fault_answers_later() {
 
 #[tokio::test]
 async fn the_latency_option_slows_every_answer() {
-    let options = MockOptions {
-        latency: Duration::from_millis(100),
-        ..MockOptions::default()
-    };
+    let options = MockOptions::default().latency(Duration::from_millis(100));
     for server in Server::modes(options).await {
         let started = Instant::now();
         assert_eq!(server.get("/models").await.status, 200);
@@ -559,10 +553,7 @@ async fn faults_come_before_your_own_mocks() {
 
 #[tokio::test]
 async fn retry_after_is_configurable() {
-    let options = MockOptions {
-        retry_after: Duration::from_millis(1500),
-        ..MockOptions::default()
-    };
+    let options = MockOptions::default().retry_after(Duration::from_millis(1500));
     for server in Server::modes(options).await {
         let answer = send(with_fault(&server, "insufficient_quota")).await;
         // Whole seconds, rounded up.

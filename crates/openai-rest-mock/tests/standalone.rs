@@ -172,9 +172,10 @@ impl Cli {
         line[start..].split_whitespace().next().unwrap().to_owned()
     }
 
-    fn interrupt(&self) {
+    /// Sends the signal `name` (`INT`, `TERM`) to the server.
+    fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
@@ -231,8 +232,26 @@ async fn serve_logs_one_line_per_request_without_the_key_and_stops_on_ctrl_c() {
         assert!(!line.contains("secret") && !line.contains(KEY), "{line}");
     }
 
-    cli.interrupt();
+    cli.signal("INT");
     cli.line_with("shutting down");
+    assert!(cli.wait().success());
+}
+
+/// Container runtimes and service managers stop a process with SIGTERM: the
+/// answer under way still arrives, then the server exits cleanly.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_drains_the_answers_under_way_on_sigterm() {
+    let mut cli = Cli::start(&["--addr", "127.0.0.1:0", "--latency", "600"]);
+    let base = cli.base_url();
+    let in_flight = tokio::spawn(send(
+        client().get(format!("{base}/models")).bearer_auth(KEY),
+    ));
+    // The request is under way (waiting out its latency) when the signal comes.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    cli.signal("TERM");
+    cli.line_with("SIGTERM");
+    assert_eq!(in_flight.await.unwrap().status, 200);
     assert!(cli.wait().success());
 }
 

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use openai_rest_client::{AzureAuth, AzureConfig, Client, ClientOptions};
+use openai_rest_client::{AzureAuth, AzureConfig, Client, ClientBuilder};
 use serde::de::DeserializeOwned;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -29,7 +29,7 @@ pub fn decoded<T: DeserializeOwned>(operation: &str, file: &str) -> T {
 }
 
 /// Options for a client of `server`'s `/v1` with fast retries.
-pub fn options(server: &MockServer) -> ClientOptions {
+pub fn options(server: &MockServer) -> ClientBuilder {
     Client::builder()
         .api_key(KEY)
         .organization(ORG)

@@ -176,7 +176,7 @@ impl Answer {
 /// The bytes of `fixtures/<path>`.
 pub fn fixture(path: &str) -> Vec<u8> {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
+        .join("fixtures")
         .join(path);
     std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }

@@ -7,12 +7,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use openai_rest_raw::operations::{OPERATIONS, Operation, check_lossless as check_json};
+use openai_contract_tests::cases::fixtures_dir;
+use openai_contract_tests::lossless::check_lossless as check_json;
+use openai_rest_raw::operations::{OPERATIONS, Operation};
 use serde_json::Value;
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
 
 /// The media type a fixture's extension stands for (see fixtures/README.md);
 /// `None` for a response without a body.
