@@ -93,7 +93,7 @@ fn whisper(file_name: &'static str) -> Form {
         .text("model", "whisper-1")
 }
 
-/// The requests of the docs (002, the `curl` examples) and, for what they
+/// The requests of the API reference (its `curl` examples) and, for what they
 /// show no request for (chat, audio, Azure), the guides' requests.
 fn documented_requests() -> Vec<Documented> {
     use Api::{Azure, OpenAi};
@@ -304,7 +304,7 @@ fn documented_requests() -> Vec<Documented> {
         })
         .collect();
     all.extend(shared);
-    // The rest of Azure, as the guide (001) uses it.
+    // The rest of Azure, as the Azure guide uses it.
     let azure = |operation, (method, path): (&'static str, String), body, fixture| {
         Documented::new(Azure, operation, (method, &path), body, fixture)
     };
