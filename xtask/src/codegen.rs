@@ -216,6 +216,7 @@ fn generate_api(spec: &Value, types: &TypePaths) -> Result<ApiCode> {
                     .ok_or_else(|| anyhow!("progenitor's builder module has no body"))?;
                 let extra: syn::File = syn::parse2(own.builders.clone())?;
                 items.extend(extra.items);
+                document_send_errors(items);
                 merged_builders = true;
             }
             _ => {}
@@ -249,6 +250,32 @@ fn generate_api(spec: &Value, types: &TypePaths) -> Result<ApiCode> {
     })
 }
 
+/// progenitor documents what each builder's `send` sends, not how it fails;
+/// the same `# Errors` section for all of them (and the xtask's own).
+fn document_send_errors(items: &mut [syn::Item]) {
+    for item in items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for member in &mut block.items {
+            if let syn::ImplItem::Fn(function) = member
+                && function.sig.ident == "send"
+            {
+                function.attrs.extend([
+                    syn::parse_quote!(#[doc = ""]),
+                    syn::parse_quote!(#[doc = " # Errors"]),
+                    syn::parse_quote!(#[doc = ""]),
+                    syn::parse_quote!(#[doc = " `Error::InvalidRequest` when the builder misses a required value or one does"]),
+                    syn::parse_quote!(#[doc = " not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a"]),
+                    syn::parse_quote!(#[doc = " 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and"]),
+                    syn::parse_quote!(#[doc = " `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an"]),
+                    syn::parse_quote!(#[doc = " answer that is not the documented one."]),
+                ]);
+            }
+        }
+    }
+}
+
 fn is_client_impl(block: &syn::ItemImpl) -> bool {
     block.trait_.is_none()
         && matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("Client"))
@@ -271,10 +298,10 @@ fn support_code() -> TokenStream {
                 pub after_send: Option<AfterSend>,
             }
 
-            /// See [`Hooks::before_send`].
+            /// See the field [`Hooks::before_send`](Hooks#structfield.before_send).
             pub type BeforeSend = ::std::sync::Arc<dyn Fn(&mut ::reqwest::Request) + Send + Sync>;
 
-            /// See [`Hooks::after_send`].
+            /// See the field [`Hooks::after_send`](Hooks#structfield.after_send).
             pub type AfterSend =
                 ::std::sync::Arc<dyn Fn(&::reqwest::Result<::reqwest::Response>) + Send + Sync>;
 
@@ -298,6 +325,14 @@ fn support_code() -> TokenStream {
                         .field("before_send", &self.before_send.is_some())
                         .field("after_send", &self.after_send.is_some())
                         .finish()
+                }
+            }
+
+            impl types::Error {
+                /// The error's `type`, e.g. `invalid_request_error` (the
+                /// field is `type_`, as `type` is a Rust keyword).
+                pub fn error_type(&self) -> &str {
+                    &self.type_
                 }
             }
 

@@ -24,6 +24,14 @@ impl Client {
 impl Audio<'_> {
     /// The text spoken in `file` (mp3, mp4, mpeg, mpga, m4a, wav or webm), as
     /// `json` or `verbose_json` (with segments). OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on an Azure client, and
+    /// [`Error::InvalidArgument`] for a request the spec refuses or an upload
+    /// that cannot be read, both before sending; otherwise the API's error by
+    /// status, or a transport error, once the retries are spent (see
+    /// [`Error`]).
     pub async fn transcribe<R>(&self, file: Upload, request: R) -> Result<AudioResponse>
     where
         R: TryInto<CreateTranscriptionRequest>,
@@ -46,6 +54,14 @@ impl Audio<'_> {
 
     /// The text spoken in `file` as `text` (the default here), `srt` or `vtt`.
     /// OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on an Azure client, and
+    /// [`Error::InvalidArgument`] for a request the spec refuses or an upload
+    /// that cannot be read, both before sending; otherwise the API's error by
+    /// status, or a transport error, once the retries are spent (see
+    /// [`Error`]).
     pub async fn transcribe_text<R>(&self, file: Upload, request: R) -> Result<String>
     where
         R: TryInto<CreateTranscriptionRequest>,
@@ -72,6 +88,14 @@ impl Audio<'_> {
 
     /// The speech in `file` translated into English, as `json` or
     /// `verbose_json`. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on an Azure client, and
+    /// [`Error::InvalidArgument`] for a request the spec refuses or an upload
+    /// that cannot be read, both before sending; otherwise the API's error by
+    /// status, or a transport error, once the retries are spent (see
+    /// [`Error`]).
     pub async fn translate<R>(&self, file: Upload, request: R) -> Result<AudioResponse>
     where
         R: TryInto<CreateTranslationRequest>,
@@ -94,6 +118,14 @@ impl Audio<'_> {
 
     /// The speech in `file` translated into English, as `text` (the default
     /// here), `srt` or `vtt`. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on an Azure client, and
+    /// [`Error::InvalidArgument`] for a request the spec refuses or an upload
+    /// that cannot be read, both before sending; otherwise the API's error by
+    /// status, or a transport error, once the retries are spent (see
+    /// [`Error`]).
     pub async fn translate_text<R>(&self, file: Upload, request: R) -> Result<String>
     where
         R: TryInto<CreateTranslationRequest>,

@@ -24,6 +24,13 @@ impl Client {
 
 impl Chat<'_> {
     /// The next message of the conversation. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on an Azure client, and
+    /// [`Error::InvalidArgument`] for a request the spec refuses, both before
+    /// sending; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`]).
     pub async fn create<R>(&self, request: R) -> Result<CreateChatCompletionResponse>
     where
         R: TryInto<CreateChatCompletionRequest>,
@@ -46,6 +53,13 @@ impl Chat<'_> {
     /// The next message as it is generated: a first event with the `role`,
     /// then one per piece of `content`, until `data: [DONE]`. Sets `stream`.
     /// OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on an Azure client, and
+    /// [`Error::InvalidArgument`] for a request the spec refuses, both before
+    /// sending; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`]).
     pub async fn create_stream<R>(
         &self,
         request: R,

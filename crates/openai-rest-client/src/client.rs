@@ -169,6 +169,10 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// The options `OPENAI_API_KEY` (required), `OPENAI_ORGANIZATION` and
     /// `OPENAI_BASE_URL` give, to change further before [`build`](Self::build).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming `OPENAI_API_KEY` when it is not set or empty.
     pub fn from_env() -> Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let api_key = var("OPENAI_API_KEY").ok_or_else(|| {
@@ -261,7 +265,14 @@ impl ClientBuilder {
         self
     }
 
-    /// The client, or [`Error::Config`] naming what is missing or wrong.
+    /// The client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming what is missing or wrong: no API key, a key
+    /// or organization that is not a valid header value, an invalid default
+    /// header, a base URL that does not parse, an `https` URL without a TLS
+    /// feature, or an HTTP client that cannot be built.
     pub fn build(self) -> Result<Client> {
         if let Some(problem) = self.invalid {
             return Err(Error::Config(problem));
@@ -438,6 +449,11 @@ impl Client {
 
     /// A client from `OPENAI_API_KEY` (required), `OPENAI_ORGANIZATION` and
     /// `OPENAI_BASE_URL`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`], as [`ClientBuilder::from_env`] and
+    /// [`ClientBuilder::build`] give it.
     pub fn from_env() -> Result<Self> {
         ClientBuilder::from_env()?.build()
     }

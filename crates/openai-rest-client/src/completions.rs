@@ -25,6 +25,12 @@ impl Client {
 
 impl Completions<'_> {
     /// The completion of the request's prompt(s).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] before sending for a request the spec
+    /// refuses; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`]).
     pub async fn create<R>(&self, request: R) -> Result<CreateCompletionResponse>
     where
         R: TryInto<CreateCompletionRequest>,
@@ -35,6 +41,12 @@ impl Completions<'_> {
 
     /// The completion as it is generated: one event per token, without
     /// `usage`, until `data: [DONE]`. Sets `stream`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] before sending for a request the spec
+    /// refuses; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`]).
     pub async fn create_stream<R>(
         &self,
         request: R,
@@ -58,6 +70,14 @@ impl Completions<'_> {
     ///
     /// This is the rate-limit guide's batching: one request instead of one
     /// per prompt.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] before sending for a request the spec refuses
+    /// or a batch without prompts; [`Error::InvalidResponse`] when the choices
+    /// do not match the prompts back by `index`; otherwise the API's error by
+    /// status, or a transport error, once the retries are spent (see
+    /// [`Error`]).
     pub async fn create_batch<R>(&self, request: R) -> Result<CompletionBatch>
     where
         R: TryInto<CreateCompletionRequest>,

@@ -22,6 +22,12 @@ impl Client {
 
 impl Deployments<'_> {
     /// The resource's deployments.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client, before sending; otherwise
+    /// the API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<ListDeploymentsResponse> {
         let (raw, version) = self.client.azure("listDeployments")?;
         self.client
@@ -32,6 +38,13 @@ impl Deployments<'_> {
     }
 
     /// Deploys a model; it is ready when [`wait`](Self::wait) says `succeeded`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client, and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a request the spec refuses, both before
+    /// sending; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`](crate::Error)).
     pub async fn create<R>(&self, request: R) -> Result<Deployment>
     where
         R: TryInto<CreateDeploymentRequest>,
@@ -50,6 +63,12 @@ impl Deployments<'_> {
     }
 
     /// The deployment `id`, with its status.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client, before sending; otherwise
+    /// the API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<Deployment> {
         let (raw, version) = self.client.azure("retrieveDeployment")?;
         self.client
@@ -63,6 +82,12 @@ impl Deployments<'_> {
     }
 
     /// Deletes the deployment `id`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client, before sending; otherwise
+    /// the API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn delete(&self, id: &str) -> Result<()> {
         let (raw, version) = self.client.azure("deleteDeployment")?;
         self.client
@@ -79,6 +104,12 @@ impl Deployments<'_> {
     /// final (`succeeded`, `failed`, `canceled` or `deleted`), as the Azure
     /// guide does, and answers it in that status. It has no limit of its
     /// own: wrap it in `tokio::time::timeout` to bound the wait.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client, before sending; otherwise
+    /// the API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)). The first error ends the wait.
     pub async fn wait(&self, id: &str) -> Result<Deployment> {
         loop {
             let deployment = self.retrieve(id).await?;

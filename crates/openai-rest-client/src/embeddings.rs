@@ -20,6 +20,12 @@ impl Client {
 
 impl Embeddings<'_> {
     /// The embedding of each input. On Azure, the deployment's model makes it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) before sending for a request the spec
+    /// refuses; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`](crate::Error)).
     pub async fn create<R>(&self, request: R) -> Result<CreateEmbeddingResponse>
     where
         R: TryInto<CreateEmbeddingRequest>,

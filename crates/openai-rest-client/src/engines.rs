@@ -21,6 +21,12 @@ impl Client {
 #[allow(deprecated)]
 impl Engines<'_> {
     /// The engines (non-fine-tuned models) available. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an Azure client, before sending; otherwise the
+    /// API's error by status, or a transport error, once the retries are spent
+    /// (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<ListEnginesResponse> {
         let raw = self.client.openai("listEngines")?;
         self.client
@@ -29,6 +35,12 @@ impl Engines<'_> {
     }
 
     /// The engine `id`. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an Azure client, before sending; otherwise the
+    /// API's error by status, or a transport error, once the retries are spent
+    /// (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<Engine> {
         let raw = self.client.openai("retrieveEngine")?;
         self.client

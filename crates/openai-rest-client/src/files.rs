@@ -24,6 +24,11 @@ impl Client {
 
 impl Files<'_> {
     /// The organization's files.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<ListFilesResponse> {
         on_backend!(self.client, "listFiles", list_files)
     }
@@ -31,6 +36,12 @@ impl Files<'_> {
     /// Uploads `file` for `purpose` (`fine-tune` checks that it is JSON Lines
     /// of prompt/completion records). All of an organization's files may
     /// take up to 1 GB.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the upload cannot be read, before
+    /// sending; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`](crate::Error)).
     pub async fn create(&self, file: Upload, purpose: impl Into<String>) -> Result<OpenAiFile> {
         const OPERATION: &str = "createFile";
         let body = CreateFileRequest {
@@ -65,17 +76,32 @@ impl Files<'_> {
     }
 
     /// The file `id`.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<OpenAiFile> {
         on_backend!(self.client, "retrieveFile", retrieve_file.file_id(id))
     }
 
     /// Deletes the file `id`.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn delete(&self, id: &str) -> Result<DeleteFileResponse> {
         on_backend!(self.client, "deleteFile", delete_file.file_id(id))
     }
 
     /// The content of the file `id`, as uploaded. Retried as a whole; for a
     /// big file, [`content_to`](Self::content_to) does not hold it in memory.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn content(&self, id: &str) -> Result<Bytes> {
         match &self.client.shared.backend {
             Backend::OpenAi(raw) => {
@@ -102,6 +128,11 @@ impl Files<'_> {
 
     /// Writes the content of the file `id` to `writer` as it arrives, and
     /// answers how many bytes that was. Retried until the content starts.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)); [`Error::Io`](crate::Error::Io) when writing to `writer` fails.
     pub async fn content_to<W>(&self, id: &str, writer: &mut W) -> Result<u64>
     where
         W: AsyncWrite + Unpin + ?Sized,

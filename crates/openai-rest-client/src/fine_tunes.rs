@@ -25,6 +25,12 @@ impl Client {
 
 impl FineTunes<'_> {
     /// Starts a job that fine-tunes a model on an uploaded training file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] before sending for a request the spec
+    /// refuses; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`]).
     pub async fn create<R>(&self, request: R) -> Result<FineTune>
     where
         R: TryInto<CreateFineTuneRequest>,
@@ -39,11 +45,21 @@ impl FineTunes<'_> {
     }
 
     /// The organization's jobs.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`]).
     pub async fn list(&self) -> Result<ListFineTunesResponse> {
         on_backend!(self.client, "listFineTunes", list_fine_tunes)
     }
 
     /// The job `id`, with its events.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`]).
     pub async fn retrieve(&self, id: &str) -> Result<FineTune> {
         on_backend!(
             self.client,
@@ -53,6 +69,11 @@ impl FineTunes<'_> {
     }
 
     /// Cancels the job `id`.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`]).
     pub async fn cancel(&self, id: &str) -> Result<FineTune> {
         on_backend!(
             self.client,
@@ -62,6 +83,11 @@ impl FineTunes<'_> {
     }
 
     /// The events of the job `id` so far.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`]).
     pub async fn events(&self, id: &str) -> Result<ListFineTuneEventsResponse> {
         on_backend!(
             self.client,
@@ -72,6 +98,11 @@ impl FineTunes<'_> {
 
     /// The events of the job `id`, from the first, as they happen, until the
     /// job ends (`data: [DONE]`).
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`]).
     pub async fn events_stream(&self, id: &str) -> Result<EventStream<FineTuneEvent>> {
         let body = on_backend!(
             self.client,
@@ -89,6 +120,12 @@ impl FineTunes<'_> {
     /// reconnects after the poll interval and skips the events already seen.
     /// It has no limit of its own: wrap it in `tokio::time::timeout` to
     /// bound the wait.
+    ///
+    /// # Errors
+    ///
+    /// What [`events_stream`](Self::events_stream) and
+    /// [`retrieve`](Self::retrieve) give, except that a stream that breaks or
+    /// times out is reconnected; an error event in the stream ends the follow.
     pub async fn follow(
         &self,
         id: &str,

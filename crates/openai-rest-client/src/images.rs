@@ -22,6 +22,13 @@ impl Client {
 
 impl Images<'_> {
     /// Images generated from the request's prompt. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an Azure client, and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a request the spec refuses, both before
+    /// sending; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`](crate::Error)).
     pub async fn create<R>(&self, request: R) -> Result<ImagesResponse>
     where
         R: TryInto<CreateImageRequest>,
@@ -38,6 +45,14 @@ impl Images<'_> {
 
     /// `image` (a square PNG under 4 MB) edited as the prompt says, where
     /// `mask` (or else the image itself) is transparent. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an Azure client, and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a request the spec refuses or an upload
+    /// that cannot be read, both before sending; otherwise the API's error by
+    /// status, or a transport error, once the retries are spent (see
+    /// [`Error`](crate::Error)).
     pub async fn create_edit<R>(
         &self,
         image: Upload,
@@ -66,6 +81,14 @@ impl Images<'_> {
     }
 
     /// Variations of `image` (a square PNG under 4 MB). OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an Azure client, and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a request the spec refuses or an upload
+    /// that cannot be read, both before sending; otherwise the API's error by
+    /// status, or a transport error, once the retries are spent (see
+    /// [`Error`](crate::Error)).
     pub async fn create_variation<R>(&self, image: Upload, request: R) -> Result<ImagesResponse>
     where
         R: TryInto<CreateImageVariationRequest>,

@@ -1,5 +1,5 @@
 #![doc = include_str!("../README.md")]
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 
 /// Sends raw method `$method` with its setters on the client's backend,
 /// adding the `api-version` query on Azure, and with `deployment` first,

@@ -18,16 +18,32 @@ impl Client {
 
 impl Models<'_> {
     /// The models available, with their owner and permissions.
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<ListModelsResponse> {
         on_backend!(self.client, "listModels", list_models)
     }
 
     /// The model `id` (fine-tuned ones contain `:`).
+    ///
+    /// # Errors
+    ///
+    /// The API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<Model> {
         on_backend!(self.client, "retrieveModel", retrieve_model.model(id))
     }
 
     /// Deletes the fine-tuned model `id`; needs the Owner role. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an Azure client, before sending; otherwise the
+    /// API's error by status, or a transport error, once the retries are spent
+    /// (see [`Error`](crate::Error)).
     pub async fn delete(&self, id: &str) -> Result<DeleteModelResponse> {
         let raw = self.client.openai("deleteModel")?;
         self.client

@@ -20,6 +20,13 @@ impl Client {
 
 impl Moderations<'_> {
     /// Classifies the request's input. OpenAI only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an Azure client, and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a request the spec refuses, both before
+    /// sending; otherwise the API's error by status, or a transport error, once
+    /// the retries are spent (see [`Error`](crate::Error)).
     pub async fn create<R>(&self, request: R) -> Result<CreateModerationResponse>
     where
         R: TryInto<CreateModerationRequest>,

@@ -155,6 +155,13 @@ impl Fixtures {
     /// The embedded fixtures with the files of `dir` laid over them. `dir`
     /// has the layout of the workspace's `fixtures/`: a directory per
     /// operationId, and `errors/`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FixtureError`] naming the file or directory: one that cannot be
+    /// read, a directory that is neither an operationId nor `errors`, a file
+    /// of an unknown extension or whose content does not parse as its
+    /// extension says (see [`Fixtures::set`]).
     pub fn load(dir: impl AsRef<Path>) -> Result<Fixtures, FixtureError> {
         let dir = dir.as_ref();
         let error = |path: &Path, reason: String| FixtureError {
@@ -181,7 +188,14 @@ impl Fixtures {
 
     /// Replaces (or adds) the fixture `file_name` of `operation`, e.g.
     /// `"response.json"` or `"stream.sse"`; the extension gives its content
-    /// type, as in `fixtures/README.md`.
+    /// type: `.json`, `.sse` (data-only events ending with `data: [DONE]`),
+    /// `.txt`, `.srt`, `.vtt`, `.jsonl` or `.empty`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FixtureError`] when the extension is unknown or the bytes do not
+    /// parse as it says (JSON that is not JSON, an event stream without its
+    /// `[DONE]`, text that is not UTF-8, a non-empty `.empty`).
     pub fn set(
         &mut self,
         operation: OperationId,

@@ -1,5 +1,5 @@
 #![doc = include_str!("../README.md")]
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod error;
 mod fake_api;
@@ -21,13 +21,13 @@ pub use faults::{FAULT_HEADER, Fault};
 pub use fixtures::{FixtureError, Fixtures};
 pub use mock::{OpenAiMock, OperationMatcher, Times, operation};
 pub use openai_rest_raw::operations::OperationId;
+#[cfg(feature = "server")]
+pub use server::serve;
 /// The wiremock crate the test library runs on: for your own
 /// [`Mock`](wiremock::Mock)s on [`OpenAiMock::server`] and for reading
 /// [`received_requests`](wiremock::MockServer::received_requests), with the
 /// same version as the mock.
 pub use wiremock;
-#[cfg(feature = "server")]
-pub use server::serve;
 
 /// The mock's knobs, for [`OpenAiMock::start_with`] and `serve`: any key,
 /// no latency, a 1 s `Retry-After` and the embedded fixtures unless set.

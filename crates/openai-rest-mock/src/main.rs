@@ -80,13 +80,8 @@ async fn main() -> ExitCode {
     if let Some(key) = api_key {
         options = options.api_key(key);
     }
-    match openai_rest_mock::serve(listener, options, stop_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error}");
-            ExitCode::FAILURE
-        }
-    }
+    openai_rest_mock::serve(listener, options, stop_signal()).await;
+    ExitCode::SUCCESS
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM, which container runtimes and service managers

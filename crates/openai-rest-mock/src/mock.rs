@@ -111,6 +111,12 @@ impl OpenAiMock {
     /// Replaces the fixture `file_name` of `operation` for this mock only,
     /// e.g. `"response.json"` or `"stream.sse"`. Answers still reflect the
     /// request (the `model`, `n`, ...), as with the embedded fixtures.
+    ///
+    /// # Errors
+    ///
+    /// A [`FixtureError`] when the bytes do not parse as the extension says,
+    /// as for [`Fixtures::set`](crate::Fixtures::set); the mock keeps its
+    /// fixture then.
     pub fn set_fixture(
         &self,
         operation: OperationId,

@@ -38,7 +38,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// 10 s).
 ///
 /// Each request is logged at `info` level with [`tracing`]: method, path,
-/// status and latency, never a header.
+/// status and latency, never a header. A connection that cannot be accepted
+/// (reset, or out of file descriptors for a moment) is logged and skipped:
+/// nothing stops the server but `shutdown`.
 ///
 /// ```no_run
 /// # #[tokio::main]
@@ -47,14 +49,15 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// let ctrl_c = async {
 ///     let _ = tokio::signal::ctrl_c().await;
 /// };
-/// openai_rest_mock::serve(listener, openai_rest_mock::MockOptions::default(), ctrl_c).await
+/// openai_rest_mock::serve(listener, openai_rest_mock::MockOptions::default(), ctrl_c).await;
+/// # Ok(())
 /// # }
 /// ```
 pub async fn serve(
     listener: TcpListener,
     options: MockOptions,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
+) {
     let api = Arc::new(FakeApi::new(options));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -89,7 +92,6 @@ pub async fn serve(
     {
         tracing::warn!("answers still under way after {SHUTDOWN_GRACE:?}, closing them");
     }
-    Ok(())
 }
 
 /// The error that makes hyper close the connection without an answer.

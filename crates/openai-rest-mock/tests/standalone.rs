@@ -97,7 +97,6 @@ async fn shutdown_lets_the_answers_under_way_finish() {
     tokio::time::timeout(Duration::from_secs(5), serving)
         .await
         .expect("serve returns after the shutdown")
-        .unwrap()
         .unwrap();
     assert!(
         client()

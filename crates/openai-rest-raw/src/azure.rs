@@ -860,6 +860,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/deployments`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListDeploymentsResponse>, Error<crate::types::ErrorResponse>>
@@ -959,6 +967,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/deployments`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Deployment>, Error<crate::types::ErrorResponse>> {
@@ -1051,6 +1067,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/deployments/{deployment-id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Deployment>, Error<crate::types::ErrorResponse>> {
@@ -1142,6 +1166,14 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/deployments/{deployment-id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<crate::types::ErrorResponse>> {
             let Self {
                 client,
@@ -1243,6 +1275,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -1352,6 +1392,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/deployments/{deployment-id}/embeddings`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -1438,6 +1486,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/files`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -1526,6 +1582,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/files/{file_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<crate::types::ErrorResponse>>
@@ -1618,6 +1682,14 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/files/{file_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -1712,6 +1784,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/files/{file_id}/content`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<ByteStream>, Error<crate::types::ErrorResponse>> {
@@ -1788,6 +1868,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/fine-tunes`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -1877,6 +1965,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/fine-tunes`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
@@ -1966,6 +2062,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/fine-tunes/{fine_tune_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
@@ -2058,6 +2162,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/fine-tunes/{fine_tune_id}/cancel`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
@@ -2162,6 +2274,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/fine-tunes/{fine_tune_id}/events`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -2248,6 +2368,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/models`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -2336,6 +2464,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/models/{model}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<crate::types::Model>, Error<crate::types::ErrorResponse>>
@@ -2446,6 +2582,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -2553,6 +2697,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/files`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<crate::types::ErrorResponse>>
@@ -2662,6 +2814,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/fine-tunes/{fine_tune_id}/events`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<

@@ -6959,6 +6959,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/chat/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateChatCompletionResponse>, Error<types::ErrorResponse>>
@@ -7045,6 +7053,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateCompletionResponse>, Error<types::ErrorResponse>>
@@ -7129,6 +7145,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/edits`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateEditResponse>, Error<types::ErrorResponse>> {
@@ -7212,6 +7236,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/embeddings`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateEmbeddingResponse>, Error<types::ErrorResponse>>
@@ -7270,6 +7302,14 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/engines`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListEnginesResponse>, Error<types::ErrorResponse>>
@@ -7337,6 +7377,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/engines/{engine_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Engine>, Error<types::ErrorResponse>> {
@@ -7395,6 +7443,14 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/files`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListFilesResponse>, Error<types::ErrorResponse>> {
@@ -7461,6 +7517,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/files/{file_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::OpenAiFile>, Error<types::ErrorResponse>> {
@@ -7532,6 +7596,14 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/files/{file_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteFileResponse>, Error<types::ErrorResponse>> {
@@ -7603,6 +7675,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/files/{file_id}/content`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
             let Self { client, file_id } = self;
             let file_id = file_id.map_err(Error::InvalidRequest)?;
@@ -7651,6 +7731,14 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/fine-tunes`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListFineTunesResponse>, Error<types::ErrorResponse>>
@@ -7731,6 +7819,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/fine-tunes`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FineTune>, Error<types::ErrorResponse>> {
@@ -7801,6 +7897,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/fine-tunes/{fine_tune_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FineTune>, Error<types::ErrorResponse>> {
@@ -7875,6 +7979,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/fine-tunes/{fine_tune_id}/cancel`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FineTune>, Error<types::ErrorResponse>> {
@@ -7961,6 +8073,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/fine-tunes/{fine_tune_id}/events`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListFineTuneEventsResponse>, Error<types::ErrorResponse>>
@@ -8050,6 +8170,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/images/generations`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ImagesResponse>, Error<types::ErrorResponse>> {
@@ -8107,6 +8235,14 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/models`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListModelsResponse>, Error<types::ErrorResponse>> {
@@ -8173,6 +8309,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/models/{model}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Model>, Error<types::ErrorResponse>> {
@@ -8244,6 +8388,14 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/models/{model}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteModelResponse>, Error<types::ErrorResponse>>
@@ -8329,6 +8481,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/moderations`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateModerationResponse>, Error<types::ErrorResponse>>
@@ -8424,6 +8584,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/audio/transcriptions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<super::types::AudioResponse>, Error<super::types::ErrorResponse>>
@@ -8523,6 +8691,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/audio/transcriptions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -8623,6 +8799,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/audio/translations`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<super::types::AudioResponse>, Error<super::types::ErrorResponse>>
@@ -8721,6 +8905,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/audio/translations`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -8815,6 +9007,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/chat/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -8906,6 +9106,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -9000,6 +9208,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/files`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<super::types::OpenAiFile>, Error<super::types::ErrorResponse>>
@@ -9091,6 +9307,14 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/fine-tunes/{fine_tune_id}/events`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<
@@ -9200,6 +9424,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/images/edits`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<super::types::ImagesResponse>, Error<super::types::ErrorResponse>>
@@ -9307,6 +9539,14 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/images/variations`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<super::types::ImagesResponse>, Error<super::types::ErrorResponse>>
@@ -9463,9 +9703,9 @@ pub struct Hooks {
     /// Runs on what sending each request gave, before its body is read.
     pub after_send: Option<AfterSend>,
 }
-/// See [`Hooks::before_send`].
+/// See the field [`Hooks::before_send`](Hooks#structfield.before_send).
 pub type BeforeSend = ::std::sync::Arc<dyn Fn(&mut ::reqwest::Request) + Send + Sync>;
-/// See [`Hooks::after_send`].
+/// See the field [`Hooks::after_send`](Hooks#structfield.after_send).
 pub type AfterSend =
     ::std::sync::Arc<dyn Fn(&::reqwest::Result<::reqwest::Response>) + Send + Sync>;
 impl Hooks {
@@ -9486,6 +9726,13 @@ impl ::std::fmt::Debug for Hooks {
             .field("before_send", &self.before_send.is_some())
             .field("after_send", &self.after_send.is_some())
             .finish()
+    }
+}
+impl types::Error {
+    /// The error's `type`, e.g. `invalid_request_error` (the
+    /// field is `type_`, as `type` is a Rust keyword).
+    pub fn error_type(&self) -> &str {
+        &self.type_
     }
 }
 /// The text parts of a multipart body: each field of `fields`
