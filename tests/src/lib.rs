@@ -5,3 +5,9 @@ pub mod cases;
 pub mod decode;
 pub mod lossless;
 pub mod wire;
+
+/// The root README's Rust examples, compiled and run as doc tests so that
+/// the first thing a user copies cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct RootReadme;

@@ -3,6 +3,7 @@
 mod codegen;
 mod methods;
 mod operations;
+mod package;
 mod spec;
 mod view;
 
@@ -29,6 +30,14 @@ enum Task {
     /// Measure the mock and the client against their limits (release build)
     /// and print the table of figures.
     Bench,
+    /// Package the published crates (`cargo package`, verified), then test
+    /// and document them from their packages beside a crate that depends on
+    /// them, outside this workspace.
+    Package {
+        /// Package uncommitted changes too (cargo package's flag).
+        #[arg(long)]
+        allow_dirty: bool,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,6 +45,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(&workspace_root(), check),
         Task::Bench => bench(&workspace_root()),
+        Task::Package { allow_dirty } => package::run(&workspace_root(), allow_dirty),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -70,10 +80,29 @@ fn bench(root: &std::path::Path) -> anyhow::Result<()> {
 /// Runs the cargo that runs us (`$CARGO`) in the workspace, failing with
 /// the command when it fails.
 fn cargo(root: &std::path::Path, args: &[&str]) -> anyhow::Result<()> {
+    cargo_command(root, args, &[])
+}
+
+/// Runs cargo in `dir` (another workspace) with its artifacts in `target`
+/// and the variables `env`.
+fn cargo_in(
+    dir: &std::path::Path,
+    target: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> anyhow::Result<()> {
+    let mut env = env.to_vec();
+    let target = target.to_string_lossy();
+    env.push(("CARGO_TARGET_DIR", &target));
+    cargo_command(dir, args, &env)
+}
+
+fn cargo_command(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .current_dir(root)
+        .current_dir(dir)
         .args(args)
+        .envs(env.iter().copied())
         .status()?;
     anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
     Ok(())

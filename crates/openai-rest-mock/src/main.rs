@@ -74,6 +74,15 @@ async fn main() -> ExitCode {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("listening on http://{addr}/v1 (OpenAI) and http://{addr}/openai (Azure)");
     }
+    // A request without a key gets the API's 401; say what to send.
+    match &api_key {
+        None => tracing::info!(
+            "any API key is let in: send `Authorization: Bearer <any key>` (Azure: `api-key: <any key>`)"
+        ),
+        Some(_) => tracing::info!(
+            "only the --api-key key is let in: send `Authorization: Bearer <key>` (Azure: `api-key: <key>`)"
+        ),
+    }
     let mut options = MockOptions::default()
         .latency(Duration::from_millis(latency))
         .fixtures(fixtures);
