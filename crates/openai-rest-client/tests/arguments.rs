@@ -9,7 +9,7 @@ use common::*;
 use openai_rest_client::chat::MessageExt;
 use openai_rest_client::types::*;
 use openai_rest_client::{Error, Upload};
-use wiremock::MockServer;
+use openai_rest_mock::OpenAiMock;
 
 /// The message of the `InvalidArgument` that `error` must be.
 fn message(error: Error) -> String {
@@ -27,8 +27,8 @@ fn completion() -> builder::CreateCompletionRequest {
 
 #[tokio::test]
 async fn completion_arguments_out_of_their_documented_range() {
-    let server = MockServer::start().await;
-    let completions = || openai(&server);
+    let mock = OpenAiMock::start().await;
+    let completions = || openai(&mock);
     let refused = |request: builder::CreateCompletionRequest| {
         let client = completions();
         async move { message(client.completions().create(request).await.unwrap_err()) }
@@ -82,13 +82,12 @@ async fn completion_arguments_out_of_their_documented_range() {
         .unwrap_err();
     assert_eq!(message(error), "`best_of` cannot be streamed");
 
-    assert!(received(&server).await.is_empty(), "nothing was sent");
+    assert!(received(&mock).await.is_empty(), "nothing was sent");
 }
 
 #[tokio::test]
 async fn a_request_within_its_range_goes_through() {
-    let server = MockServer::start().await;
-    answer_fixture(&server, "POST", "/v1/completions", "createCompletion").await;
+    let mock = OpenAiMock::start().await;
     let stop = StopSequences::List((1..=4).map(|i| i.to_string()).collect());
     let request = completion()
         .n(20)
@@ -96,14 +95,14 @@ async fn a_request_within_its_range_goes_through() {
         .logprobs(5)
         .stop(stop)
         .best_of(20);
-    openai(&server).completions().create(request).await.unwrap();
-    assert_eq!(received(&server).await.len(), 1);
+    openai(&mock).completions().create(request).await.unwrap();
+    assert_eq!(received(&mock).await.len(), 1);
 }
 
 #[tokio::test]
 async fn other_operations_are_checked_too() {
-    let server = MockServer::start().await;
-    let client = openai(&server);
+    let mock = OpenAiMock::start().await;
+    let client = openai(&mock);
 
     let chat = CreateChatCompletionRequest::builder()
         .model("gpt-3.5-turbo")
@@ -185,13 +184,13 @@ async fn other_operations_are_checked_too() {
         .unwrap_err();
     assert!(message(error).contains("create_stream"));
 
-    assert!(received(&server).await.is_empty(), "nothing was sent");
+    assert!(received(&mock).await.is_empty(), "nothing was sent");
 }
 
 #[tokio::test]
 async fn an_upload_that_is_not_a_file_is_refused() {
-    let server = MockServer::start().await;
-    let client = openai(&server);
+    let mock = OpenAiMock::start().await;
+    let client = openai(&mock);
     let image = Upload::path(std::env::temp_dir());
     let error = client
         .images()
@@ -215,5 +214,5 @@ async fn an_upload_that_is_not_a_file_is_refused() {
         error.contains("/nonexistent/otter.png") && error.contains("cannot read"),
         "{error}"
     );
-    assert!(received(&server).await.is_empty());
+    assert!(received(&mock).await.is_empty());
 }

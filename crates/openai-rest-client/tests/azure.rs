@@ -7,18 +7,19 @@ use common::*;
 use futures::StreamExt;
 use openai_rest_client::types::*;
 use openai_rest_client::{AzureAuth, AzureConfig, Client, Error, Upload};
+use openai_rest_mock::wiremock::{Mock, Request, ResponseTemplate};
+use openai_rest_mock::{OpenAiMock, OperationId, operation};
 use serde_json::json;
-use wiremock::{Mock, MockServer, Request, ResponseTemplate, matchers};
 
 const AZURE_KEY: &str = "azure-key-0123456789abcdef";
 
-fn key_client(server: &MockServer) -> Client {
-    azure(server, AzureAuth::api_key(AZURE_KEY))
+fn key_client(mock: &OpenAiMock) -> Client {
+    azure(mock, AzureAuth::api_key(AZURE_KEY))
 }
 
 /// The one request, checked for Azure's query and `api-key` header.
-async fn sent_azure(server: &MockServer, verb: &str, route: &str) -> Request {
-    let request = one_request(server, verb, route).await;
+async fn sent_azure(mock: &OpenAiMock, verb: &str, route: &str) -> Request {
+    let request = one_request(mock, verb, route).await;
     assert_eq!(request.url.query(), Some("api-version=2022-12-01"));
     assert_eq!(header(&request, "api-key").as_deref(), Some(AZURE_KEY));
     assert_eq!(header(&request, "authorization"), None);
@@ -36,17 +37,21 @@ fn completion_request() -> builder::CreateCompletionRequest {
 
 #[tokio::test]
 async fn completions_go_to_the_deployment_with_the_api_key() {
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
     let route = "/openai/deployments/my-deployment/completions";
-    answer_fixture(&server, "POST", route, "createCompletion").await;
     // The same call as on OpenAI.
-    let completion = key_client(&server)
+    let completion = key_client(&mock)
         .completions()
         .create(completion_request())
         .await
         .unwrap();
-    assert_eq!(completion, decoded("createCompletion", "response.json"));
-    let sent = sent_azure(&server, "POST", route).await;
+    // The mock answers with the model asked for.
+    let expected: CreateCompletionResponse =
+        documented_with(OperationId::CreateCompletion, |doc| {
+            doc["model"] = json!("text-davinci-002")
+        });
+    assert_eq!(completion, expected);
+    let sent = sent_azure(&mock, "POST", route).await;
     assert_eq!(
         json(&sent),
         json!({
@@ -60,13 +65,12 @@ async fn completions_go_to_the_deployment_with_the_api_key() {
 
 #[tokio::test]
 async fn an_ad_token_is_a_bearer_token_and_the_api_version_is_configurable() {
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
     let route = "/openai/deployments/other/completions";
-    answer_fixture(&server, "POST", route, "createCompletion").await;
     let client = Client::builder()
         .azure(
             AzureConfig::new(
-                format!("{}/", server.uri()),
+                format!("{}/", mock.azure_endpoint()),
                 AzureAuth::ad_token("ad-token-xyz"),
             )
             .api_version("2023-03-15-preview")
@@ -79,7 +83,7 @@ async fn an_ad_token_is_a_bearer_token_and_the_api_version_is_configurable() {
         .create(completion_request())
         .await
         .unwrap();
-    let sent = one_request(&server, "POST", route).await;
+    let sent = one_request(&mock, "POST", route).await;
     assert_eq!(sent.url.query(), Some("api-version=2023-03-15-preview"));
     assert_eq!(
         header(&sent, "authorization").as_deref(),
@@ -90,18 +94,9 @@ async fn an_ad_token_is_a_bearer_token_and_the_api_version_is_configurable() {
 
 #[tokio::test]
 async fn completion_streams_and_embeddings_go_to_the_deployment() {
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
     let route = "/openai/deployments/my-deployment/completions";
-    answer(
-        &server,
-        "POST",
-        route,
-        200,
-        fixture("createCompletion", "stream.sse"),
-        "text/event-stream",
-    )
-    .await;
-    let events: Vec<_> = key_client(&server)
+    let events: Vec<_> = key_client(&mock)
         .completions()
         .create_stream(completion_request())
         .await
@@ -110,32 +105,37 @@ async fn completion_streams_and_embeddings_go_to_the_deployment() {
         .await;
     assert_eq!(events.len(), 7);
     assert!(events.iter().all(Result::is_ok));
-    let sent = sent_azure(&server, "POST", route).await;
+    let sent = sent_azure(&mock, "POST", route).await;
     assert_eq!(json(&sent)["stream"], json!(true));
 
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
     let route = "/openai/deployments/embedder/embeddings";
-    answer_fixture(&server, "POST", route, "createEmbedding").await;
     let request = CreateEmbeddingRequest::builder()
         .model("text-embedding-ada-002")
         .input(Prompt::Texts(vec!["a".into(), "b".into()]));
-    let embedding = key_client(&server)
+    let embedding = key_client(&mock)
         .with_deployment("embedder")
         .embeddings()
         .create(request)
         .await
         .unwrap();
-    assert_eq!(embedding, decoded("createEmbedding", "response.json"));
-    let sent = sent_azure(&server, "POST", route).await;
+    // The mock answers one embedding per input: the documented one, twice.
+    let expected: CreateEmbeddingResponse = documented_with(OperationId::CreateEmbedding, |doc| {
+        let one = doc["data"][0].clone();
+        doc["data"] = json!([one.clone(), one]);
+        doc["data"][1]["index"] = json!(1);
+    });
+    assert_eq!(embedding, expected);
+    let sent = sent_azure(&mock, "POST", route).await;
     assert_eq!(json(&sent)["input"], json!(["a", "b"]));
 }
 
 #[tokio::test]
 async fn completions_without_a_deployment_are_refused_before_sending() {
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
     let client = Client::builder()
         .azure(AzureConfig::new(
-            server.uri(),
+            mock.azure_endpoint(),
             AzureAuth::api_key(AZURE_KEY),
         ))
         .build()
@@ -149,53 +149,45 @@ async fn completions_without_a_deployment_are_refused_before_sending() {
         matches!(&error, Error::InvalidArgument(m) if m.contains("deployment")),
         "{error:?}"
     );
-    assert!(received(&server).await.is_empty());
+    assert!(received(&mock).await.is_empty());
 }
 
 #[tokio::test]
 async fn deployments_create_wait_list_retrieve_delete() {
     let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 
-    let server = MockServer::start().await;
-    Mock::given(matchers::method("POST"))
-        .and(matchers::path("/openai/deployments"))
-        .respond_with(ResponseTemplate::new(201).set_body_raw(
-            fixture("createDeployment", "response.json"),
-            "application/json",
-        ))
-        .mount(&server)
-        .await;
+    let mock = OpenAiMock::start().await;
     let request = CreateDeploymentRequest::builder()
         .model("text-davinci-002")
         .scale_settings(ScaleSettings::builder().scale_type(ScaleType::Standard));
-    let deployment = key_client(&server)
+    let deployment = key_client(&mock)
         .deployments()
         .create(request)
         .await
         .unwrap();
-    assert_eq!(deployment, decoded("createDeployment", "response.json"));
+    assert_eq!(deployment, documented(OperationId::CreateDeployment));
     assert_eq!(deployment.status, "notRunning");
-    let sent = sent_azure(&server, "POST", "/openai/deployments").await;
+    let sent = sent_azure(&mock, "POST", "/openai/deployments").await;
     assert_eq!(
         json(&sent),
         json!({"model": "text-davinci-002", "scale_settings": {"scale_type": "standard"}})
     );
 
-    // wait: polls until the status is final.
-    let server = MockServer::start().await;
+    // wait: polls until the status is final. Raw for the first two polls:
+    // the mock's deployment is `succeeded` from the first.
+    let mock = OpenAiMock::start().await;
     let route = format!("/openai/deployments/{id}");
-    Mock::given(matchers::path(route.as_str()))
+    Mock::given(operation(OperationId::RetrieveDeployment))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("createDeployment", "response.json"),
+            fixture(OperationId::CreateDeployment, "response"),
             "application/json",
         ))
         .up_to_n_times(2)
-        .mount(&server)
+        .mount(mock.server())
         .await;
-    answer_fixture(&server, "GET", &route, "retrieveDeployment").await;
-    let deployment = key_client(&server).deployments().wait(id).await.unwrap();
+    let deployment = key_client(&mock).deployments().wait(id).await.unwrap();
     assert_eq!(deployment.status, "succeeded");
-    let polls = received(&server).await;
+    let polls = received(&mock).await;
     assert_eq!(polls.len(), 3);
     assert!(
         polls
@@ -203,137 +195,106 @@ async fn deployments_create_wait_list_retrieve_delete() {
             .all(|r| r.url.query() == Some("api-version=2022-12-01"))
     );
 
-    let server = MockServer::start().await;
-    answer_fixture(&server, "GET", "/openai/deployments", "listDeployments").await;
-    let list = key_client(&server).deployments().list().await.unwrap();
-    assert_eq!(list, decoded("listDeployments", "response.json"));
-    sent_azure(&server, "GET", "/openai/deployments").await;
+    let mock = OpenAiMock::start().await;
+    let list = key_client(&mock).deployments().list().await.unwrap();
+    assert_eq!(list, documented(OperationId::ListDeployments));
+    sent_azure(&mock, "GET", "/openai/deployments").await;
 
-    let server = MockServer::start().await;
-    answer_fixture(&server, "GET", &route, "retrieveDeployment").await;
-    let deployment = key_client(&server)
-        .deployments()
-        .retrieve(id)
-        .await
-        .unwrap();
-    assert_eq!(deployment, decoded("retrieveDeployment", "response.json"));
-    sent_azure(&server, "GET", &route).await;
+    let mock = OpenAiMock::start().await;
+    let deployment = key_client(&mock).deployments().retrieve(id).await.unwrap();
+    assert_eq!(deployment, documented(OperationId::RetrieveDeployment));
+    sent_azure(&mock, "GET", &route).await;
 
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "DELETE",
-        &route,
-        204,
-        Vec::new(),
-        "application/json",
-    )
-    .await;
-    key_client(&server).deployments().delete(id).await.unwrap();
-    sent_azure(&server, "DELETE", &route).await;
+    // The mock answers 204 with no body.
+    let mock = OpenAiMock::start().await;
+    key_client(&mock).deployments().delete(id).await.unwrap();
+    sent_azure(&mock, "DELETE", &route).await;
 }
 
 #[tokio::test]
 async fn files_fine_tunes_and_models_live_under_the_same_base() {
     let file = "file-XjGxS3KTG0uNmNOK362iJua3";
     let job = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
-    let server = MockServer::start().await;
-    let fixtures = [
-        ("GET", "/openai/files".to_string(), "listFiles"),
-        ("POST", "/openai/files".to_string(), "createFile"),
-        ("GET", format!("/openai/files/{file}"), "retrieveFile"),
-        ("DELETE", format!("/openai/files/{file}"), "deleteFile"),
-        ("POST", "/openai/fine-tunes".to_string(), "createFineTune"),
-        ("GET", "/openai/fine-tunes".to_string(), "listFineTunes"),
-        (
-            "GET",
-            format!("/openai/fine-tunes/{job}"),
-            "retrieveFineTune",
-        ),
-        (
-            "POST",
-            format!("/openai/fine-tunes/{job}/cancel"),
-            "cancelFineTune",
-        ),
-        (
-            "GET",
-            format!("/openai/fine-tunes/{job}/events"),
-            "listFineTuneEvents",
-        ),
-        ("GET", "/openai/models".to_string(), "listModels"),
-        (
-            "GET",
-            "/openai/models/text-davinci-002".to_string(),
-            "retrieveModel",
-        ),
+    let mock = OpenAiMock::start().await;
+    // The calls below, one each.
+    let calls = [
+        ("GET", "/openai/files".to_string()),
+        ("POST", "/openai/files".to_string()),
+        ("GET", format!("/openai/files/{file}")),
+        ("DELETE", format!("/openai/files/{file}")),
+        ("GET", format!("/openai/files/{file}/content")),
+        ("POST", "/openai/fine-tunes".to_string()),
+        ("GET", "/openai/fine-tunes".to_string()),
+        ("GET", format!("/openai/fine-tunes/{job}")),
+        ("POST", format!("/openai/fine-tunes/{job}/cancel")),
+        ("GET", format!("/openai/fine-tunes/{job}/events")),
+        ("GET", "/openai/models".to_string()),
+        ("GET", "/openai/models/text-davinci-002".to_string()),
     ];
-    for (verb, route, operation) in &fixtures {
-        answer_fixture(&server, verb, route, operation).await;
-    }
-    let content = fixture("downloadFile", "response.jsonl");
-    answer(
-        &server,
-        "GET",
-        &format!("/openai/files/{file}/content"),
-        200,
-        content.clone(),
-        "application/octet-stream",
-    )
-    .await;
+    let content = fixture(OperationId::DownloadFile, "response");
 
-    let client = key_client(&server);
+    let client = key_client(&mock);
     let files = client.files();
     assert_eq!(
         files.list().await.unwrap(),
-        decoded("listFiles", "response.json")
+        documented(OperationId::ListFiles)
     );
     let upload = Upload::bytes(content.clone(), "mydata.jsonl");
     assert_eq!(
         files.create(upload, "fine-tune").await.unwrap(),
-        decoded("createFile", "response.json")
+        documented(OperationId::CreateFile)
     );
     assert_eq!(
         files.retrieve(file).await.unwrap(),
-        decoded("retrieveFile", "response.json")
+        documented(OperationId::RetrieveFile)
     );
     assert_eq!(
         files.delete(file).await.unwrap(),
-        decoded("deleteFile", "response.json")
+        documented(OperationId::DeleteFile)
     );
     assert_eq!(files.content(file).await.unwrap(), content);
     let fine_tunes = client.fine_tunes();
     let request = CreateFineTuneRequest::builder().training_file(file);
-    assert_eq!(
-        fine_tunes.create(request).await.unwrap(),
-        decoded("createFineTune", "response.json")
-    );
+    // The mock answers the job with the training file asked for.
+    let created: FineTune = documented_with(OperationId::CreateFineTune, |doc| {
+        doc["training_files"][0]["id"] = json!(file)
+    });
+    assert_eq!(fine_tunes.create(request).await.unwrap(), created);
     assert_eq!(
         fine_tunes.list().await.unwrap(),
-        decoded("listFineTunes", "response.json")
+        documented(OperationId::ListFineTunes)
     );
     assert_eq!(
         fine_tunes.retrieve(job).await.unwrap(),
-        decoded("retrieveFineTune", "response.json")
+        documented(OperationId::RetrieveFineTune)
     );
-    assert_eq!(
-        fine_tunes.cancel(job).await.unwrap(),
-        decoded("cancelFineTune", "response.json")
-    );
+    // The mock answers the job and the model named in the path.
+    let cancelled: FineTune =
+        documented_with(OperationId::CancelFineTune, |doc| doc["id"] = json!(job));
+    assert_eq!(fine_tunes.cancel(job).await.unwrap(), cancelled);
     assert_eq!(
         fine_tunes.events(job).await.unwrap(),
-        decoded("listFineTuneEvents", "response.json")
+        documented(OperationId::ListFineTuneEvents)
     );
     assert_eq!(
         client.models().list().await.unwrap(),
-        decoded("listModels", "response.json")
+        documented(OperationId::ListModels)
     );
+    let model: Model = documented_with(OperationId::RetrieveModel, |doc| {
+        doc["id"] = json!("text-davinci-002")
+    });
     assert_eq!(
         client.models().retrieve("text-davinci-002").await.unwrap(),
-        decoded("retrieveModel", "response.json")
+        model
     );
 
-    let requests = received(&server).await;
-    assert_eq!(requests.len(), fixtures.len() + 1);
+    let requests = received(&mock).await;
+    let sent: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.url.path()))
+        .collect();
+    let expected: Vec<(&str, &str)> = calls.iter().map(|(v, r)| (*v, r.as_str())).collect();
+    assert_eq!(sent, expected);
     for request in &requests {
         assert_eq!(
             request.url.query(),
@@ -362,17 +323,8 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
 async fn the_fine_tune_event_stream_on_azure() {
     let job = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
     let route = format!("/openai/fine-tunes/{job}/events");
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        &route,
-        200,
-        fixture("listFineTuneEvents", "stream.sse"),
-        "text/event-stream",
-    )
-    .await;
-    let events: Vec<_> = key_client(&server)
+    let mock = OpenAiMock::start().await;
+    let events: Vec<_> = key_client(&mock)
         .fine_tunes()
         .events_stream(job)
         .await
@@ -380,7 +332,7 @@ async fn the_fine_tune_event_stream_on_azure() {
         .collect()
         .await;
     assert_eq!(events.len(), 5);
-    let sent = one_request(&server, "GET", &route).await;
+    let sent = one_request(&mock, "GET", &route).await;
     let query: Vec<(String, String)> = sent.url.query_pairs().into_owned().collect();
     assert!(query.contains(&("api-version".into(), "2022-12-01".into())));
     assert!(query.contains(&("stream".into(), "true".into())));
@@ -389,8 +341,8 @@ async fn the_fine_tune_event_stream_on_azure() {
 #[tokio::test]
 #[allow(deprecated)]
 async fn openai_only_operations_are_refused_on_azure() {
-    let server = MockServer::start().await;
-    let client = key_client(&server);
+    let mock = OpenAiMock::start().await;
+    let client = key_client(&mock);
     let chat = CreateChatCompletionRequest::builder()
         .model("gpt-3.5-turbo")
         .messages(vec![
@@ -441,5 +393,5 @@ async fn openai_only_operations_are_refused_on_azure() {
             "createTranscription"
         ]
     );
-    assert!(received(&server).await.is_empty());
+    assert!(received(&mock).await.is_empty());
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use openai_rest_client::{AzureAuth, AzureConfig, Client, Error};
-use wiremock::MockServer;
+use openai_rest_mock::OpenAiMock;
 
 fn config_error(result: Result<Client, Error>) -> String {
     match result {
@@ -72,22 +72,21 @@ fn the_default_base_url_is_openai_and_azure_adds_openai_once() {
 
 #[tokio::test]
 async fn default_headers_and_a_user_supplied_http_client() {
-    let server = MockServer::start().await;
-    answer_fixture(&server, "GET", "/v1/models", "listModels").await;
+    let mock = OpenAiMock::start().await;
     let mut http_headers = reqwest::header::HeaderMap::new();
     http_headers.insert("x-from-http-client", "yes".parse().unwrap());
     let http = reqwest::Client::builder()
         .default_headers(http_headers)
         .build()
         .unwrap();
-    let client = options(&server)
+    let client = options(&mock)
         .default_header("x-custom", "42")
         .default_header("user-agent", "my-app/1.0")
         .http_client(http)
         .build()
         .unwrap();
     client.models().list().await.unwrap();
-    let request = received(&server).await.remove(0);
+    let request = received(&mock).await.remove(0);
     assert_eq!(header(&request, "x-custom").as_deref(), Some("42"));
     assert_eq!(
         header(&request, "x-from-http-client").as_deref(),
@@ -102,15 +101,14 @@ async fn default_headers_and_a_user_supplied_http_client() {
 
 #[tokio::test]
 async fn without_an_organization_no_header_is_sent() {
-    let server = MockServer::start().await;
-    answer_fixture(&server, "GET", "/v1/models", "listModels").await;
+    let mock = OpenAiMock::start().await;
     let client = Client::builder()
         .api_key(KEY)
-        .base_url(format!("{}/v1/", server.uri()))
+        .base_url(format!("{}/", mock.base_url()))
         .build()
         .unwrap();
     client.models().list().await.unwrap();
-    let request = received(&server).await.remove(0);
+    let request = received(&mock).await.remove(0);
     assert_eq!(request.url.path(), "/v1/models");
     assert_eq!(header(&request, "openai-organization"), None);
     let bearer = format!("Bearer {KEY}");

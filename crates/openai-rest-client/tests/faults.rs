@@ -4,16 +4,19 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
 use futures::StreamExt;
 use openai_rest_client::types::*;
 use openai_rest_client::{Client, Error, Upload};
+use openai_rest_mock::wiremock::{Mock, ResponseTemplate};
+use openai_rest_mock::{Fault, MockOptions, OpenAiMock, OperationId, operation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+
+/// For `fail_next`: a fault for every call.
+const EVERY_CALL: u64 = u64::MAX;
 
 fn completion() -> builder::CreateCompletionRequest {
     CreateCompletionRequest::builder()
@@ -21,32 +24,31 @@ fn completion() -> builder::CreateCompletionRequest {
         .prompt(Prompt::Text("Say this is a test".into()))
 }
 
-fn error_body(name: &str) -> Vec<u8> {
-    fixture("errors", &format!("{name}.json"))
-}
-
-/// Answers the first `times` completion requests with `first`, the rest with
-/// the documented completion.
-async fn first_then_ok(server: &MockServer, first: ResponseTemplate, times: u64) {
-    Mock::given(matchers::path("/v1/completions"))
+/// Answers the first `times` completion requests with `first`; the mock
+/// answers the rest with the documented completion.
+async fn first_then_ok(mock: &OpenAiMock, first: ResponseTemplate, times: u64) {
+    Mock::given(operation(OperationId::CreateCompletion))
         .respond_with(first)
         .up_to_n_times(times)
-        .mount(server)
+        .mount(mock.server())
         .await;
-    answer_fixture(server, "POST", "/v1/completions", "createCompletion").await;
 }
 
-fn json_error(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(error_body(name), "application/json")
+/// An answer of `status` with the mock's error body for `fault`.
+async fn json_error(status: u16, fault: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(error_body(fault).await, "application/json")
 }
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_then_success() {
-    let server = MockServer::start().await;
-    let limited = json_error(429, "429_rate_limit").insert_header("retry-after-ms", "150");
-    first_then_ok(&server, limited, 1).await;
+    let mock = OpenAiMock::start().await;
+    // Raw: the mock's 429 asks for whole seconds, with no retry-after-ms.
+    let limited = json_error(429, "rate_limit")
+        .await
+        .insert_header("retry-after-ms", "150");
+    first_then_ok(&mock, limited, 1).await;
     // The backoff alone would wait 1-2 ms; the API asked for 150.
-    let client = options(&server)
+    let client = options(&mock)
         .backoff(Duration::from_millis(1), Duration::from_secs(1))
         .build()
         .unwrap();
@@ -57,17 +59,18 @@ async fn rate_limit_with_retry_after_then_success() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(completion, decoded("createCompletion", "response.json"));
-    assert_eq!(received(&server).await.len(), 2);
+    assert_eq!(completion, documented(OperationId::CreateCompletion));
+    assert_eq!(received(&mock).await.len(), 2);
 }
 
 #[tokio::test]
 async fn retry_after_is_capped_by_the_backoff_maximum() {
-    let server = MockServer::start().await;
-    let limited = json_error(429, "429_rate_limit").insert_header("retry-after", "30");
-    first_then_ok(&server, limited, 1).await;
+    let options = MockOptions::default().retry_after(Duration::from_secs(30));
+    let mock = OpenAiMock::start_with(options).await;
+    mock.fail_next(OperationId::CreateCompletion, 1, Fault::RateLimit);
+    mock.expect(OperationId::CreateCompletion, 2);
     let started = Instant::now();
-    openai(&server)
+    openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -82,19 +85,22 @@ async fn retry_after_is_capped_by_the_backoff_maximum() {
 #[tokio::test]
 async fn absurd_waits_do_not_panic() {
     for wait in ["1e300", "inf", "-5", "soon"] {
-        let server = MockServer::start().await;
-        let limited = json_error(429, "429_rate_limit").insert_header("retry-after", wait);
-        first_then_ok(&server, limited, 1).await;
-        openai(&server)
+        let mock = OpenAiMock::start().await;
+        // Raw: Retry-After values that the mock never sends.
+        let limited = json_error(429, "rate_limit")
+            .await
+            .insert_header("retry-after", wait);
+        first_then_ok(&mock, limited, 1).await;
+        openai(&mock)
             .completions()
             .create(completion())
             .await
             .unwrap();
     }
     // A huge backoff is capped too.
-    let server = MockServer::start().await;
-    first_then_ok(&server, json_error(500, "500_server_error"), 1).await;
-    let client = options(&server)
+    let mock = OpenAiMock::start().await;
+    mock.fail_next(OperationId::CreateCompletion, 1, Fault::ServerError);
+    let client = options(&mock)
         .backoff(Duration::MAX, Duration::from_millis(5))
         .build()
         .unwrap();
@@ -103,13 +109,15 @@ async fn absurd_waits_do_not_panic() {
 
 #[tokio::test]
 async fn quota_exceeded_is_not_retried_and_keeps_the_details() {
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
+    // Raw: an x-request-id and a Retry-After date, which the mock's 429 lacks.
     let in_30s = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
-    let quota = json_error(429, "429_insufficient_quota")
+    let quota = json_error(429, "insufficient_quota")
+        .await
         .insert_header("x-request-id", "req-quota-1")
         .insert_header("retry-after", in_30s.as_str());
-    first_then_ok(&server, quota, 1).await;
-    let error = openai(&server)
+    first_then_ok(&mock, quota, 1).await;
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -133,27 +141,28 @@ async fn quota_exceeded_is_not_retried_and_keeps_the_details() {
     );
     assert!(!error.is_retryable());
     assert_eq!(error.request_id(), Some("req-quota-1"));
-    assert_eq!(received(&server).await.len(), 1);
+    assert_eq!(received(&mock).await.len(), 1);
 }
 
 #[tokio::test]
 async fn server_error_then_success() {
-    let server = MockServer::start().await;
-    first_then_ok(&server, json_error(500, "500_server_error"), 1).await;
-    let completion = openai(&server)
+    let mock = OpenAiMock::start().await;
+    mock.fail_next(OperationId::CreateCompletion, 1, Fault::ServerError);
+    let completion = openai(&mock)
         .completions()
         .create(completion())
         .await
         .unwrap();
-    assert_eq!(completion, decoded("createCompletion", "response.json"));
-    assert_eq!(received(&server).await.len(), 2);
+    assert_eq!(completion, documented(OperationId::CreateCompletion));
+    assert_eq!(received(&mock).await.len(), 2);
 }
 
 #[tokio::test]
 async fn service_unavailable_exhausts_the_retries() {
-    let server = MockServer::start().await;
-    first_then_ok(&server, json_error(503, "503_service_unavailable"), 100).await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    let unavailable = Fault::ServiceUnavailable;
+    mock.fail_next(OperationId::CreateCompletion, EVERY_CALL, unavailable);
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -162,140 +171,157 @@ async fn service_unavailable_exhausts_the_retries() {
         panic!("{error:?}")
     };
     assert_eq!(api.message, "The server is overloaded or not ready yet.");
-    assert_eq!(received(&server).await.len(), 3, "the try and 2 retries");
+    assert_eq!(received(&mock).await.len(), 3, "the try and 2 retries");
 
     // Per call, retries can be turned off.
-    let server = MockServer::start().await;
-    first_then_ok(&server, json_error(503, "503_service_unavailable"), 100).await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    mock.fail_next(OperationId::CreateCompletion, EVERY_CALL, unavailable);
+    let error = openai(&mock)
         .with_max_retries(0)
         .completions()
         .create(completion())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::ServiceUnavailable(_)), "{error:?}");
-    assert_eq!(received(&server).await.len(), 1);
+    assert_eq!(received(&mock).await.len(), 1);
+}
+
+/// How the mock answers a case of the status table.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// One of its faults, on every call.
+    Fault(Fault),
+    /// Raw: a status that no fault answers, with the error body of the
+    /// fault named.
+    Status(&'static str),
 }
 
 #[tokio::test]
 async fn each_status_is_classified_and_retried_as_documented() {
+    use Answer::Status;
     type Check = fn(&Error) -> bool;
-    let cases: &[(u16, &str, Check, bool)] = &[
+    let cases: &[(u16, Answer, Check, bool)] = &[
         (
             400,
-            "401_missing_api_key",
+            Status("missing_api_key"),
             |e| matches!(e, Error::InvalidRequest(_)),
             false,
         ),
         (
             401,
-            "401_invalid_api_key",
+            Answer::Fault(Fault::InvalidApiKey),
             |e| matches!(e, Error::Authentication(_)),
             false,
         ),
         (
             403,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::PermissionDenied(_)),
             false,
         ),
         (
             404,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::InvalidRequest(_)),
             false,
         ),
         (
             409,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::Conflict(_)),
             true,
         ),
         (
             415,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::InvalidRequest(_)),
             false,
         ),
         (
             418,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::OtherStatus(_)),
             false,
         ),
         (
             429,
-            "429_rate_limit",
+            Answer::Fault(Fault::RateLimit),
             |e| matches!(e, Error::RateLimit(_)),
             true,
         ),
         (
             429,
-            "429_engine_overloaded",
+            Answer::Fault(Fault::EngineOverloaded),
             |e| matches!(e, Error::EngineOverloaded(_)),
             true,
         ),
         (
             429,
-            "429_insufficient_quota",
+            Answer::Fault(Fault::InsufficientQuota),
             |e| matches!(e, Error::QuotaExceeded(_)),
             false,
         ),
         (
             500,
-            "500_server_error",
+            Answer::Fault(Fault::ServerError),
             |e| matches!(e, Error::Server(_)),
             true,
         ),
         (
             501,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::Server(_)),
             false,
         ),
         (
             502,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::Server(_)),
             true,
         ),
         (
             503,
-            "503_service_unavailable",
+            Answer::Fault(Fault::ServiceUnavailable),
             |e| matches!(e, Error::ServiceUnavailable(_)),
             true,
         ),
         (
             504,
-            "500_server_error",
+            Status("server_error"),
             |e| matches!(e, Error::Server(_)),
             true,
         ),
     ];
-    for &(status, body, check, retried) in cases {
-        let server = MockServer::start().await;
-        first_then_ok(&server, json_error(status, body), 100).await;
-        let client = openai(&server).with_max_retries(1);
+    for &(status, answer, check, retried) in cases {
+        let mock = OpenAiMock::start().await;
+        match answer {
+            Answer::Fault(fault) => {
+                mock.fail_next(OperationId::CreateCompletion, EVERY_CALL, fault)
+            }
+            Answer::Status(body) => first_then_ok(&mock, json_error(status, body).await, 100).await,
+        }
+        let client = openai(&mock).with_max_retries(1);
         let error = client.completions().create(completion()).await.unwrap_err();
-        assert!(check(&error), "{status} {body}: {error:?}");
+        assert!(check(&error), "{status} {answer:?}: {error:?}");
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
-        assert_eq!(error.is_retryable(), retried, "{status} {body}");
+        assert_eq!(error.is_retryable(), retried, "{status} {answer:?}");
         let expected = if retried { 2 } else { 1 };
-        assert_eq!(received(&server).await.len(), expected, "{status} {body}");
+        assert_eq!(received(&mock).await.len(), expected, "{status} {answer:?}");
     }
 }
 
 #[tokio::test]
 async fn an_html_or_empty_5xx_is_a_typed_server_error() {
-    let server = MockServer::start().await;
+    // Raw throughout: the mock's errors are always the API's JSON.
+    let mock = OpenAiMock::start().await;
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     first_then_ok(
-        &server,
+        &mock,
         ResponseTemplate::new(500).set_body_raw(html, "text/html"),
         100,
     )
     .await;
-    let error = openai(&server)
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -306,11 +332,11 @@ async fn an_html_or_empty_5xx_is_a_typed_server_error() {
     assert_eq!(api.status, 500);
     assert_eq!(api.message, html);
     assert_eq!(api.error_type, None);
-    assert_eq!(received(&server).await.len(), 3, "retried like any 500");
+    assert_eq!(received(&mock).await.len(), 3, "retried like any 500");
 
-    let server = MockServer::start().await;
-    first_then_ok(&server, ResponseTemplate::new(503), 100).await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    first_then_ok(&mock, ResponseTemplate::new(503), 100).await;
+    let error = openai(&mock)
         .with_max_retries(0)
         .completions()
         .create(completion())
@@ -322,17 +348,12 @@ async fn an_html_or_empty_5xx_is_a_typed_server_error() {
     assert_eq!(api.message, "503 Service Unavailable with no error body");
 
     // The same for a call that answers bytes.
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/v1/files/file-1/content",
-        502,
-        html.into(),
-        "text/html",
-    )
-    .await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    Mock::given(operation(OperationId::DownloadFile))
+        .respond_with(ResponseTemplate::new(502).set_body_raw(html, "text/html"))
+        .mount(mock.server())
+        .await;
+    let error = openai(&mock)
         .with_max_retries(0)
         .files()
         .content("file-1")
@@ -346,18 +367,14 @@ async fn an_html_or_empty_5xx_is_a_typed_server_error() {
 
 #[tokio::test]
 async fn a_malformed_success_keeps_the_raw_body() {
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
     let body = r#"{"id": "cmpl-1", "choices": "#;
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        200,
-        body.into(),
-        "application/json",
-    )
-    .await;
-    let error = openai(&server)
+    // Raw: a fixture must be JSON, and this is cut short.
+    Mock::given(operation(OperationId::CreateCompletion))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(mock.server())
+        .await;
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -371,38 +388,29 @@ async fn a_malformed_success_keeps_the_raw_body() {
     assert_eq!(*status, 200);
     assert_eq!(kept, body);
     assert!(error.to_string().contains(body), "{error}");
-    assert_eq!(received(&server).await.len(), 1, "not retried");
+    assert_eq!(received(&mock).await.len(), 1, "not retried");
 
     // Valid JSON of the wrong shape too.
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/v1/models",
-        200,
-        br#"{"data": 5}"#.to_vec(),
-        "application/json",
-    )
-    .await;
-    let error = openai(&server).models().list().await.unwrap_err();
+    let mock = OpenAiMock::start().await;
+    let wrong_shape = &br#"{"data": 5}"#[..];
+    mock.set_fixture(OperationId::ListModels, "response.json", wrong_shape)
+        .unwrap();
+    let error = openai(&mock).models().list().await.unwrap_err();
     assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
 }
 
 /// A server on 127.0.0.1 that reads each request's head, writes `response`,
-/// then keeps the connection open for `hold` and drops it. It counts the
-/// connections.
-async fn raw_server(response: impl Into<Vec<u8>>, hold: Duration) -> (String, Arc<AtomicUsize>) {
+/// then keeps the connection open for `hold` and drops it: for what no HTTP
+/// mock can send, a body cut short or stalled.
+async fn raw_server(response: impl Into<Vec<u8>>, hold: Duration) -> String {
     let response: Arc<[u8]> = response.into().into();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = connections.clone();
     tokio::spawn(async move {
         loop {
             let Ok((mut socket, _)) = listener.accept().await else {
                 return;
             };
-            counter.fetch_add(1, Ordering::SeqCst);
             let response = response.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
@@ -418,7 +426,7 @@ async fn raw_server(response: impl Into<Vec<u8>>, hold: Duration) -> (String, Ar
             });
         }
     });
-    (format!("http://{address}/v1"), connections)
+    format!("http://{address}/v1")
 }
 
 fn raw_client(base_url: &str) -> Client {
@@ -433,11 +441,17 @@ fn raw_client(base_url: &str) -> Client {
 
 #[tokio::test]
 async fn a_connection_reset_is_retried_then_reported() {
-    let (base_url, connections) = raw_server(*b"", Duration::ZERO).await;
-    let error = raw_client(&base_url).models().list().await.unwrap_err();
+    let mock = OpenAiMock::start().await;
+    // Closes each connection without an answer.
+    mock.fail_next(OperationId::ListModels, EVERY_CALL, Fault::DropConnection);
+    let error = raw_client(&mock.base_url())
+        .models()
+        .list()
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Connection(_)), "{error:?}");
     assert!(error.is_retryable());
-    assert_eq!(connections.load(Ordering::SeqCst), 3);
+    assert_eq!(received(&mock).await.len(), 3);
 }
 
 #[tokio::test]
@@ -455,16 +469,11 @@ async fn a_connection_refused_is_a_connection_error() {
 
 #[tokio::test]
 async fn a_slow_answer_times_out_and_is_retried() {
-    let server = MockServer::start().await;
-    let slow = ResponseTemplate::new(200)
-        .set_body_raw(fixture("listModels", "response.json"), "application/json")
-        .set_delay(Duration::from_secs(2));
-    Mock::given(matchers::path("/v1/models"))
-        .respond_with(slow)
-        .mount(&server)
-        .await;
+    let mock = OpenAiMock::start().await;
+    let slow = Fault::Delay(Duration::from_secs(2));
+    mock.fail_next(OperationId::ListModels, EVERY_CALL, slow);
     let started = Instant::now();
-    let error = openai(&server)
+    let error = openai(&mock)
         .with_timeout(Duration::from_millis(100))
         .with_max_retries(1)
         .models()
@@ -480,24 +489,20 @@ async fn a_slow_answer_times_out_and_is_retried() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(received(&server).await.len(), 2);
+    assert_eq!(received(&mock).await.len(), 2);
 }
 
 #[tokio::test]
 async fn a_stream_that_ends_before_done_is_an_error_not_a_silent_end() {
-    let server = MockServer::start().await;
-    let stream = String::from_utf8(fixture("createCompletion", "stream.sse")).unwrap();
+    let mock = OpenAiMock::start().await;
+    let stream = String::from_utf8(fixture(OperationId::CreateCompletion, "stream")).unwrap();
     let cut = stream.replace("data: [DONE]\n\n", "");
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        200,
-        cut.into_bytes(),
-        "text/event-stream",
-    )
-    .await;
-    let items: Vec<_> = openai(&server)
+    // Raw: the mock always ends its streams with [DONE].
+    Mock::given(operation(OperationId::CreateCompletion))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(cut, "text/event-stream"))
+        .mount(mock.server())
+        .await;
+    let items: Vec<_> = openai(&mock)
         .completions()
         .create_stream(completion())
         .await
@@ -518,7 +523,7 @@ async fn a_stream_whose_connection_breaks_is_an_error() {
     // Promises 10 000 bytes, sends one event, then closes.
     let response = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: 10000\r\n\r\n\
 data: {\"object\": \"fine-tune-event\", \"created_at\": 1, \"level\": \"info\", \"message\": \"Job enqueued.\"}\n\n";
-    let (base_url, _) = raw_server(*response, Duration::ZERO).await;
+    let base_url = raw_server(*response, Duration::ZERO).await;
     let items: Vec<_> = raw_client(&base_url)
         .fine_tunes()
         .events_stream("ft-1")
@@ -544,7 +549,7 @@ async fn a_stream_that_stalls_times_out() {
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{event}\r\n",
         event.len()
     );
-    let (base_url, _) = raw_server(response, Duration::from_secs(5)).await;
+    let base_url = raw_server(response, Duration::from_secs(5)).await;
     let started = Instant::now();
     let mut events = raw_client(&base_url)
         .fine_tunes()
@@ -567,9 +572,9 @@ async fn a_stream_that_stalls_times_out() {
 
 #[tokio::test]
 async fn an_error_event_in_a_stream_is_a_typed_error_item() {
-    let server = MockServer::start().await;
-    let stream = String::from_utf8(fixture("createCompletion", "stream.sse")).unwrap();
-    let error = String::from_utf8(error_body("500_server_error"))
+    let mock = OpenAiMock::start().await;
+    let stream = String::from_utf8(fixture(OperationId::CreateCompletion, "stream")).unwrap();
+    let error = String::from_utf8(error_body("server_error").await)
         .unwrap()
         .replace('\n', "");
     let events: Vec<&str> = stream.split_inclusive("\n\n").collect();
@@ -579,16 +584,9 @@ async fn an_error_event_in_a_stream_is_a_typed_error_item() {
         events[1],
         events[2..].concat()
     );
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        200,
-        body.into_bytes(),
-        "text/event-stream",
-    )
-    .await;
-    let items: Vec<_> = openai(&server)
+    mock.set_fixture(OperationId::CreateCompletion, "stream.sse", body)
+        .unwrap();
+    let items: Vec<_> = openai(&mock)
         .completions()
         .create_stream(completion())
         .await
@@ -609,17 +607,10 @@ async fn an_error_event_in_a_stream_is_a_typed_error_item() {
 
 #[tokio::test]
 async fn an_error_before_a_stream_starts_is_the_usual_typed_error() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        401,
-        error_body("401_invalid_api_key"),
-        "application/json",
-    )
-    .await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    let invalid_key = Fault::InvalidApiKey;
+    mock.fail_next(OperationId::CreateCompletion, EVERY_CALL, invalid_key);
+    let error = openai(&mock)
         .completions()
         .create_stream(completion())
         .await
@@ -630,22 +621,9 @@ async fn an_error_before_a_stream_starts_is_the_usual_typed_error() {
     assert_eq!(api.code.as_deref(), Some("invalid_api_key"));
 
     // The 429 is retried; the next answer is the stream.
-    let server_stream = MockServer::start().await;
-    Mock::given(matchers::path("/v1/completions"))
-        .respond_with(json_error(429, "429_rate_limit"))
-        .up_to_n_times(1)
-        .mount(&server_stream)
-        .await;
-    answer(
-        &server_stream,
-        "POST",
-        "/v1/completions",
-        200,
-        fixture("createCompletion", "stream.sse"),
-        "text/event-stream",
-    )
-    .await;
-    let items: Vec<_> = openai(&server_stream)
+    let mock = OpenAiMock::start().await;
+    mock.fail_next(OperationId::CreateCompletion, 1, Fault::RateLimit);
+    let items: Vec<_> = openai(&mock)
         .completions()
         .create_stream(completion())
         .await
@@ -653,32 +631,27 @@ async fn an_error_before_a_stream_starts_is_the_usual_typed_error() {
         .collect()
         .await;
     assert_eq!(items.len(), 7);
-    assert_eq!(received(&server_stream).await.len(), 2);
+    assert_eq!(received(&mock).await.len(), 2);
 }
 
 #[tokio::test]
 async fn a_path_upload_is_sent_again_on_retry() {
-    let server = MockServer::start().await;
-    Mock::given(matchers::path("/v1/files"))
-        .respond_with(json_error(500, "500_server_error"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    answer_fixture(&server, "POST", "/v1/files", "createFile").await;
-    let content = fixture("downloadFile", "response.jsonl");
+    let mock = OpenAiMock::start().await;
+    mock.fail_next(OperationId::CreateFile, 1, Fault::ServerError);
+    let content = fixture(OperationId::DownloadFile, "response");
     let path = std::env::temp_dir().join(format!(
         "openai-rest-client-retry-{}.jsonl",
         std::process::id()
     ));
     std::fs::write(&path, &content).unwrap();
-    let file = openai(&server)
+    let file = openai(&mock)
         .files()
         .create(Upload::path(&path), "fine-tune")
         .await
         .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(file.id, "file-XjGxS3KTG0uNmNOK362iJua3");
-    let requests = received(&server).await;
+    let requests = received(&mock).await;
     assert_eq!(requests.len(), 2);
     let name = path.file_name().unwrap().to_str().unwrap();
     for request in &requests {
@@ -694,30 +667,22 @@ async fn a_path_upload_is_sent_again_on_retry() {
 
 #[tokio::test]
 async fn a_reader_upload_is_sent_once() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "POST",
-        "/v1/files",
-        500,
-        error_body("500_server_error"),
-        "application/json",
-    )
-    .await;
-    let reader = std::io::Cursor::new(fixture("downloadFile", "response.jsonl"));
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    mock.fail_next(OperationId::CreateFile, EVERY_CALL, Fault::ServerError);
+    let reader = std::io::Cursor::new(fixture(OperationId::DownloadFile, "response"));
+    let error = openai(&mock)
         .files()
         .create(Upload::reader(reader, "mydata.jsonl"), "fine-tune")
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Server(_)), "{error:?}");
-    assert_eq!(received(&server).await.len(), 1);
+    assert_eq!(received(&mock).await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_missing_upload_file_is_an_error_before_sending() {
-    let server = MockServer::start().await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    let error = openai(&mock)
         .files()
         .create(Upload::path("/no/such/dir/train.jsonl"), "fine-tune")
         .await
@@ -726,5 +691,5 @@ async fn a_missing_upload_file_is_an_error_before_sending() {
         panic!("{error:?}")
     };
     assert!(message.contains("/no/such/dir/train.jsonl"), "{message}");
-    assert!(received(&server).await.is_empty());
+    assert!(received(&mock).await.is_empty());
 }

@@ -5,18 +5,17 @@ mod common;
 
 use common::*;
 use openai_rest_client::{Client, Error};
-use wiremock::MockServer;
+use openai_rest_mock::OpenAiMock;
 
 #[tokio::test]
 async fn from_env_reads_the_key_organization_and_base_url() {
-    let server = MockServer::start().await;
-    answer_fixture(&server, "GET", "/v1/models", "listModels").await;
+    let mock = OpenAiMock::start().await;
     // SAFETY: this is the only test of this binary, so no other thread reads
     // the environment while it changes.
     unsafe {
         std::env::remove_var("OPENAI_API_KEY");
         std::env::remove_var("OPENAI_ORGANIZATION");
-        std::env::set_var("OPENAI_BASE_URL", format!("{}/v1", server.uri()));
+        std::env::set_var("OPENAI_BASE_URL", mock.base_url());
     }
     let error = Client::from_env().unwrap_err();
     assert!(
@@ -35,5 +34,5 @@ async fn from_env_reads_the_key_organization_and_base_url() {
     }
     let client = Client::from_env().unwrap();
     client.models().list().await.unwrap();
-    sent(&server, "GET", "/v1/models").await;
+    sent(&mock, "GET", "/v1/models").await;
 }

@@ -10,7 +10,8 @@ use common::*;
 use futures::StreamExt;
 use openai_rest_client::types::*;
 use openai_rest_client::{ApiKey, AzureAuth, AzureConfig, Client, Error};
-use wiremock::MockServer;
+use openai_rest_mock::wiremock::{Mock, ResponseTemplate};
+use openai_rest_mock::{OpenAiMock, OperationId, operation};
 
 fn completion() -> builder::CreateCompletionRequest {
     CreateCompletionRequest::builder()
@@ -28,13 +29,13 @@ fn assert_hidden(text: &str) {
 
 #[tokio::test]
 async fn debug_and_display_hide_the_key() {
-    let server = MockServer::start().await;
-    let options = options(&server).default_header("x-secret-header", KEY);
+    let mock = OpenAiMock::start().await;
+    let options = options(&mock).default_header("x-secret-header", KEY);
     assert_hidden(&format!("{options:?}"));
     let client = options.build().unwrap();
     assert_hidden(&format!("{client:?}"));
     assert!(
-        format!("{client:?}").contains(&server.uri()),
+        format!("{client:?}").contains(&mock.base_url()),
         "Debug still shows the base URL"
     );
 
@@ -53,17 +54,13 @@ async fn errors_hide_a_key_the_server_echoes() {
         r#"{{"error": {{"message": "Incorrect API key provided: {KEY}.", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}}}"#
     );
 
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        401,
-        echo.clone().into_bytes(),
-        "application/json",
-    )
-    .await;
-    let error = openai(&server)
+    // Raw answers but the last: the mock never echoes a key, nor sends HTML.
+    let mock = OpenAiMock::start().await;
+    Mock::given(operation(OperationId::CreateCompletion))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(echo.clone(), "application/json"))
+        .mount(mock.server())
+        .await;
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -79,18 +76,13 @@ async fn errors_hide_a_key_the_server_echoes() {
     assert_hidden(&format!("{error:?}"));
 
     // Not JSON: the body becomes the message.
-    let server = MockServer::start().await;
+    let mock = OpenAiMock::start().await;
     let html = format!("<html>bad key {KEY}</html>");
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        403,
-        html.into_bytes(),
-        "text/html",
-    )
-    .await;
-    let error = openai(&server)
+    Mock::given(operation(OperationId::CreateCompletion))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(html, "text/html"))
+        .mount(mock.server())
+        .await;
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -98,17 +90,13 @@ async fn errors_hide_a_key_the_server_echoes() {
     assert_hidden(&format!("{error} {error:?}"));
 
     // A success that is not the documented shape keeps its body, hidden.
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        200,
-        format!("[\"{KEY}\"]").into_bytes(),
-        "application/json",
-    )
-    .await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    let echoed = format!("[\"{KEY}\"]");
+    Mock::given(operation(OperationId::CreateCompletion))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(echoed, "application/json"))
+        .mount(mock.server())
+        .await;
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await
@@ -117,18 +105,11 @@ async fn errors_hide_a_key_the_server_echoes() {
     assert_hidden(&format!("{error} {error:?}"));
 
     // An error event in a stream.
-    let server = MockServer::start().await;
-    let event = format!("data: {}\n\n", echo.replace('\n', ""));
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        200,
-        event.into_bytes(),
-        "text/event-stream",
-    )
-    .await;
-    let mut stream = openai(&server)
+    let mock = OpenAiMock::start().await;
+    let event = format!("data: {}\n\ndata: [DONE]\n\n", echo.replace('\n', ""));
+    mock.set_fixture(OperationId::CreateCompletion, "stream.sse", event)
+        .unwrap();
+    let mut stream = openai(&mock)
         .completions()
         .create_stream(completion())
         .await
@@ -170,6 +151,10 @@ impl Write for Log {
 
 #[tokio::test]
 async fn retries_are_logged_without_the_key() {
+    // Read before logging starts: only the client's calls are logged.
+    let echo = String::from_utf8(error_body("server_error").await)
+        .unwrap()
+        .replace("Sorry about that!", KEY);
     let log = Log::default();
     let writer = log.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -179,20 +164,13 @@ async fn retries_are_logged_without_the_key() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = MockServer::start().await;
-    let echo = String::from_utf8(fixture("errors", "500_server_error.json"))
-        .unwrap()
-        .replace("Sorry about that!", KEY);
-    answer(
-        &server,
-        "POST",
-        "/v1/completions",
-        500,
-        echo.into_bytes(),
-        "application/json",
-    )
-    .await;
-    let error = openai(&server)
+    let mock = OpenAiMock::start().await;
+    // Raw: the mock's 500 does not echo the key.
+    Mock::given(operation(OperationId::CreateCompletion))
+        .respond_with(ResponseTemplate::new(500).set_body_raw(echo, "application/json"))
+        .mount(mock.server())
+        .await;
+    let error = openai(&mock)
         .completions()
         .create(completion())
         .await

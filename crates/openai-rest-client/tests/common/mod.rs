@@ -1,53 +1,82 @@
-//! What the tests share: fixtures, clients pointed at a wiremock server, and
-//! the request that reached it.
+//! What the tests share: clients pointed at an `OpenAiMock`, the documented
+//! answers the mock embeds, and the requests that reached it. Nothing here
+//! reads a file, so the tests run from the published package too.
 
 #![allow(dead_code)]
 
-use std::path::Path;
 use std::time::Duration;
 
 use openai_rest_client::{AzureAuth, AzureConfig, Client, ClientBuilder};
+use openai_rest_mock::wiremock::Request;
+use openai_rest_mock::{FAULT_HEADER, Fixtures, OpenAiMock, OperationId};
 use serde::de::DeserializeOwned;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 pub const KEY: &str = "sk-test-0123456789abcdefghijklmnopqrstuvwxyz";
 pub const ORG: &str = "org-test123";
 
-/// The bytes of `fixtures/<operation>/<file>`.
-pub fn fixture(operation: &str, file: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(operation)
-        .join(file);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+/// The bytes of the mock's fixture `case` of `operation` (`response`,
+/// `stream`, `srt`, ...): what the mock answers to a request that changes
+/// nothing in it.
+pub fn fixture(operation: OperationId, case: &str) -> Vec<u8> {
+    Fixtures::default()
+        .get(operation, case)
+        .unwrap_or_else(|| panic!("no fixture {operation}/{case}"))
+        .to_vec()
 }
 
-/// A fixture decoded as `T`.
-pub fn decoded<T: DeserializeOwned>(operation: &str, file: &str) -> T {
-    serde_json::from_slice(&fixture(operation, file)).unwrap()
+/// The documented response of `operation`, decoded as `T`.
+pub fn documented<T: DeserializeOwned>(operation: OperationId) -> T {
+    documented_with(operation, |_| {})
 }
 
-/// Options for a client of `server`'s `/v1` with fast retries.
-pub fn options(server: &MockServer) -> ClientBuilder {
+/// The documented response of `operation` changed by `edit`, decoded as `T`:
+/// for the fields the mock reflects from the request (the `model`, an id
+/// from the path, one item per input).
+pub fn documented_with<T: DeserializeOwned>(
+    operation: OperationId,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> T {
+    let mut doc = serde_json::from_slice(&fixture(operation, "response")).unwrap();
+    edit(&mut doc);
+    serde_json::from_value(doc).unwrap()
+}
+
+/// The documented error body the mock answers for `fault` (an
+/// `x-mock-fault` value such as `server_error`), for answers with a status
+/// or headers that no fault gives.
+pub async fn error_body(fault: &str) -> Vec<u8> {
+    let mock = OpenAiMock::start().await;
+    let answer = reqwest::Client::new()
+        .get(format!("{}/models", mock.base_url()))
+        .bearer_auth(KEY)
+        .header(FAULT_HEADER, fault)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_client_error() || answer.status().is_server_error());
+    answer.bytes().await.unwrap().to_vec()
+}
+
+/// Options for a client of the mock's OpenAI API with fast retries.
+pub fn options(mock: &OpenAiMock) -> ClientBuilder {
     Client::builder()
         .api_key(KEY)
         .organization(ORG)
-        .base_url(format!("{}/v1", server.uri()))
+        .base_url(mock.base_url())
         .timeout(Duration::from_secs(5))
         .backoff(Duration::from_millis(1), Duration::from_millis(20))
         .poll_interval(Duration::from_millis(1))
 }
 
-/// An OpenAI client of `server`.
-pub fn openai(server: &MockServer) -> Client {
-    options(server).build().unwrap()
+/// An OpenAI client of the mock.
+pub fn openai(mock: &OpenAiMock) -> Client {
+    options(mock).build().unwrap()
 }
 
-/// An Azure client of `server` with deployment `my-deployment`.
-pub fn azure(server: &MockServer, auth: AzureAuth) -> Client {
+/// An Azure client of the mock with deployment `my-deployment`.
+pub fn azure(mock: &OpenAiMock, auth: AzureAuth) -> Client {
     Client::builder()
-        .azure(AzureConfig::new(server.uri(), auth).deployment("my-deployment"))
+        .azure(AzureConfig::new(mock.azure_endpoint(), auth).deployment("my-deployment"))
         .timeout(Duration::from_secs(5))
         .backoff(Duration::from_millis(1), Duration::from_millis(20))
         .poll_interval(Duration::from_millis(1))
@@ -55,37 +84,15 @@ pub fn azure(server: &MockServer, auth: AzureAuth) -> Client {
         .unwrap()
 }
 
-/// Answers `method` `route` with `status` and `body` of `content_type`.
-pub async fn answer(
-    server: &MockServer,
-    verb: &str,
-    route: &str,
-    status: u16,
-    body: Vec<u8>,
-    content_type: &str,
-) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
-        .mount(server)
-        .await;
+/// The requests the mock received.
+pub async fn received(mock: &OpenAiMock) -> Vec<Request> {
+    mock.server().received_requests().await.unwrap()
 }
 
-/// Answers `method` `route` with the JSON fixture of `operation`.
-pub async fn answer_fixture(server: &MockServer, verb: &str, route: &str, operation: &str) {
-    let body = fixture(operation, "response.json");
-    answer(server, verb, route, 200, body, "application/json").await;
-}
-
-/// The requests `server` received.
-pub async fn received(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap()
-}
-
-/// The one request `server` received, checked for the method, the path, the
+/// The one request the mock received, checked for the method, the path, the
 /// `User-Agent` and the absence of progenitor's `api-version` header.
-pub async fn one_request(server: &MockServer, verb: &str, route: &str) -> Request {
-    let mut requests = received(server).await;
+pub async fn one_request(mock: &OpenAiMock, verb: &str, route: &str) -> Request {
+    let mut requests = received(mock).await;
     assert_eq!(requests.len(), 1, "one request");
     let request = requests.remove(0);
     assert_eq!(request.method.as_str(), verb);
@@ -104,8 +111,8 @@ pub async fn one_request(server: &MockServer, verb: &str, route: &str) -> Reques
 }
 
 /// [`one_request`], also checked for OpenAI's headers and for no query.
-pub async fn sent(server: &MockServer, verb: &str, route: &str) -> Request {
-    let request = one_request(server, verb, route).await;
+pub async fn sent(mock: &OpenAiMock, verb: &str, route: &str) -> Request {
+    let request = one_request(mock, verb, route).await;
     let bearer = format!("Bearer {KEY}");
     assert_eq!(
         header(&request, "authorization").as_deref(),
@@ -130,14 +137,19 @@ pub fn json(request: &Request) -> serde_json::Value {
     serde_json::from_slice(&request.body).unwrap()
 }
 
+/// Whether `bytes` contains `part`, byte for byte.
+fn contains(bytes: &[u8], part: &[u8]) -> bool {
+    bytes.windows(part.len()).any(|window| window == part)
+}
+
 /// Whether the multipart body has the text field `name` = `value`.
 pub fn has_field(request: &Request, name: &str, value: &str) -> bool {
-    let body = String::from_utf8_lossy(&request.body);
-    body.contains(&format!("name=\"{name}\"\r\n\r\n{value}\r\n"))
+    let part = format!("name=\"{name}\"\r\n\r\n{value}\r\n");
+    contains(&request.body, part.as_bytes())
 }
 
 /// Whether the multipart body has the file part `name` with `file_name`,
-/// `mime` and `content`.
+/// `mime` and `content`, compared as bytes (an image is not UTF-8).
 pub fn has_file(
     request: &Request,
     name: &str,
@@ -145,10 +157,10 @@ pub fn has_file(
     mime: &str,
     content: &[u8],
 ) -> bool {
-    let body = String::from_utf8_lossy(&request.body);
-    let head = format!(
-        "name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {mime}\r\n\r\n{}\r\n",
-        String::from_utf8_lossy(content)
-    );
-    body.contains(&head)
+    let mut part =
+        format!("name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {mime}\r\n\r\n")
+            .into_bytes();
+    part.extend_from_slice(content);
+    part.extend_from_slice(b"\r\n");
+    contains(&request.body, &part)
 }
