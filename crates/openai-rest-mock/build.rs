@@ -10,7 +10,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    // Read when the script runs, not baked in when it is compiled: cargo
+    // reuses a compiled build script for a package at another path.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("fixtures");
     println!("cargo::rerun-if-changed={}", root.display());
 
     let mut files: Vec<(String, String, PathBuf)> = Vec::new();

@@ -137,9 +137,12 @@ fn check_packages(root: &Path, check: &Path, version: &str) -> Result<()> {
 }
 
 /// Extracts a `.crate` (a gzipped tar of `<name>-<version>/...`) into `into`.
+/// The files get the current time (`-m`): cargo packages every file with
+/// the same fixed time, so with the kept times cargo would take an earlier
+/// check's build of a changed file as fresh.
 fn unpack(crate_file: &Path, into: &Path) -> Result<()> {
     let status = std::process::Command::new("tar")
-        .arg("-xzf")
+        .arg("-xmzf")
         .arg(crate_file)
         .arg("-C")
         .arg(into)
