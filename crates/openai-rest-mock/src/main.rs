@@ -46,8 +46,8 @@ enum Command {
     /// directory with the layout of fixtures/ (for `serve --fixtures`), until
     /// Ctrl-C or SIGTERM.
     Record {
-        /// The API's base URL: https://api.openai.com/v1, or an Azure
-        /// resource's endpoint https://{resource}.openai.azure.com.
+        /// The API's base URL: `https://api.openai.com/v1`, or an Azure
+        /// resource's endpoint `https://{resource}.openai.azure.com`.
         #[arg(long, value_name = "URL")]
         upstream: String,
         /// The directory to record into; created when the first answer is
@@ -55,7 +55,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// The address to listen on; port 0 picks a free port. Point
-        /// clients at http://ADDR/v1 (OpenAI) or http://ADDR (Azure).
+        /// clients at `http://ADDR/v1` (OpenAI) or `http://ADDR` (Azure).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
         /// Keep a file already in DIR instead of replacing it with the

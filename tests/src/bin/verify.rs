@@ -23,7 +23,7 @@ use openai_rest_mock::Fixtures;
 #[derive(Parser)]
 #[command(bin_name = "cargo xtask verify")]
 struct Args {
-    /// The OpenAI base URL (https://api.openai.com/v1 by default); with
+    /// The OpenAI base URL (`https://api.openai.com/v1` by default); with
     /// --azure, the resource's endpoint instead of AZURE_OPENAI_ENDPOINT.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
