@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use openai_rest_client::{AzureAuth, AzureConfig, Client};
@@ -381,7 +382,9 @@ impl fmt::Display for Report {
 pub async fn verify(target: &Target, options: &Options) -> Result<Report, VerifyError> {
     let temporary = options.record.is_none();
     let dir = options.record.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("openai-verify-{}", std::process::id()))
+        static RUNS: AtomicU64 = AtomicU64::new(0);
+        let run = RUNS.fetch_add(1, Ordering::Relaxed);
+        std::env::temp_dir().join(format!("openai-verify-{}-{run}", std::process::id()))
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -224,7 +224,9 @@ impl std::error::Error for RecordError {}
 /// as a 401 echoes them) and organization ids (`org-...`) become
 /// `[redacted]`. Each file is written whole and renamed into place, so a
 /// failure leaves the directory as it was; a later answer of the same case
-/// replaces it unless [`RecordOptions::keep_existing`].
+/// replaces it unless [`RecordOptions::keep_existing`]. The end of an
+/// answer reaches the caller once it is recorded, so a caller that has read
+/// an answer finds it in the directory.
 ///
 /// An upstream that cannot be reached or does not answer HTTP gets the
 /// caller a 502, one that does not start answering within the timeout a
@@ -267,9 +269,11 @@ pub async fn record(
 
 struct Proxy {
     upstream: http::Uri,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: UpstreamClient,
     options: RecordOptions,
 }
+
+type UpstreamClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 type ProxyBody = BoxBody<Bytes, std::io::Error>;
 
@@ -320,6 +324,7 @@ impl Proxy {
         }
     }
 
+    /// Logs what became of an exchange and hands it to `on_exchange`.
     fn finish(&self, exchange: &Exchange, started: Instant) {
         let latency = started.elapsed().as_secs_f64() * 1000.0;
         let Exchange {
@@ -353,7 +358,7 @@ impl Proxy {
 /// platform's certificates, or plain http. It follows no redirects (one
 /// goes back to the caller like any answer) and has no timeout of its own
 /// (streams take long; the proxy times each wait).
-fn http_client() -> Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>, RecordError> {
+fn http_client() -> Result<UpstreamClient, RecordError> {
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_platform_verifier(rustls::crypto::ring::default_provider())
         .map_err(|e| RecordError(format!("setting up TLS: {e}")))?
@@ -363,98 +368,30 @@ fn http_client() -> Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>, R
     Ok(Client::builder(TokioExecutor::new()).build(connector))
 }
 
+/// Answers one request: sends it on, relays the answer as it comes, then
+/// records it.
 async fn relay(
     proxy: Arc<Proxy>,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
+    let operation = routes::find(parts.method.as_str(), parts.uri.path())
+        .ok()
+        .map(|route| route.operation);
     let mut exchange = Exchange {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
-        operation: None,
+        operation: operation.map(|operation| operation.id),
         status: 0,
         content_type: None,
         body: Bytes::new(),
         recorded: Recorded::Skipped(String::new()),
     };
-    let route = routes::find(parts.method.as_str(), parts.uri.path()).ok();
-    let operation = route.map(|route| route.operation);
-    exchange.operation = operation.map(|operation| operation.id);
-
-    let limit = server::body_limit(&parts.headers);
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(error) => {
-            let (status, why) = if error.is::<http_body_util::LengthLimitError>() {
-                (
-                    413,
-                    format!("The request body is larger than {limit} bytes"),
-                )
-            } else {
-                (400, format!("The request body could not be read: {error}"))
-            };
-            let error = ApiError::invalid_request(status, why.clone());
-            return Ok(answer_error(
-                &proxy,
-                exchange,
-                &error,
-                Recorded::Skipped(why),
-                started,
-            ));
-        }
-    };
-    let input = recording::request_input(parts.uri.query(), &parts.headers, &body);
-    let secrets = recording::secrets(&parts.headers);
-    let mut headers = parts.headers;
-    for name in NOT_FORWARDED {
-        headers.remove(*name);
-    }
-    let url = proxy.url(parts.uri.path(), parts.uri.query());
-    let mut forward = hyper::Request::new(Full::new(body));
-    *forward.method_mut() = parts.method;
-    *forward.headers_mut() = headers;
-    match url.parse() {
-        Ok(uri) => *forward.uri_mut() = uri,
-        Err(error) => {
-            let why = format!("{url}: {error}");
-            let error = ApiError::invalid_request(400, format!("Invalid URL ({why})"));
-            return Ok(answer_error(
-                &proxy,
-                exchange,
-                &error,
-                Recorded::Skipped(why),
-                started,
-            ));
-        }
-    }
-    let timeout = proxy.options.timeout;
-    let upstream = match tokio::time::timeout(timeout, proxy.client.request(forward)).await {
-        Ok(Ok(upstream)) => upstream,
-        Ok(Err(error)) => {
-            let why = format!("{url}: {}", chain(&error));
-            let error = gateway_error(
-                502,
-                format!("The upstream could not be reached or did not answer HTTP ({why})"),
-            );
-            return Ok(answer_error(
-                &proxy,
-                exchange,
-                &error,
-                Recorded::UpstreamFailed(why),
-                started,
-            ));
-        }
-        Err(_) => {
-            let why = format!("{url}: no answer within {timeout:?}");
-            let error = gateway_error(504, format!("The upstream did not answer in time ({why})"));
-            return Ok(answer_error(
-                &proxy,
-                exchange,
-                &error,
-                Recorded::UpstreamFailed(why),
-                started,
-            ));
+    let (upstream, request) = match forward(&proxy, parts, body, operation).await {
+        Ok(sent) => sent,
+        Err((error, recorded)) => {
+            return Ok(answer_error(&proxy, exchange, &error, recorded, started));
         }
     };
 
@@ -474,22 +411,82 @@ async fn relay(
     let body = StreamBody::new(futures::stream::unfold(receiver, |mut receiver| async {
         receiver.recv().await.map(|frame| (frame, receiver))
     }));
-    let request = Recording {
-        operation,
-        input,
-        secrets,
-    };
     tokio::spawn(async move {
-        exchange.recorded = match relay_body(upstream, &frames, timeout).await {
-            Ok(answer) => save(&proxy, &request, &mut exchange, answer).await,
-            Err(recorded) => recorded,
+        let timeout = proxy.options.timeout;
+        let (recorded, last) = match relay_body(upstream, &frames, timeout).await {
+            Ok(Relayed { kept, last }) => (save(&proxy, &request, &mut exchange, kept).await, last),
+            Err(recorded) => (recorded, None),
         };
+        exchange.recorded = recorded;
         proxy.finish(&exchange, started);
-        // The caller's body ends only now, so that whoever waits for the
-        // end of an answer finds it recorded.
-        drop(frames);
+        // The caller gets the end of the answer only now, so that once it
+        // has the answer, the answer is recorded.
+        if let Some(last) = last {
+            let _ = frames.send(Ok(Frame::data(last))).await;
+        }
     });
     Ok(hyper::Response::from_parts(head, BodyExt::boxed(body)))
+}
+
+/// Reads the request and sends it to the upstream: the head of its answer
+/// and what recording that answer needs; or the error the proxy answers
+/// itself, and why.
+async fn forward(
+    proxy: &Proxy,
+    parts: http::request::Parts,
+    body: Incoming,
+    operation: Option<&'static Operation>,
+) -> Result<(hyper::Response<Incoming>, Recording), (ApiError, Recorded)> {
+    let limit = server::body_limit(&parts.headers);
+    let body = match Limited::new(body, limit).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) => {
+            let (status, why) = if error.is::<http_body_util::LengthLimitError>() {
+                (
+                    413,
+                    format!("The request body is larger than {limit} bytes"),
+                )
+            } else {
+                (400, format!("The request body could not be read: {error}"))
+            };
+            return Err((
+                ApiError::invalid_request(status, why.clone()),
+                Recorded::Skipped(why),
+            ));
+        }
+    };
+    let recording = Recording {
+        operation,
+        input: recording::request_input(parts.uri.query(), &parts.headers, &body),
+        secrets: recording::secrets(&parts.headers),
+    };
+    let url = proxy.url(parts.uri.path(), parts.uri.query());
+    let mut request = hyper::Request::new(Full::new(body));
+    *request.method_mut() = parts.method;
+    *request.headers_mut() = parts.headers;
+    for name in NOT_FORWARDED {
+        request.headers_mut().remove(*name);
+    }
+    *request.uri_mut() = url.parse().map_err(|error| {
+        let why = format!("{url}: {error}");
+        let error = ApiError::invalid_request(400, format!("Invalid URL ({why})"));
+        (error, Recorded::Skipped(why))
+    })?;
+    let timeout = proxy.options.timeout;
+    match tokio::time::timeout(timeout, proxy.client.request(request)).await {
+        Ok(Ok(answer)) => Ok((answer, recording)),
+        Ok(Err(error)) => {
+            let why = format!("{url}: {}", chain(&error));
+            let message =
+                format!("The upstream could not be reached or did not answer HTTP ({why})");
+            Err((gateway_error(502, message), Recorded::UpstreamFailed(why)))
+        }
+        Err(_) => {
+            let why = format!("{url}: no answer within {timeout:?}");
+            let message = format!("The upstream did not answer in time ({why})");
+            Err((gateway_error(504, message), Recorded::UpstreamFailed(why)))
+        }
+    }
 }
 
 /// What recording an answer needs of its request.
@@ -499,9 +496,14 @@ struct Recording {
     secrets: Vec<String>,
 }
 
-/// An answer relayed whole: the bytes kept for recording, or `None` when
-/// it was too large to keep.
-type Relayed = Option<Vec<u8>>;
+/// An answer relayed to its end.
+struct Relayed {
+    /// Its bytes, for recording; `None` when too large to keep.
+    kept: Option<Vec<u8>>,
+    /// Its last part, not relayed yet, when its length was known: the
+    /// caller would have the whole answer with it, before its end.
+    last: Option<Bytes>,
+}
 
 /// Relays the upstream's body frame by frame, keeping a copy; `Err` when
 /// it could not be relayed to its end.
@@ -510,19 +512,24 @@ async fn relay_body(
     frames: &mpsc::Sender<Result<Frame<Bytes>, std::io::Error>>,
     timeout: Duration,
 ) -> Result<Relayed, Recorded> {
-    let mut copy = Some(Vec::new());
+    let mut kept = Some(Vec::new());
     loop {
         let broken = match tokio::time::timeout(timeout, upstream.frame()).await {
             // Trailers: the API sends none, and the layout has no place.
             Ok(Some(Ok(frame))) if !frame.is_data() => continue,
             Ok(Some(Ok(frame))) => {
                 let chunk = frame.into_data().unwrap_or_default();
-                if let Some(kept) = &mut copy {
-                    if kept.len() + chunk.len() <= MAX_RECORDED_BYTES {
-                        kept.extend_from_slice(&chunk);
+                if let Some(copy) = &mut kept {
+                    if copy.len() + chunk.len() <= MAX_RECORDED_BYTES {
+                        copy.extend_from_slice(&chunk);
                     } else {
-                        copy = None;
+                        kept = None;
                     }
+                }
+                // The last part of a body of known length.
+                if hyper::body::Body::is_end_stream(&upstream) {
+                    let last = Some(chunk);
+                    return Ok(Relayed { kept, last });
                 }
                 if frames.send(Ok(Frame::data(chunk))).await.is_err() {
                     return Err(Recorded::Skipped(
@@ -531,7 +538,7 @@ async fn relay_body(
                 }
                 continue;
             }
-            Ok(None) => return Ok(copy),
+            Ok(None) => return Ok(Relayed { kept, last: None }),
             Ok(Some(Err(error))) => {
                 format!("the upstream broke off its answer: {}", chain(&error))
             }
@@ -550,7 +557,7 @@ async fn save(
     proxy: &Proxy,
     request: &Recording,
     exchange: &mut Exchange,
-    answer: Relayed,
+    answer: Option<Vec<u8>>,
 ) -> Recorded {
     let Some(answer) = answer else {
         return Recorded::Skipped(format!(
