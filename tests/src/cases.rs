@@ -34,6 +34,7 @@ pub enum Output {
 
 type Call = for<'a> fn(
     &'a Client,
+    &'a Ids,
 ) -> Pin<Box<dyn Future<Output = openai_rest_client::Result<Output>> + 'a>>;
 
 /// One end-to-end case.
@@ -49,6 +50,7 @@ pub struct Case {
     pub run: Call,
 }
 
+/// A case; `ids` after the call's function when it takes the [`Ids`].
 macro_rules! case {
     ($api:ident, $op:ident, $name:literal, $call:literal, $fixture:expr, $run:ident) => {
         Case {
@@ -57,7 +59,17 @@ macro_rules! case {
             name: $name,
             call: $call,
             fixture: $fixture,
-            run: |client| Box::pin($run(client)),
+            run: |client, _| Box::pin($run(client)),
+        }
+    };
+    ($api:ident, $op:ident, $name:literal, $call:literal, $fixture:expr, $run:ident, ids) => {
+        Case {
+            api: Api::$api,
+            operation: OperationId::$op,
+            name: $name,
+            call: $call,
+            fixture: $fixture,
+            run: |client, ids| Box::pin($run(client, ids)),
         }
     };
 }
@@ -68,7 +80,7 @@ macro_rules! case {
 pub const CASES: &[Case] = &[
     case!(OpenAi, ListModels, "listModels", "client.models().list()", Some("listModels/response.json"), list_models),
     case!(OpenAi, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model),
-    case!(OpenAi, DeleteModel, "deleteModel", "client.models().delete(id)", Some("deleteModel/response.json"), delete_model),
+    case!(OpenAi, DeleteModel, "deleteModel", "client.models().delete(id)", Some("deleteModel/response.json"), delete_model, ids),
     case!(OpenAi, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
     case!(OpenAi, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
     case!(OpenAi, CreateChatCompletion, "createChatCompletion", "client.chat().create(request)", Some("createChatCompletion/response.json"), create_chat_completion),
@@ -81,15 +93,15 @@ pub const CASES: &[Case] = &[
     case!(OpenAi, CreateEmbedding, "createEmbedding", "client.embeddings().create(request)", Some("createEmbedding/response.json"), create_embedding),
     case!(OpenAi, ListFiles, "listFiles", "client.files().list()", Some("listFiles/response.json"), list_files),
     case!(OpenAi, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/response.json"), create_file),
-    case!(OpenAi, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file),
-    case!(OpenAi, DeleteFile, "deleteFile", "client.files().delete(id)", Some("deleteFile/response.json"), delete_file),
-    case!(OpenAi, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file),
-    case!(OpenAi, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune),
+    case!(OpenAi, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file, ids),
+    case!(OpenAi, DeleteFile, "deleteFile", "client.files().delete(id)", Some("deleteFile/response.json"), delete_file, ids),
+    case!(OpenAi, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file, ids),
+    case!(OpenAi, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune, ids),
     case!(OpenAi, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/response.json"), list_fine_tunes),
-    case!(OpenAi, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/response.json"), retrieve_fine_tune),
-    case!(OpenAi, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune),
-    case!(OpenAi, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events),
-    case!(OpenAi, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream),
+    case!(OpenAi, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/response.json"), retrieve_fine_tune, ids),
+    case!(OpenAi, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune, ids),
+    case!(OpenAi, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events, ids),
+    case!(OpenAi, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream, ids),
     case!(OpenAi, CreateModeration, "createModeration", "client.moderations().create(request)", Some("createModeration/response.json"), create_moderation),
     case!(OpenAi, ListEngines, "listEngines", "client.engines().list()", Some("listEngines/response.json"), list_engines),
     case!(OpenAi, RetrieveEngine, "retrieveEngine", "client.engines().retrieve(id)", Some("retrieveEngine/response.json"), retrieve_engine),
@@ -106,22 +118,22 @@ pub const CASES: &[Case] = &[
     // Azure.
     case!(Azure, ListDeployments, "listDeployments", "client.deployments().list()", Some("listDeployments/response.json"), list_deployments),
     case!(Azure, CreateDeployment, "createDeployment", "client.deployments().create(request)", Some("createDeployment/response.json"), create_deployment),
-    case!(Azure, RetrieveDeployment, "retrieveDeployment", "client.deployments().retrieve(id)", Some("retrieveDeployment/response.json"), retrieve_deployment),
-    case!(Azure, DeleteDeployment, "deleteDeployment", "client.deployments().delete(id)", None, delete_deployment),
+    case!(Azure, RetrieveDeployment, "retrieveDeployment", "client.deployments().retrieve(id)", Some("retrieveDeployment/response.json"), retrieve_deployment, ids),
+    case!(Azure, DeleteDeployment, "deleteDeployment", "client.deployments().delete(id)", None, delete_deployment, ids),
     case!(Azure, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
     case!(Azure, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
     case!(Azure, CreateEmbedding, "createEmbedding", "client.embeddings().create(request)", Some("createEmbedding/response.json"), create_embedding),
     case!(Azure, ListFiles, "listFiles", "client.files().list()", Some("listFiles/response.json"), list_files),
     case!(Azure, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/response.json"), create_file),
-    case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file),
-    case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", Some("deleteFile/response.json"), delete_file),
-    case!(Azure, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file),
-    case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune),
+    case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file, ids),
+    case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", Some("deleteFile/response.json"), delete_file, ids),
+    case!(Azure, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file, ids),
+    case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune, ids),
     case!(Azure, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/response.json"), list_fine_tunes),
-    case!(Azure, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/response.json"), retrieve_fine_tune),
-    case!(Azure, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune),
-    case!(Azure, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events),
-    case!(Azure, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream),
+    case!(Azure, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/response.json"), retrieve_fine_tune, ids),
+    case!(Azure, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune, ids),
+    case!(Azure, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events, ids),
+    case!(Azure, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream, ids),
     case!(Azure, ListModels, "listModels", "client.models().list()", Some("listModels/response.json"), list_models),
     case!(Azure, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model),
 ];
@@ -153,12 +165,47 @@ async fn events<T: Serialize + serde::de::DeserializeOwned>(
     Ok(Output::Events(out))
 }
 
-// The ids the fixtures print, so that what the mock reflects from the path
-// is what the fixture holds.
-const FILE_ID: &str = "file-XjGxS3KTG0uNmNOK362iJua3";
-const FINE_TUNE_ID: &str = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
-const CANCELLED_FINE_TUNE_ID: &str = "ft-xhrpBbvVUzYGo8oUO1FY4nI7";
-const DEPLOYMENT_ID: &str = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+/// The objects the cases read, cancel or delete, by what they are for.
+/// Against the mock any id will do, and [`Ids::documented`] are the
+/// fixtures' own, so that what the mock reflects from the path is what the
+/// fixture holds; against a live server they are objects of the account.
+#[derive(Clone, Debug, Default)]
+pub struct Ids {
+    /// retrieveFile and downloadFile.
+    pub file: String,
+    /// deleteFile.
+    pub file_to_delete: String,
+    /// createFineTune's training file.
+    pub training_file: String,
+    /// retrieveFineTune and listFineTuneEvents.
+    pub fine_tune: String,
+    /// cancelFineTune.
+    pub fine_tune_to_cancel: String,
+    /// deleteModel: a fine-tuned model.
+    pub model_to_delete: String,
+    /// retrieveDeployment.
+    pub deployment: String,
+    /// deleteDeployment.
+    pub deployment_to_delete: String,
+}
+
+impl Ids {
+    /// The ids the fixtures print.
+    pub fn documented() -> Ids {
+        let file = "file-XjGxS3KTG0uNmNOK362iJua3";
+        let deployment = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+        Ids {
+            file: file.into(),
+            file_to_delete: file.into(),
+            training_file: "file-XGinujblHPwGLSztz8cPS8XY".into(),
+            fine_tune: "ft-AF1WoRqd3aJAHsqc9NY7iL8F".into(),
+            fine_tune_to_cancel: "ft-xhrpBbvVUzYGo8oUO1FY4nI7".into(),
+            model_to_delete: "curie:ft-acmeco-2021-03-03-21-44-20".into(),
+            deployment: deployment.into(),
+            deployment_to_delete: deployment.into(),
+        }
+    }
+}
 
 fn completion_request() -> openai_rest_client::types::builder::CreateCompletionRequest {
     CreateCompletionRequest::builder()
@@ -186,13 +233,8 @@ async fn retrieve_model(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.models().retrieve("text-davinci-003").await?))
 }
 
-async fn delete_model(client: &Client) -> openai_rest_client::Result<Output> {
-    Ok(json(
-        client
-            .models()
-            .delete("curie:ft-acmeco-2021-03-03-21-44-20")
-            .await?,
-    ))
+async fn delete_model(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    Ok(json(client.models().delete(&ids.model_to_delete).await?))
 }
 
 async fn create_completion(client: &Client) -> openai_rest_client::Result<Output> {
@@ -291,22 +333,22 @@ async fn create_file(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.files().create(upload, "fine-tune").await?))
 }
 
-async fn retrieve_file(client: &Client) -> openai_rest_client::Result<Output> {
-    Ok(json(client.files().retrieve(FILE_ID).await?))
+async fn retrieve_file(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    Ok(json(client.files().retrieve(&ids.file).await?))
 }
 
-async fn delete_file(client: &Client) -> openai_rest_client::Result<Output> {
-    Ok(json(client.files().delete(FILE_ID).await?))
+async fn delete_file(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    Ok(json(client.files().delete(&ids.file_to_delete).await?))
 }
 
-async fn download_file(client: &Client) -> openai_rest_client::Result<Output> {
+async fn download_file(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
     Ok(Output::Bytes(
-        client.files().content(FILE_ID).await?.to_vec(),
+        client.files().content(&ids.file).await?.to_vec(),
     ))
 }
 
-async fn create_fine_tune(client: &Client) -> openai_rest_client::Result<Output> {
-    let request = CreateFineTuneRequest::builder().training_file("file-XGinujblHPwGLSztz8cPS8XY");
+async fn create_fine_tune(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    let request = CreateFineTuneRequest::builder().training_file(&ids.training_file);
     Ok(json(client.fine_tunes().create(request).await?))
 }
 
@@ -314,22 +356,25 @@ async fn list_fine_tunes(client: &Client) -> openai_rest_client::Result<Output> 
     Ok(json(client.fine_tunes().list().await?))
 }
 
-async fn retrieve_fine_tune(client: &Client) -> openai_rest_client::Result<Output> {
-    Ok(json(client.fine_tunes().retrieve(FINE_TUNE_ID).await?))
+async fn retrieve_fine_tune(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    Ok(json(client.fine_tunes().retrieve(&ids.fine_tune).await?))
 }
 
-async fn cancel_fine_tune(client: &Client) -> openai_rest_client::Result<Output> {
+async fn cancel_fine_tune(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
     Ok(json(
-        client.fine_tunes().cancel(CANCELLED_FINE_TUNE_ID).await?,
+        client.fine_tunes().cancel(&ids.fine_tune_to_cancel).await?,
     ))
 }
 
-async fn list_fine_tune_events(client: &Client) -> openai_rest_client::Result<Output> {
-    Ok(json(client.fine_tunes().events(FINE_TUNE_ID).await?))
+async fn list_fine_tune_events(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    Ok(json(client.fine_tunes().events(&ids.fine_tune).await?))
 }
 
-async fn list_fine_tune_events_stream(client: &Client) -> openai_rest_client::Result<Output> {
-    events(client.fine_tunes().events_stream(FINE_TUNE_ID).await).await
+async fn list_fine_tune_events_stream(
+    client: &Client,
+    ids: &Ids,
+) -> openai_rest_client::Result<Output> {
+    events(client.fine_tunes().events_stream(&ids.fine_tune).await).await
 }
 
 async fn create_moderation(client: &Client) -> openai_rest_client::Result<Output> {
@@ -446,11 +491,14 @@ async fn create_deployment(client: &Client) -> openai_rest_client::Result<Output
     Ok(json(client.deployments().create(request).await?))
 }
 
-async fn retrieve_deployment(client: &Client) -> openai_rest_client::Result<Output> {
-    Ok(json(client.deployments().retrieve(DEPLOYMENT_ID).await?))
+async fn retrieve_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    Ok(json(client.deployments().retrieve(&ids.deployment).await?))
 }
 
-async fn delete_deployment(client: &Client) -> openai_rest_client::Result<Output> {
-    client.deployments().delete(DEPLOYMENT_ID).await?;
+async fn delete_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    client
+        .deployments()
+        .delete(&ids.deployment_to_delete)
+        .await?;
     Ok(Output::Empty)
 }

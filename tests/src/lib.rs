@@ -1,9 +1,11 @@
-//! Helpers of the contract tests in `tests/tests/`.
+//! Helpers of the contract tests in `tests/tests/`, and [`verify`], which
+//! runs the same cases against a live server (`cargo xtask verify`).
 
 pub mod arbitrary;
 pub mod cases;
 pub mod decode;
 pub mod lossless;
+pub mod verify;
 pub mod wire;
 
 /// The root README's Rust examples, compiled and run as doc tests so that

@@ -4,7 +4,7 @@
 //! Azure's cases run with both kinds of auth. What each call sent is a
 //! reviewed insta snapshot (tests/tests/snapshots/).
 
-use openai_contract_tests::cases::{CASES, Case, Output, fixtures_dir};
+use openai_contract_tests::cases::{CASES, Case, Ids, Output, fixtures_dir};
 use openai_contract_tests::lossless::losses;
 use openai_contract_tests::wire;
 use openai_rest_client::{AzureAuth, AzureConfig, Client};
@@ -116,6 +116,7 @@ async fn every_operation_end_to_end_with_its_wire_snapshot() {
             azure(&mock, AzureAuth::ad_token("azure-ad-contract-token")),
         ),
     ];
+    let ids = Ids::documented();
     let mut problems = Vec::new();
     let mut runs = 0;
     for case in CASES {
@@ -130,7 +131,7 @@ async fn every_operation_end_to_end_with_its_wire_snapshot() {
                 .await
                 .unwrap_or_default()
                 .len();
-            let result = (case.run)(client).await;
+            let result = (case.run)(client, &ids).await;
             let sent = mock.server().received_requests().await.unwrap_or_default();
             match &result {
                 Ok(output) => problems.extend(

@@ -38,6 +38,15 @@ enum Task {
         #[arg(long)]
         allow_dirty: bool,
     },
+    /// Run the contract cases against the live API and report, per case,
+    /// what no longer answers as the spec and the fixtures say (`cargo xtask
+    /// verify --help` for the flags and environment).
+    #[command(disable_help_flag = true)]
+    Verify {
+        /// Passed on to the verify program of tests/.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -46,6 +55,7 @@ fn main() -> std::process::ExitCode {
         Task::Codegen { check } => codegen::run(&workspace_root(), check),
         Task::Bench => bench(&workspace_root()),
         Task::Package { allow_dirty } => package::run(&workspace_root(), allow_dirty),
+        Task::Verify { args } => return verify(&workspace_root(), &args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -75,6 +85,33 @@ fn bench(root: &std::path::Path) -> anyhow::Result<()> {
         root,
         &["bench", "-p", "openai-contract-tests", "--bench", "figures"],
     )
+}
+
+/// Verification is a program of the contract-test package, which has the
+/// case table, the client and the recording proxy; its exit code (1: a
+/// contract break, 2: nothing verified) is ours.
+fn verify(root: &std::path::Path, args: &[String]) -> std::process::ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "openai-contract-tests",
+            "--bin",
+            "verify",
+            "--",
+        ])
+        .args(args)
+        .status();
+    match status {
+        Ok(status) => std::process::ExitCode::from(status.code().unwrap_or(2).clamp(0, 255) as u8),
+        Err(error) => {
+            eprintln!("error: running cargo: {error}");
+            std::process::ExitCode::from(2)
+        }
+    }
 }
 
 /// Runs the cargo that runs us (`$CARGO`) in the workspace, failing with

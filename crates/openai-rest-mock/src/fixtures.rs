@@ -55,7 +55,7 @@ pub(crate) enum Content {
 }
 
 impl Fixture {
-    fn parse(file_name: &str, bytes: Bytes) -> Result<Fixture, String> {
+    pub(crate) fn parse(file_name: &str, bytes: Bytes) -> Result<Fixture, String> {
         let extension = file_name.rsplit_once('.').map(|(_, ext)| ext);
         let content = match extension {
             Some("json") => {
@@ -154,7 +154,8 @@ impl Default for Fixtures {
 impl Fixtures {
     /// The embedded fixtures with the files of `dir` laid over them. `dir`
     /// has the layout of the workspace's `fixtures/`: a directory per
-    /// operationId, and `errors/`.
+    /// operationId, and `errors/`. Hidden files and directories (names
+    /// starting with `.`) are left out.
     ///
     /// # Errors
     ///
@@ -261,12 +262,19 @@ impl fmt::Debug for Fixtures {
     }
 }
 
+/// The entries of `dir`, sorted, but hidden ones (`.DS_Store`, an editor's
+/// swap file, a recording still being written).
 fn read_dir(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| e.to_string())?;
     let mut paths = entries
         .map(|entry| entry.map(|entry| entry.path()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
+    paths.retain(|path| {
+        !path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+    });
     paths.sort();
     Ok(paths)
 }

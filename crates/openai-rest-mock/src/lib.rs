@@ -8,6 +8,10 @@ mod fixtures;
 mod input;
 mod json;
 mod mock;
+#[cfg(feature = "server")]
+mod record;
+#[cfg(feature = "server")]
+mod recording;
 mod replies;
 mod routes;
 #[cfg(feature = "server")]
@@ -21,6 +25,8 @@ pub use faults::{FAULT_HEADER, Fault};
 pub use fixtures::{FixtureError, Fixtures};
 pub use mock::{OpenAiMock, OperationMatcher, Times, operation};
 pub use openai_rest_raw::operations::OperationId;
+#[cfg(feature = "server")]
+pub use record::{Exchange, RecordError, RecordOptions, Recorded, record};
 #[cfg(feature = "server")]
 pub use server::serve;
 /// The wiremock crate the test library runs on: for your own

@@ -1,4 +1,6 @@
-//! `openai-mock serve`: the fake OpenAI API as a standalone offline server.
+//! `openai-mock serve`: the fake OpenAI API as a standalone offline server;
+//! `openai-mock record`: a proxy to the real API that records its answers
+//! as fixtures for `serve`.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -7,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use openai_rest_mock::{Fixtures, MockOptions};
+use openai_rest_mock::{Fixtures, MockOptions, RecordOptions};
 use tracing_subscriber::filter::LevelFilter;
 
 #[derive(Parser)]
@@ -39,24 +41,82 @@ enum Command {
         #[arg(long, default_value = "info")]
         log_level: LevelFilter,
     },
+    /// Proxy every request to the real API with the caller's own key, answer
+    /// what it answers, and record each answer, secrets masked, into a
+    /// directory with the layout of fixtures/ (for `serve --fixtures`), until
+    /// Ctrl-C or SIGTERM.
+    Record {
+        /// The API's base URL: `https://api.openai.com/v1`, or an Azure
+        /// resource's endpoint `https://{resource}.openai.azure.com`.
+        #[arg(long, value_name = "URL")]
+        upstream: String,
+        /// The directory to record into; created when the first answer is
+        /// recorded.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The address to listen on; port 0 picks a free port. Point
+        /// clients at `http://ADDR/v1` (OpenAI) or `http://ADDR` (Azure).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Keep a file already in DIR instead of replacing it with the
+        /// latest answer.
+        #[arg(long)]
+        keep_existing: bool,
+        /// Seconds the upstream may take to start answering, and then
+        /// between two parts of an answer; 504 when it runs out.
+        #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+        timeout: u64,
+        /// off, error, warn, info (one line per request) or debug.
+        #[arg(long, default_value = "info")]
+        log_level: LevelFilter,
+    },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Command::Serve {
-        addr,
-        fixtures,
-        api_key,
-        latency,
-        log_level,
-    } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::Serve {
+            addr,
+            fixtures,
+            api_key,
+            latency,
+            log_level,
+        } => {
+            init_log(log_level);
+            serve(addr, fixtures, api_key, latency).await
+        }
+        Command::Record {
+            upstream,
+            out,
+            addr,
+            keep_existing,
+            timeout,
+            log_level,
+        } => {
+            init_log(log_level);
+            let options = RecordOptions::new(upstream, out)
+                .keep_existing(keep_existing)
+                .timeout(Duration::from_secs(timeout));
+            record(addr, options).await
+        }
+    }
+}
+
+fn init_log(level: LevelFilter) {
     tracing_subscriber::fmt()
-        .with_max_level(log_level)
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
+}
 
+async fn serve(
+    addr: SocketAddr,
+    fixtures: Option<PathBuf>,
+    api_key: Option<String>,
+    latency: u64,
+) -> ExitCode {
     let fixtures = match fixtures.map(Fixtures::load).transpose() {
         Ok(fixtures) => fixtures.unwrap_or_default(),
         Err(error) => {
@@ -64,16 +124,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            tracing::error!("listening on {addr}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(listener) = listen(addr).await else {
+        return ExitCode::FAILURE;
     };
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!("listening on http://{addr}/v1 (OpenAI) and http://{addr}/openai (Azure)");
-    }
     // A request without a key gets the API's 401; say what to send.
     match &api_key {
         None => tracing::info!(
@@ -91,6 +144,34 @@ async fn main() -> ExitCode {
     }
     openai_rest_mock::serve(listener, options, stop_signal()).await;
     ExitCode::SUCCESS
+}
+
+async fn record(addr: SocketAddr, options: RecordOptions) -> ExitCode {
+    let Some(listener) = listen(addr).await else {
+        return ExitCode::FAILURE;
+    };
+    match openai_rest_mock::record(listener, options, stop_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Binds `addr` and logs the base URLs, or logs why not.
+async fn listen(addr: SocketAddr) -> Option<tokio::net::TcpListener> {
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!("listening on {addr}: {error}");
+            return None;
+        }
+    };
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("listening on http://{addr}/v1 (OpenAI) and http://{addr}/openai (Azure)");
+    }
+    Some(listener)
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM, which container runtimes and service managers

@@ -74,7 +74,7 @@ pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result
 
 /// Which fixture of the operation answers: `response`, or the case the
 /// request asks for.
-fn case(operation: OperationId, input: &Input) -> &'static str {
+pub(crate) fn case(operation: OperationId, input: &Input) -> &'static str {
     use OperationId::*;
     let streams = input.body.get("stream") == Some(&Value::Bool(true));
     match operation {

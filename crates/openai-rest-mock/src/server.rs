@@ -59,6 +59,25 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let api = Arc::new(FakeApi::new(options));
+    run(listener, shutdown, move |request| {
+        answer(api.clone(), request)
+    })
+    .await;
+}
+
+/// Serves `handler` on `listener` over HTTP/1.1 until `shutdown` completes,
+/// then drains the answers under way: the loop of `serve` and `record`.
+pub(crate) async fn run<H, F, B, E>(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    handler: H,
+) where
+    H: Fn(hyper::Request<Incoming>) -> F + Clone + Send + 'static,
+    F: Future<Output = Result<hyper::Response<B>, E>> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -75,8 +94,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let api = api.clone();
-        let service = service_fn(move |request| answer(api.clone(), request));
+        let service = service_fn(handler.clone());
         let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -91,6 +109,20 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("answers still under way after {SHUTDOWN_GRACE:?}, closing them");
+    }
+}
+
+/// The most of a request body read: an upload (a multipart body) may be
+/// larger than other requests.
+pub(crate) fn body_limit(headers: &hyper::HeaderMap) -> usize {
+    let upload = headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("multipart/form-data"));
+    if upload {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
     }
 }
 
@@ -116,16 +148,7 @@ async fn answer(
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str();
     let path = parts.uri.path();
-    let upload = parts
-        .headers
-        .get(hyper::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("multipart/form-data"));
-    let limit = if upload {
-        MAX_UPLOAD_BYTES
-    } else {
-        MAX_BODY_BYTES
-    };
+    let limit = body_limit(&parts.headers);
     let outcome = match Limited::new(body, limit).collect().await {
         Ok(body) => api.handle(&Request {
             method,

@@ -1,5 +1,5 @@
 //! The standalone server: real streaming, graceful shutdown, the body
-//! limit, and the `openai-mock serve` command line.
+//! limit, and the `openai-mock serve` and `record` command lines.
 
 mod common;
 
@@ -121,7 +121,8 @@ async fn a_body_over_the_limit_gets_a_413() {
     answer.assert_error(413, None);
 }
 
-/// `openai-mock serve` as a child process, with its log lines.
+/// `openai-mock serve` (or another command) as a child process, with its
+/// log lines.
 struct Cli {
     child: Child,
     lines: mpsc::Receiver<String>,
@@ -129,8 +130,12 @@ struct Cli {
 
 impl Cli {
     fn start(args: &[&str]) -> Cli {
+        Cli::run("serve", args)
+    }
+
+    fn run(command: &str, args: &[&str]) -> Cli {
         let mut child = Command::new(env!("CARGO_BIN_EXE_openai-mock"))
-            .arg("serve")
+            .arg(command)
             .args(args)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -282,4 +287,86 @@ fn serve_takes_a_fixtures_directory_and_refuses_a_bad_one() {
     assert!(error.contains("retrieveEngine/response.gif"), "{error}");
     assert!(!cli.wait().success());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `openai-mock record`: a recorded answer and a failed write each log a
+/// line, neither with the key, and the answer arrives either way.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn record_logs_what_it_recorded_and_what_it_could_not_write() {
+    let upstream = Server::standalone(MockOptions::default()).await;
+    let dir = std::env::temp_dir().join(format!(
+        "openai-rest-mock-cli-record-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A file where listModels' directory would go: its write fails.
+    std::fs::write(dir.join("listModels"), "in the way").unwrap();
+    let mut cli = Cli::run(
+        "record",
+        &[
+            "--upstream",
+            &upstream.openai,
+            "--out",
+            dir.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ],
+    );
+    let base = cli.base_url();
+
+    let engines = send(client().get(format!("{base}/engines")).bearer_auth(KEY)).await;
+    assert_eq!(engines.status, 200);
+    let recorded = cli.line_with("/v1/engines");
+    assert!(
+        recorded.contains("GET /v1/engines 200 recorded listEngines/response.json"),
+        "{recorded}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("listEngines/response.json")).unwrap(),
+        engines.body
+    );
+
+    let models = send(client().get(format!("{base}/models")).bearer_auth(KEY)).await;
+    assert_eq!(
+        (models.status, models.body),
+        (200, fixture("listModels/response.json"))
+    );
+    let failed = cli.line_with("/v1/models");
+    assert!(
+        failed.contains("ERROR") && failed.contains("the write failed"),
+        "{failed}"
+    );
+    for line in [&recorded, &failed] {
+        assert!(!line.contains(KEY), "{line}");
+    }
+
+    cli.signal("INT");
+    cli.line_with("shutting down");
+    assert!(cli.wait().success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn record_refuses_an_upstream_that_is_not_a_base_url() {
+    let dir = std::env::temp_dir().join("openai-rest-mock-cli-record-refused");
+    let mut cli = Cli::run(
+        "record",
+        &[
+            "--upstream",
+            "api.openai.com",
+            "--out",
+            dir.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ],
+    );
+    let error = cli.line_with("ERROR");
+    assert!(
+        error.contains("api.openai.com") && error.contains("https://api.openai.com/v1"),
+        "{error}"
+    );
+    assert!(!cli.wait().success());
+    assert!(!dir.exists());
 }
