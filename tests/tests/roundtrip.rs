@@ -5,7 +5,6 @@
 use openai_contract_tests::arbitrary;
 use openai_contract_tests::decode::roundtrip;
 use openai_contract_tests::lossless::check_lossless;
-use openai_rest_raw::operations::{Api, spec_json};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
@@ -13,15 +12,6 @@ use serde_json::Value;
 /// Values tried per schema: enough to reach every optional field and branch
 /// of the small schemas of this API, few enough for a quick suite.
 const CASES: u32 = 64;
-
-fn schemas(spec: &Value) -> Vec<(String, Value)> {
-    spec.pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .expect("components.schemas")
-        .iter()
-        .map(|(name, schema)| (name.clone(), schema.clone()))
-        .collect()
-}
 
 /// Schemas the generated code inlines (a bare primitive) have no type.
 fn is_primitive_alias(schema: &Value) -> bool {
@@ -35,39 +25,36 @@ fn is_primitive_alias(schema: &Value) -> bool {
 #[test]
 fn every_schema_round_trips_arbitrary_valid_values() {
     let mut checked = 0;
-    for api in [Api::OpenAi, Api::Azure] {
-        let spec: Value = serde_json::from_str(spec_json(api)).unwrap();
-        for (name, schema) in schemas(&spec) {
-            if roundtrip(&name, b"null").is_none() {
-                assert!(
-                    is_primitive_alias(&schema),
-                    "{api:?} schema `{name}` has no generated type"
-                );
-                continue;
-            }
-            let reference = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
-            let strategy = arbitrary::value(&spec, &reference);
-            let mut runner = TestRunner::new(Config {
-                cases: CASES,
-                failure_persistence: None,
-                ..Config::default()
-            });
-            let result = runner.run(&strategy, |value| {
-                let json = serde_json::to_vec(&value).unwrap();
-                check_lossless(&name, &json).map_err(proptest::test_runner::TestCaseError::fail)?;
-                // What the type encodes never holds a null the value did not have.
-                let encoded = roundtrip(&name, &json).unwrap().unwrap();
-                proptest::prop_assert!(
-                    nulls(&encoded) <= nulls(&value),
-                    "`{name}` encodes {encoded} from {value}"
-                );
-                Ok(())
-            });
-            if let Err(error) = result {
-                panic!("{api:?} schema `{name}`: {error}");
-            }
-            checked += 1;
+    for name in openai_rest_spec::names() {
+        let schema = &openai_rest_spec::document()["$defs"][name];
+        if roundtrip(name, b"null").is_none() {
+            assert!(
+                is_primitive_alias(schema),
+                "schema `{name}` has no generated type"
+            );
+            continue;
         }
+        let strategy = arbitrary::valid(name);
+        let mut runner = TestRunner::new(Config {
+            cases: CASES,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&strategy, |value| {
+            let json = serde_json::to_vec(&value).unwrap();
+            check_lossless(name, &json).map_err(proptest::test_runner::TestCaseError::fail)?;
+            // What the type encodes never holds a null the value did not have.
+            let encoded = roundtrip(name, &json).unwrap().unwrap();
+            proptest::prop_assert!(
+                nulls(&encoded) <= nulls(&value),
+                "`{name}` encodes {encoded} from {value}"
+            );
+            Ok(())
+        });
+        if let Err(error) = result {
+            panic!("schema `{name}`: {error}");
+        }
+        checked += 1;
     }
     assert!(checked > 60, "only {checked} schemas checked");
 }
@@ -84,9 +71,7 @@ fn nulls(value: &Value) -> usize {
 /// The generator itself is exercised on a real request type.
 #[test]
 fn generated_completion_requests_respect_the_documented_bounds() {
-    let spec: Value = serde_json::from_str(spec_json(Api::OpenAi)).unwrap();
-    let reference = serde_json::json!({ "$ref": "#/components/schemas/CreateCompletionRequest" });
-    let strategy = arbitrary::value(&spec, &reference);
+    let strategy = arbitrary::valid("CreateCompletionRequest");
     let mut runner = TestRunner::deterministic();
     for _ in 0..200 {
         let value = strategy.new_tree(&mut runner).unwrap().current();

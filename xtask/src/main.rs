@@ -1,6 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>`.
 
 mod codegen;
+mod json_schema;
 mod methods;
 mod operations;
 mod package;

@@ -8,7 +8,11 @@
 //! - the other media types of an operation that also answers JSON
 //!   (progenitor always picks JSON): one more method per media type, named
 //!   after it (`create_completion_stream` for `text/event-stream`,
-//!   `create_transcription_text` for `text/plain`), answering the bytes.
+//!   `create_transcription_text` for `text/plain`), answering the bytes;
+//! - operations with a JSON body, whose builders here also take the body
+//!   already encoded (`body_json`), so that a caller that has checked and
+//!   encoded a request sends those bytes on every attempt instead of a copy
+//!   of the request, converted and encoded again each time.
 
 use std::collections::BTreeSet;
 
@@ -188,7 +192,8 @@ pub fn generate<'a>(
         let multipart = op.is_multipart(spec)?;
         let success = success(spec, op)?;
         let has_json = success.content.iter().any(|(media, _)| *media == JSON);
-        if multipart {
+        let json_body = op.request_media_type(spec)?.as_deref() == Some(JSON);
+        if multipart || json_body {
             out.excluded.push(op);
         }
         for (media, schema) in &success.content {
@@ -203,8 +208,9 @@ pub fn generate<'a>(
                     )
                 })?)
             };
-            // Progenitor generates the JSON (or only) answer of a non-multipart operation.
-            if !multipart && suffix.is_none() {
+            // Progenitor generates the JSON (or only) answer of an operation
+            // without a body.
+            if !multipart && !json_body && suffix.is_none() {
                 continue;
             }
             if !multipart && !has_json {
@@ -223,9 +229,9 @@ pub fn generate<'a>(
             out.client_methods.extend(method.client_method);
             out.builders.extend(method.builder);
         }
-        if success.content.is_empty() && multipart {
+        if success.content.is_empty() && (multipart || json_body) {
             bail!(
-                "{}: a multipart operation without a response body is not supported",
+                "{}: an operation with a body but without a response body is not supported",
                 op.id
             );
         }
@@ -448,10 +454,44 @@ fn method(
             inits.push(init);
             setters.push(setter);
             names.push(quote!(body));
-            takes.push(take);
             match &body {
-                Body::Json { .. } => (quote!(), quote!(.json(&body))),
+                Body::Json { .. } => {
+                    fields.push(quote!(json: Option<::bytes::Bytes>));
+                    inits.push(quote!(json: None));
+                    setters.push(quote! {
+                        /// The body already encoded as JSON, sent as it is in
+                        /// place of [`body`](Self::body): nothing checks or
+                        /// converts it again.
+                        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+                            self.json = Some(json);
+                            self
+                        }
+                    });
+                    names.push(quote!(json));
+                    takes.push(quote! {
+                        let body: ::bytes::Bytes = match json {
+                            Some(json) => json,
+                            None => {
+                                #take
+                                ::serde_json::to_vec(&body)
+                                    .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                                    .into()
+                            }
+                        };
+                    });
+                    (
+                        quote!(),
+                        quote! {
+                            .header(
+                                ::reqwest::header::CONTENT_TYPE,
+                                ::reqwest::header::HeaderValue::from_static("application/json"),
+                            )
+                            .body(body)
+                        },
+                    )
+                }
                 Body::Multipart { files, .. } => {
+                    takes.push(take);
                     clone = quote!();
                     let mut setup = quote! {
                         let mut form = crate::multipart_form(&body).map_err(Error::InvalidRequest)?;

@@ -24,20 +24,11 @@ pub struct Api<'a> {
     pub code: &'a ApiCode,
 }
 
-/// The file under crates/openai-rest-raw/spec/ that holds the spec of the
-/// `Api` variant `variant`.
-pub fn spec_file(variant: &str) -> String {
-    format!("{}.json", variant.to_lowercase())
-}
-
 pub fn generate(apis: &[Api]) -> Result<TokenStream> {
     let mut rows = Vec::new();
     let mut ids = std::collections::BTreeSet::new();
-    let mut specs = Vec::new();
     for api in apis {
         let variant = format_ident!("{}", api.variant);
-        let file = format!("../spec/{}", spec_file(api.variant));
-        specs.push(quote!(Api::#variant => include_str!(#file)));
         for op in spec::operations(api.spec)? {
             let id = op.id;
             ids.insert(id.to_owned());
@@ -156,16 +147,6 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                     #(#id_strings => Ok(OperationId::#id_variants),)*
                     _ => Err(format!("no operation has the operationId `{id}`")),
                 }
-            }
-        }
-
-        /// The whole spec of `api` as JSON, with everything the generated
-        /// types leave out (defaults, bounds); Azure's references into
-        /// openai.yaml are resolved, so each is self-contained. The files are
-        /// the crate's `spec/openai.json` and `spec/azure.json`.
-        pub fn spec_json(api: Api) -> &'static str {
-            match api {
-                #(#specs,)*
             }
         }
 

@@ -153,22 +153,7 @@ pub fn collect_local_schema_refs(value: &Value, out: &mut BTreeSet<String>) {
 }
 
 /// Follows local `$ref`s (to any component) until a value that is not one.
-pub fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> Result<&'a Value> {
-    for _ in 0..32 {
-        match value.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                let pointer = reference
-                    .strip_prefix('#')
-                    .ok_or_else(|| anyhow!("external $ref `{reference}` left after bundling"))?;
-                value = spec
-                    .pointer(pointer)
-                    .ok_or_else(|| anyhow!("unresolved $ref `{reference}`"))?;
-            }
-            None => return Ok(value),
-        }
-    }
-    bail!("$ref cycle")
-}
+pub use openai_rest_spec::resolve;
 
 /// One operation of a spec, as the generators see it.
 pub struct Operation<'a> {

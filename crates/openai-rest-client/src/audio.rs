@@ -37,8 +37,8 @@ impl Audio<'_> {
         R: TryInto<CreateTranscriptionRequest>,
         R::Error: Display,
     {
-        let request: CreateTranscriptionRequest =
-            crate::request("CreateTranscriptionRequest", request)?;
+        let request: CreateTranscriptionRequest = crate::arguments::convert(request)?;
+        crate::arguments::check(&request)?;
         json_format(request.response_format, "transcribe_text")?;
         let raw = self.client.openai("createTranscription")?;
         self.client
@@ -67,8 +67,8 @@ impl Audio<'_> {
         R: TryInto<CreateTranscriptionRequest>,
         R::Error: Display,
     {
-        let mut request: CreateTranscriptionRequest =
-            crate::request("CreateTranscriptionRequest", request)?;
+        let mut request: CreateTranscriptionRequest = crate::arguments::convert(request)?;
+        crate::arguments::check(&request)?;
         request.response_format = Some(text_format(request.response_format, "transcribe")?);
         let raw = self.client.openai("createTranscription")?;
         let text = self
@@ -101,8 +101,8 @@ impl Audio<'_> {
         R: TryInto<CreateTranslationRequest>,
         R::Error: Display,
     {
-        let request: CreateTranslationRequest =
-            crate::request("CreateTranslationRequest", request)?;
+        let request: CreateTranslationRequest = crate::arguments::convert(request)?;
+        crate::arguments::check(&request)?;
         json_format(request.response_format, "translate_text")?;
         let raw = self.client.openai("createTranslation")?;
         self.client
@@ -131,8 +131,8 @@ impl Audio<'_> {
         R: TryInto<CreateTranslationRequest>,
         R::Error: Display,
     {
-        let mut request: CreateTranslationRequest =
-            crate::request("CreateTranslationRequest", request)?;
+        let mut request: CreateTranslationRequest = crate::arguments::convert(request)?;
+        crate::arguments::check(&request)?;
         request.response_format = Some(text_format(request.response_format, "translate")?);
         let raw = self.client.openai("createTranslation")?;
         let text = self

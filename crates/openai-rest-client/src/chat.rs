@@ -36,16 +36,17 @@ impl Chat<'_> {
         R: TryInto<CreateChatCompletionRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateChatCompletionRequest", request)?;
+        let request: CreateChatCompletionRequest = crate::arguments::convert(request)?;
         if request.stream == Some(true) {
             return Err(Error::InvalidArgument(
                 "`stream` is set: use chat().create_stream".into(),
             ));
         }
+        let body = crate::arguments::encode(&request)?;
         let raw = self.client.openai("createChatCompletion")?;
         self.client
             .send("createChatCompletion", || {
-                raw.create_chat_completion().body(request.clone()).send()
+                raw.create_chat_completion().body_json(body.clone()).send()
             })
             .await
     }
@@ -68,15 +69,15 @@ impl Chat<'_> {
         R: TryInto<CreateChatCompletionRequest>,
         R::Error: Display,
     {
-        let mut request: CreateChatCompletionRequest =
-            crate::request("CreateChatCompletionRequest", request)?;
+        let mut request: CreateChatCompletionRequest = crate::arguments::convert(request)?;
         request.stream = Some(true);
+        let body = crate::arguments::encode(&request)?;
         let raw = self.client.openai("createChatCompletion")?;
         let body = self
             .client
             .send("createChatCompletion", || {
                 raw.create_chat_completion_stream()
-                    .body(request.clone())
+                    .body_json(body.clone())
                     .send()
             })
             .await?;

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
+use bytes::Bytes;
+
 use crate::transport::invalid_response;
 use crate::types::{
     CompletionChoice, CompletionLogprobs, CreateCompletionRequest, CreateCompletionResponse, Prompt,
@@ -36,7 +38,8 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        self.send(checked(request, false)?).await
+        let request = with_stream(request, false)?;
+        self.send(crate::arguments::encode(&request)?).await
     }
 
     /// The completion as it is generated: one event per token, without
@@ -55,11 +58,11 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        let request = checked(request, true)?;
+        let body = crate::arguments::encode(&with_stream(request, true)?)?;
         let body = on_backend!(
             deployment self.client,
             "createCompletion",
-            create_completion_stream.body(request.clone())
+            create_completion_stream.body_json(body.clone())
         )?;
         Ok(self.client.event_stream(body))
     }
@@ -83,7 +86,7 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        let request = checked(request, false)?;
+        let request = with_stream(request, false)?;
         let prompts = match &request.prompt {
             Some(Prompt::Texts(prompts)) => prompts.len(),
             Some(Prompt::TokenArrays(prompts)) => prompts.len(),
@@ -93,7 +96,7 @@ impl Completions<'_> {
             return Err(Error::InvalidArgument("the batch has no prompts".into()));
         }
         let per_prompt = request.n.unwrap_or(1) as usize;
-        let mut response = self.send(request).await?;
+        let mut response = self.send(crate::arguments::encode(&request)?).await?;
         response.choices.sort_by_key(|choice| choice.index);
         let complete = response.choices.len() == prompts * per_prompt
             && (response.choices.iter())
@@ -116,42 +119,30 @@ impl Completions<'_> {
         })
     }
 
-    async fn send(&self, request: CreateCompletionRequest) -> Result<CreateCompletionResponse> {
+    /// Sends the encoded request: each attempt sends the same bytes.
+    async fn send(&self, body: Bytes) -> Result<CreateCompletionResponse> {
         on_backend!(
             deployment self.client,
             "createCompletion",
-            create_completion.body(request.clone())
+            create_completion.body_json(body.clone())
         )
     }
 }
 
-/// The request, with `stream` set for a stream call, checked against the
-/// spec and the rules between its fields.
-fn checked<R>(request: R, stream: bool) -> Result<CreateCompletionRequest>
+/// The request, with `stream` set for a stream call; the spec's rules (those
+/// between `best_of`, `n` and `stream` too) are checked when it is encoded.
+fn with_stream<R>(request: R, stream: bool) -> Result<CreateCompletionRequest>
 where
     R: TryInto<CreateCompletionRequest>,
     R::Error: Display,
 {
-    let mut request: CreateCompletionRequest = crate::request("CreateCompletionRequest", request)?;
+    let mut request: CreateCompletionRequest = crate::arguments::convert(request)?;
     if stream {
         request.stream = Some(true);
     } else if request.stream == Some(true) {
         return Err(Error::InvalidArgument(
             "`stream` is set: use completions().create_stream".into(),
         ));
-    }
-    if let Some(best_of) = request.best_of {
-        if request.stream == Some(true) {
-            return Err(Error::InvalidArgument(
-                "`best_of` cannot be streamed".into(),
-            ));
-        }
-        let n = request.n.unwrap_or(1);
-        if best_of < n {
-            return Err(Error::InvalidArgument(format!(
-                "`best_of` ({best_of}) must not be less than `n` ({n})"
-            )));
-        }
     }
     Ok(request)
 }

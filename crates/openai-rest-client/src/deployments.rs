@@ -50,13 +50,14 @@ impl Deployments<'_> {
         R: TryInto<CreateDeploymentRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateDeploymentRequest", request)?;
+        let request: CreateDeploymentRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
         let (raw, version) = self.client.azure("createDeployment")?;
         self.client
             .send("createDeployment", || {
                 raw.create_deployment()
                     .api_version(version)
-                    .body(request.clone())
+                    .body_json(body.clone())
                     .send()
             })
             .await

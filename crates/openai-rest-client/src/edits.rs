@@ -32,11 +32,12 @@ impl Edits<'_> {
         R: TryInto<CreateEditRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateEditRequest", request)?;
+        let request: CreateEditRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
         let raw = self.client.openai("createEdit")?;
         self.client
             .send("createEdit", || {
-                raw.create_edit().body(request.clone()).send()
+                raw.create_edit().body_json(body.clone()).send()
             })
             .await
     }

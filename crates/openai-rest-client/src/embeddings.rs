@@ -31,7 +31,8 @@ impl Embeddings<'_> {
         R: TryInto<CreateEmbeddingRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateEmbeddingRequest", request)?;
-        on_backend!(deployment self.client, "createEmbedding", create_embedding.body(request.clone()))
+        let request: CreateEmbeddingRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
+        on_backend!(deployment self.client, "createEmbedding", create_embedding.body_json(body.clone()))
     }
 }

@@ -36,11 +36,12 @@ impl FineTunes<'_> {
         R: TryInto<CreateFineTuneRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateFineTuneRequest", request)?;
+        let request: CreateFineTuneRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
         on_backend!(
             self.client,
             "createFineTune",
-            create_fine_tune.body(request.clone())
+            create_fine_tune.body_json(body.clone())
         )
     }
 

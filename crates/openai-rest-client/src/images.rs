@@ -34,11 +34,12 @@ impl Images<'_> {
         R: TryInto<CreateImageRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateImageRequest", request)?;
+        let request: CreateImageRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
         let raw = self.client.openai("createImage")?;
         self.client
             .send("createImage", || {
-                raw.create_image().body(request.clone()).send()
+                raw.create_image().body_json(body.clone()).send()
             })
             .await
     }
@@ -63,7 +64,8 @@ impl Images<'_> {
         R: TryInto<CreateImageEditRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateImageEditRequest", request)?;
+        let request: CreateImageEditRequest = crate::arguments::convert(request)?;
+        crate::arguments::check(&request)?;
         let raw = self.client.openai("createImageEdit")?;
         let uploads: Vec<&Upload> = std::iter::once(&image).chain(&mask).collect();
         self.client
@@ -94,7 +96,8 @@ impl Images<'_> {
         R: TryInto<CreateImageVariationRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateImageVariationRequest", request)?;
+        let request: CreateImageVariationRequest = crate::arguments::convert(request)?;
+        crate::arguments::check(&request)?;
         let raw = self.client.openai("createImageVariation")?;
         self.client
             .send_upload("createImageVariation", &[&image], || {

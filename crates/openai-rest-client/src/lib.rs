@@ -44,6 +44,7 @@ macro_rules! on_backend {
     };
 }
 
+mod arguments;
 pub mod audio;
 pub mod chat;
 mod client;
@@ -61,7 +62,6 @@ pub mod moderations;
 pub mod sse;
 mod transport;
 mod upload;
-mod validate;
 
 pub use client::{
     ApiKey, AzureAuth, AzureConfig, Client, ClientBuilder, DEFAULT_AZURE_API_VERSION,
@@ -80,20 +80,4 @@ pub mod types {
         CreateDeploymentRequest, Deployment, ListDeploymentsResponse, ScaleSettings, ScaleType,
     };
     pub use openai_rest_raw::types::*;
-}
-
-/// A request given as the request type or as its builder
-/// (`CreateCompletionRequest::builder().model(..)`), converted and checked
-/// against the spec's `schema`.
-pub(crate) fn request<T, R>(schema: &str, request: R) -> Result<T>
-where
-    T: serde::Serialize,
-    R: TryInto<T>,
-    R::Error: std::fmt::Display,
-{
-    let request = request
-        .try_into()
-        .map_err(|e| Error::InvalidArgument(format!("the {schema} is incomplete: {e}")))?;
-    validate::check(schema, &request)?;
-    Ok(request)
 }

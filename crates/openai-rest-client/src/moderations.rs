@@ -32,11 +32,12 @@ impl Moderations<'_> {
         R: TryInto<CreateModerationRequest>,
         R::Error: Display,
     {
-        let request = crate::request("CreateModerationRequest", request)?;
+        let request: CreateModerationRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
         let raw = self.client.openai("createModeration")?;
         self.client
             .send("createModeration", || {
-                raw.create_moderation().body(request.clone()).send()
+                raw.create_moderation().body_json(body.clone()).send()
             })
             .await
     }

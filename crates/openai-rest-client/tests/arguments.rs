@@ -80,7 +80,10 @@ async fn completion_arguments_out_of_their_documented_range() {
         .create_stream(completion().best_of(2))
         .await
         .unwrap_err();
-    assert_eq!(message(error), "`best_of` cannot be streamed");
+    assert_eq!(
+        message(error),
+        "`best_of` must be at most 1 when `stream` is true, not 2"
+    );
 
     assert!(received(&mock).await.is_empty(), "nothing was sent");
 }
@@ -97,6 +100,22 @@ async fn a_request_within_its_range_goes_through() {
         .best_of(20);
     openai(&mock).completions().create(request).await.unwrap();
     assert_eq!(received(&mock).await.len(), 1);
+}
+
+#[tokio::test]
+async fn best_of_one_can_be_streamed() {
+    // The API refused only best_of above 1 with stream, as the spec says.
+    let server = MockServer::start().await;
+    answer_fixture(&server, "POST", "/v1/completions", "createCompletion").await;
+    let result = openai(&server)
+        .completions()
+        .create_stream(completion().best_of(1))
+        .await;
+    assert!(
+        !matches!(result, Err(Error::InvalidArgument(_))),
+        "refused before sending"
+    );
+    assert_eq!(received(&server).await.len(), 1);
 }
 
 #[tokio::test]

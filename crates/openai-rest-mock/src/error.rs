@@ -4,7 +4,44 @@
 use bytes::Bytes;
 
 use crate::json::Json;
-use crate::validate::Invalid;
+
+/// Why a request is refused: a 400 `invalid_request_error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Invalid {
+    /// The parameter at fault, e.g. `n`, `stop` or `messages[0].role`.
+    pub(crate) param: Option<String>,
+    pub(crate) message: String,
+}
+
+impl Invalid {
+    pub(crate) fn new(param: Option<&str>, message: impl Into<String>) -> Self {
+        Invalid {
+            param: param.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<openai_rest_spec::Violation> for Invalid {
+    /// The API's words, and the `param` after them where the API named it
+    /// (`0 is less than the minimum of 1 - 'n'`).
+    fn from(violation: openai_rest_spec::Violation) -> Self {
+        use openai_rest_spec::Problem;
+        let param = violation.param();
+        let message = match (&violation.problem, &param) {
+            (
+                Problem::Unknown
+                | Problem::File(_)
+                | Problem::NotLessThan { .. }
+                | Problem::MaximumWhen { .. },
+                _,
+            )
+            | (_, None) => violation.to_string(),
+            (_, Some(param)) => format!("{violation} - '{param}'"),
+        };
+        Invalid { param, message }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {

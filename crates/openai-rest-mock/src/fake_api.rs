@@ -76,6 +76,7 @@ pub(crate) struct FakeApi {
 
 impl FakeApi {
     pub(crate) fn new(options: MockOptions) -> FakeApi {
+        input::compile_schemas();
         FakeApi {
             fixtures: RwLock::new(options.fixtures),
             api_key: options.api_key,

@@ -1,17 +1,20 @@
-//! What a request asks for, read and checked: its query, its JSON or
-//! multipart body against the operation's schema, and the rules the docs
-//! state beyond the schema (PNG images, audio formats, JSONL training files,
-//! `best_of`).
+//! What a request asks for, read and checked: its query, and its JSON or
+//! multipart body against the operation's schema in the spec, with the
+//! rules the spec states beyond JSON Schema (`best_of`, PNG images, audio
+//! formats, JSON Lines training files), all by `openai-rest-spec`.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::HeaderMap;
-use openai_rest_raw::operations::{Api, OperationId};
+use openai_rest_raw::operations::{Api, OPERATIONS, OperationId};
+use openai_rest_spec::{File, Problem, Schema, Step};
 use serde_json::{Map, Value};
 
+use crate::error::Invalid;
 use crate::routes::Route;
-use crate::validate::{self, Invalid};
 
 /// A checked request.
 #[derive(Debug, Default)]
@@ -50,6 +53,29 @@ impl Input {
     }
 }
 
+/// The compiled schema of each operation's request body, by
+/// `(api, operation)`; compiled once, when the first mock starts.
+fn request_schemas() -> &'static HashMap<(Api, OperationId), &'static Schema> {
+    static SCHEMAS: OnceLock<HashMap<(Api, OperationId), &'static Schema>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        (OPERATIONS.iter())
+            .filter_map(|operation| {
+                let name = operation.request?.schema?;
+                // A spec the mock was built from and cannot read is a bug of
+                // the build, which every test of the mock shows at once.
+                let schema = openai_rest_spec::schema(name)
+                    .unwrap_or_else(|e| panic!("{} {}: {e}", operation.method, operation.path));
+                Some(((operation.api, operation.id), schema))
+            })
+            .collect()
+    })
+}
+
+/// Compiles the request schemas now rather than on the first request.
+pub(crate) fn compile_schemas() {
+    request_schemas();
+}
+
 /// Reads and checks the query and body of a request to `route`.
 pub(crate) fn read(
     route: &Route,
@@ -83,16 +109,14 @@ pub(crate) fn read(
     let Some(request) = operation.request else {
         return Ok(input);
     };
-    let spec = validate::spec(operation.api);
-    let schema = request
-        .schema
-        .and_then(|name| validate::schema(spec, name))
-        .unwrap_or(&Value::Null);
+    let schema = request_schemas()
+        .get(&(operation.api, operation.id))
+        .copied();
     if request.media_type == "multipart/form-data" {
         let content_type = headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok());
-        read_form(spec, schema, content_type, body, &mut input)?;
+        read_form(schema, content_type, body, &mut input)?;
     } else {
         input.body = serde_json::from_slice(body).map_err(|e| {
             Invalid::new(
@@ -104,22 +128,37 @@ pub(crate) fn read(
             )
         })?;
     }
+    let Some(schema) = schema else {
+        return Ok(input);
+    };
     // Azure's deployment, not the body, chooses the model.
     let by_deployment = route
         .params
         .iter()
         .any(|(name, _)| *name == "deployment-id");
-    let optional: &[&str] = if by_deployment { &["model"] } else { &[] };
-    validate::check(spec, schema, &input.body, optional)?;
-    check_rules(operation.id, &input)?;
+    if !schema.is_valid(&input.body) {
+        let model = [Step::Field("model".into())];
+        let violation = (schema.violations(&input.body).into_iter())
+            .find(|v| !(by_deployment && v.problem == Problem::Required && v.path == model));
+        if let Some(violation) = violation {
+            return Err(violation.into());
+        }
+    }
+    let files: Vec<File> = (input.files.iter())
+        .map(|file| File {
+            name: &file.name,
+            file_name: file.file_name.as_deref(),
+            bytes: &file.bytes,
+        })
+        .collect();
+    schema.check_files(&input.body, &files)?;
     Ok(input)
 }
 
 /// Parses a multipart body into `input`: its files, and its text fields
 /// typed as the schema declares them, so that the schema check applies.
 fn read_form(
-    spec: &Value,
-    schema: &Value,
+    schema: Option<&Schema>,
     content_type: Option<&str>,
     body: &[u8],
     input: &mut Input,
@@ -146,7 +185,6 @@ fn read_form(
         futures::stream::once(async move { Ok::<_, Infallible>(body) }),
         boundary,
     );
-    let properties = schema.get("properties").and_then(Value::as_object);
     let mut fields = Map::new();
     // The whole body is already in memory, so nothing here ever waits.
     futures::executor::block_on(async {
@@ -154,10 +192,7 @@ fn read_form(
             let name = field.name().unwrap_or_default().to_owned();
             let file_name = field.file_name().map(str::to_owned);
             let bytes = field.bytes().await.map_err(bad_form)?;
-            let property = properties.and_then(|p| p.get(&name));
-            if property.is_some_and(|property| validate::is_binary(spec, property)) {
-                // Present for the `required` check; the bytes are checked below.
-                fields.insert(name.clone(), Value::String(String::new()));
+            if schema.is_some_and(|schema| schema.is_file(&name)) {
                 input.files.push(FilePart {
                     name,
                     file_name,
@@ -167,184 +202,14 @@ fn read_form(
             }
             let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| Invalid::new(Some(&name), format!("'{name}' is not UTF-8 text")))?;
-            let kind = property.and_then(|property| validate::property_type(spec, property));
-            fields.insert(name, typed(kind, text));
+            let value = match schema {
+                Some(schema) => schema.form_value(&name, text),
+                None => Value::String(text),
+            };
+            fields.insert(name, value);
         }
         Ok::<_, Invalid>(())
     })?;
     input.body = Value::Object(fields);
     Ok(())
-}
-
-/// A form field's text as the JSON type its property has; left a string
-/// when it does not parse, so that the schema check names the field.
-fn typed(kind: Option<&str>, text: String) -> Value {
-    let parsed = match kind {
-        Some("integer") => text.trim().parse::<i64>().ok().map(Value::from),
-        Some("number") => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number),
-        Some("boolean") => text.trim().parse::<bool>().ok().map(Value::Bool),
-        _ => None,
-    };
-    parsed.unwrap_or(Value::String(text))
-}
-
-/// The audio formats of the docs.
-const AUDIO_FORMATS: [&str; 7] = ["mp3", "mp4", "mpeg", "mpga", "m4a", "wav", "webm"];
-
-/// The docs' limit for an image: "less than 4MB".
-const MAX_IMAGE_BYTES: usize = 4 * 1024 * 1024;
-
-/// What the docs say beyond the schema.
-fn check_rules(operation: OperationId, input: &Input) -> Result<(), Invalid> {
-    match operation {
-        OperationId::CreateCompletion => check_best_of(input),
-        OperationId::CreateImageEdit | OperationId::CreateImageVariation => {
-            let image = check_image(input, "image")?;
-            match check_image(input, "mask")? {
-                Some(mask) if Some(mask) != image => Err(Invalid::new(
-                    Some("mask"),
-                    "The mask must have the same dimensions as the image",
-                )),
-                _ => Ok(()),
-            }
-        }
-        OperationId::CreateTranscription | OperationId::CreateTranslation => {
-            let extension = input
-                .file("file")
-                .and_then(|file| file.file_name.as_deref())
-                .and_then(|name| name.rsplit_once('.'))
-                .map(|(_, extension)| extension.to_ascii_lowercase());
-            match extension {
-                Some(extension) if !AUDIO_FORMATS.contains(&extension.as_str()) => {
-                    Err(Invalid::new(
-                        Some("file"),
-                        format!(
-                            "Invalid file format. Supported formats: {}",
-                            AUDIO_FORMATS.join(", ")
-                        ),
-                    ))
-                }
-                _ => Ok(()),
-            }
-        }
-        OperationId::CreateFile if input.text("purpose") == Some("fine-tune") => {
-            check_training_file(input.file("file").map_or(&[][..], |file| &file.bytes))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// "best_of must be greater than n" and "cannot be streamed".
-fn check_best_of(input: &Input) -> Result<(), Invalid> {
-    let Some(best_of) = input.body.get("best_of").and_then(Value::as_i64) else {
-        return Ok(());
-    };
-    let n = input.body.get("n").and_then(Value::as_i64).unwrap_or(1);
-    if best_of < n {
-        return Err(Invalid::new(
-            Some("best_of"),
-            format!("best_of ({best_of}) must be greater than or equal to n ({n})"),
-        ));
-    }
-    if best_of > 1 && input.body.get("stream") == Some(&Value::Bool(true)) {
-        return Err(Invalid::new(
-            Some("best_of"),
-            "best_of cannot be greater than 1 when streaming",
-        ));
-    }
-    Ok(())
-}
-
-/// A PNG image "less than 4MB, and square": its dimensions.
-fn check_image(input: &Input, name: &str) -> Result<Option<(u32, u32)>, Invalid> {
-    let Some(file) = input.file(name) else {
-        return Ok(None);
-    };
-    let invalid = |message: &str| Err(Invalid::new(Some(name), format!("'{name}': {message}")));
-    if file.bytes.len() >= MAX_IMAGE_BYTES {
-        return invalid("the image must be less than 4 MB");
-    }
-    match png_dimensions(&file.bytes) {
-        None => invalid("the image must be a valid PNG file"),
-        Some((width, height)) if width != height => {
-            invalid(&format!("the image must be square, it is {width}x{height}"))
-        }
-        Some(dimensions) => Ok(Some(dimensions)),
-    }
-}
-
-/// The width and height in a PNG's header chunk; `None` if the bytes do not
-/// start like a PNG.
-fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
-    let header = bytes.strip_prefix(SIGNATURE)?.get(..16)?;
-    if &header[4..8] != b"IHDR" {
-        return None;
-    }
-    let number = |at: usize| {
-        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
-    };
-    Some((number(8), number(12)))
-}
-
-/// A `fine-tune` file: JSON Lines, each a record with "prompt" and
-/// "completion" strings.
-fn check_training_file(bytes: &[u8]) -> Result<(), Invalid> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Invalid::new(Some("file"), "The file is not UTF-8 JSON Lines"))?;
-    let mut records = 0;
-    for (number, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record: Value = serde_json::from_str(line).unwrap_or(Value::Null);
-        let has = |key| record.get(key).is_some_and(Value::is_string);
-        if !(has("prompt") && has("completion")) {
-            return Err(Invalid::new(
-                Some("file"),
-                format!(
-                    "Line {} of the file is not a JSON object with \"prompt\" and \"completion\" strings",
-                    number + 1
-                ),
-            ));
-        }
-        records += 1;
-    }
-    if records == 0 {
-        return Err(Invalid::new(
-            Some("file"),
-            "The file has no training examples",
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn png_dimensions_come_from_the_header_chunk() {
-        // A 2x2 RGB PNG's first 24 bytes.
-        let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x02\x00\x00\x00\x02";
-        assert_eq!(png_dimensions(png), Some((2, 2)));
-        assert_eq!(png_dimensions(b"GIF89a"), None);
-        assert_eq!(png_dimensions(&png[..20]), None);
-    }
-
-    #[test]
-    fn training_files_need_prompt_and_completion_on_every_line() {
-        assert!(check_training_file(b"{\"prompt\": \"a\", \"completion\": \"b\"}\n\n").is_ok());
-        let error =
-            check_training_file(b"{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": 1}\n")
-                .unwrap_err();
-        assert_eq!(error.param.as_deref(), Some("file"));
-        assert!(error.message.starts_with("Line 2 "), "{}", error.message);
-        assert!(check_training_file(b"").is_err());
-    }
 }

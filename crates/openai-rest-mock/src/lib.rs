@@ -16,7 +16,6 @@ mod replies;
 mod routes;
 #[cfg(feature = "server")]
 mod server;
-mod validate;
 
 use std::fmt;
 use std::time::Duration;

@@ -7,12 +7,11 @@ use bytes::Bytes;
 use openai_rest_raw::operations::OperationId;
 use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Invalid};
 use crate::fixtures::{Content, Fixtures};
 use crate::input::Input;
 use crate::json::Json;
 use crate::routes::Route;
-use crate::validate::Invalid;
 
 /// How many choices, images or results one answer may hold: a bound on what
 /// a request can make the mock build.

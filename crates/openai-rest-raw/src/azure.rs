@@ -11,6 +11,7 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 pub mod types {
     ///`CreateDeploymentRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateDeploymentRequest {
         ///The model to deploy, e.g. `text-davinci-002`.
         pub model: ::std::string::String,
@@ -53,6 +54,7 @@ pub mod types {
     }
     ///`ScaleSettings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct ScaleSettings {
         ///With scale_type `manual`, the number of units.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -521,25 +523,6 @@ impl Client {
     pub fn list_deployments(&self) -> builder::ListDeployments<'_> {
         builder::ListDeployments::new(self)
     }
-    ///Create deployment
-    ///
-    ///Creates a deployment of a model. Its `status` then moves on until it is `succeeded` or `failed`: poll retrieveDeployment until then.
-    ///
-    ///Sends a `POST` request to `/deployments`
-    ///
-    ///Arguments:
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
-    ///- `body`
-    ///```ignore
-    ///let response = client.create_deployment()
-    ///    .api_version(api_version)
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_deployment(&self) -> builder::CreateDeployment<'_> {
-        builder::CreateDeployment::new(self)
-    }
     ///Retrieve deployment
     ///
     ///Gets details for a single deployment, including its status.
@@ -577,48 +560,6 @@ impl Client {
     ///```
     pub fn delete_deployment(&self) -> builder::DeleteDeployment<'_> {
         builder::DeleteDeployment::new(self)
-    }
-    ///Create completion
-    ///
-    ///Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.
-    ///
-    ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
-    ///
-    ///Arguments:
-    ///- `deployment_id`: The ID of the deployment.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
-    ///- `body`
-    ///```ignore
-    ///let response = client.create_completion()
-    ///    .deployment_id(deployment_id)
-    ///    .api_version(api_version)
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_completion(&self) -> builder::CreateCompletion<'_> {
-        builder::CreateCompletion::new(self)
-    }
-    ///Create embeddings
-    ///
-    ///Creates an embedding vector with the deployment's model.
-    ///
-    ///Sends a `POST` request to `/deployments/{deployment-id}/embeddings`
-    ///
-    ///Arguments:
-    ///- `deployment_id`: The ID of the deployment.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
-    ///- `body`
-    ///```ignore
-    ///let response = client.create_embedding()
-    ///    .deployment_id(deployment_id)
-    ///    .api_version(api_version)
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_embedding(&self) -> builder::CreateEmbedding<'_> {
-        builder::CreateEmbedding::new(self)
     }
     ///List files
     ///
@@ -710,25 +651,6 @@ impl Client {
     ///```
     pub fn list_fine_tunes(&self) -> builder::ListFineTunes<'_> {
         builder::ListFineTunes::new(self)
-    }
-    ///Create fine-tune
-    ///
-    ///Creates a job that fine-tunes a specified model from a given dataset.
-    ///
-    ///Sends a `POST` request to `/fine-tunes`
-    ///
-    ///Arguments:
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
-    ///- `body`
-    ///```ignore
-    ///let response = client.create_fine_tune()
-    ///    .api_version(api_version)
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_fine_tune(&self) -> builder::CreateFineTune<'_> {
-        builder::CreateFineTune::new(self)
     }
     ///Retrieve fine-tune
     ///
@@ -908,119 +830,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_deployment`]
-    ///
-    ///[`Client::create_deployment`]: super::Client::create_deployment
-    #[derive(Debug, Clone)]
-    pub struct CreateDeployment<'a> {
-        client: &'a super::Client,
-        api_version: Result<::std::string::String, String>,
-        body: Result<types::builder::CreateDeploymentRequest, String>,
-    }
-    impl<'a> CreateDeployment<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                api_version: Err("api_version was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn api_version<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateDeploymentRequest>,
-            <V as std::convert::TryInto<types::CreateDeploymentRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateDeploymentRequest` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateDeploymentRequest,
-                ) -> types::builder::CreateDeploymentRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/deployments`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Deployment>, Error<crate::types::ErrorResponse>> {
-            let Self {
-                client,
-                api_version,
-                body,
-            } = self;
-            let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::CreateDeploymentRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/deployments", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new(
-                    "api-version",
-                    &api_version,
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_deployment",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -1217,240 +1026,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_completion`]
-    ///
-    ///[`Client::create_completion`]: super::Client::create_completion
-    #[derive(Debug, Clone)]
-    pub struct CreateCompletion<'a> {
-        client: &'a super::Client,
-        deployment_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateCompletionRequest, String>,
-    }
-    impl<'a> CreateCompletion<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                deployment_id: Err("deployment_id was not initialized".to_string()),
-                api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn deployment_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.deployment_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for deployment_id failed".to_string()
-            });
-            self
-        }
-        pub fn api_version<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<crate::types::CreateCompletionRequest>,
-        {
-            self.body = value.try_into().map_err(|_| {
-                "conversion to `crate :: types :: CreateCompletionRequest` for body failed"
-                    .to_string()
-            });
-            self
-        }
-        ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<crate::types::CreateCompletionResponse>,
-            Error<crate::types::ErrorResponse>,
-        > {
-            let Self {
-                client,
-                deployment_id,
-                api_version,
-                body,
-            } = self;
-            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
-            let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deployments/{}/completions",
-                client.baseurl,
-                encode_path(&deployment_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new(
-                    "api-version",
-                    &api_version,
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_completion",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_embedding`]
-    ///
-    ///[`Client::create_embedding`]: super::Client::create_embedding
-    #[derive(Debug, Clone)]
-    pub struct CreateEmbedding<'a> {
-        client: &'a super::Client,
-        deployment_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateEmbeddingRequest, String>,
-    }
-    impl<'a> CreateEmbedding<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                deployment_id: Err("deployment_id was not initialized".to_string()),
-                api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn deployment_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.deployment_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for deployment_id failed".to_string()
-            });
-            self
-        }
-        pub fn api_version<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<crate::types::CreateEmbeddingRequest>,
-        {
-            self.body = value.try_into().map_err(|_| {
-                "conversion to `crate :: types :: CreateEmbeddingRequest` for body failed"
-                    .to_string()
-            });
-            self
-        }
-        ///Sends a `POST` request to `/deployments/{deployment-id}/embeddings`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<crate::types::CreateEmbeddingResponse>,
-            Error<crate::types::ErrorResponse>,
-        > {
-            let Self {
-                client,
-                deployment_id,
-                api_version,
-                body,
-            } = self;
-            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
-            let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deployments/{}/embeddings",
-                client.baseurl,
-                encode_path(&deployment_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new(
-                    "api-version",
-                    &api_version,
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_embedding",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -1909,104 +1484,6 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_fine_tunes",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_fine_tune`]
-    ///
-    ///[`Client::create_fine_tune`]: super::Client::create_fine_tune
-    #[derive(Debug, Clone)]
-    pub struct CreateFineTune<'a> {
-        client: &'a super::Client,
-        api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateFineTuneRequest, String>,
-    }
-    impl<'a> CreateFineTune<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn api_version<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<crate::types::CreateFineTuneRequest>,
-        {
-            self.body = value.try_into().map_err(|_| {
-                "conversion to `crate :: types :: CreateFineTuneRequest` for body failed"
-                    .to_string()
-            });
-            self
-        }
-        ///Sends a `POST` request to `/fine-tunes`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                api_version,
-                body,
-            } = self;
-            let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/fine-tunes", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new(
-                    "api-version",
-                    &api_version,
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_fine_tune",
             };
             (crate::Hooks::before_send)(&client.inner, &mut request);
             client.pre(&mut request, &info).await?;
@@ -2528,23 +2005,165 @@ pub mod builder {
             }
         }
     }
-    ///Builder for [`Client::create_completion_stream`]
+    ///Builder for [`Client::create_deployment`]
     ///
-    ///[`Client::create_completion_stream`]: super::Client::create_completion_stream
+    ///[`Client::create_deployment`]: super::Client::create_deployment
     #[derive(Debug, Clone)]
-    pub struct CreateCompletionStream<'a> {
+    pub struct CreateDeployment<'a> {
+        client: &'a super::Client,
+        api_version: Result<::std::string::String, String>,
+        body: Result<super::types::builder::CreateDeploymentRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateDeployment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateDeploymentRequest>,
+            <V as std::convert::TryInto<super::types::CreateDeploymentRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateDeploymentRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateDeploymentRequest,
+                ) -> super::types::builder::CreateDeploymentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/deployments`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<super::types::Deployment>, Error<crate::types::ErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                api_version,
+                body,
+                json,
+            } = self;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateDeploymentRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/deployments", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_deployment",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_completion`]
+    ///
+    ///[`Client::create_completion`]: super::Client::create_completion
+    #[derive(Debug, Clone)]
+    pub struct CreateCompletion<'a> {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
         api_version: Result<::std::string::String, String>,
         body: Result<crate::types::CreateCompletionRequest, String>,
+        json: Option<::bytes::Bytes>,
     }
-    impl<'a> CreateCompletionStream<'a> {
+    impl<'a> CreateCompletion<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
                 deployment_id: Err("deployment_id was not initialized".to_string()),
                 api_version: Err("api_version was not initialized".to_string()),
                 body: Err("body was not initialized".to_string()),
+                json: None,
             }
         }
         #[doc = concat!("Sets `", "deployment-id", "`.")]
@@ -2581,6 +2200,159 @@ pub mod builder {
             });
             self
         }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<crate::types::CreateCompletionResponse>,
+            Error<crate::types::ErrorResponse>,
+        > {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                deployment_id,
+                api_version,
+                body,
+                json,
+            } = self;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body.map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!(
+                "{}/deployments/{}/completions",
+                client.baseurl,
+                ::progenitor_client::encode_path(&deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_completion",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_completion_stream`]
+    ///
+    ///[`Client::create_completion_stream`]: super::Client::create_completion_stream
+    #[derive(Debug, Clone)]
+    pub struct CreateCompletionStream<'a> {
+        client: &'a super::Client,
+        deployment_id: Result<::std::string::String, String>,
+        api_version: Result<::std::string::String, String>,
+        body: Result<crate::types::CreateCompletionRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateCompletionStream<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "deployment-id", "`.")]
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.deployment_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for deployment_id failed".to_string()
+            });
+            self
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::types::CreateCompletionRequest>,
+            <V as std::convert::TryInto<crate::types::CreateCompletionRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|s| {
+                format!(
+                    "conversion to `CreateCompletionRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
         ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
         ///
         /// # Errors
@@ -2602,10 +2374,19 @@ pub mod builder {
                 deployment_id,
                 api_version,
                 body,
+                json,
             } = self;
             let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
             let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body.map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
             let url = format!(
                 "{}/deployments/{}/completions",
                 client.baseurl,
@@ -2628,7 +2409,11 @@ pub mod builder {
                     "api-version",
                     &api_version,
                 ))
-                .json(&body)
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
                 .headers(header_map)
                 .build()?;
             let info = ::progenitor_client::OperationInfo {
@@ -2642,6 +2427,152 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_embedding`]
+    ///
+    ///[`Client::create_embedding`]: super::Client::create_embedding
+    #[derive(Debug, Clone)]
+    pub struct CreateEmbedding<'a> {
+        client: &'a super::Client,
+        deployment_id: Result<::std::string::String, String>,
+        api_version: Result<::std::string::String, String>,
+        body: Result<crate::types::CreateEmbeddingRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateEmbedding<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "deployment-id", "`.")]
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.deployment_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for deployment_id failed".to_string()
+            });
+            self
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::types::CreateEmbeddingRequest>,
+            <V as std::convert::TryInto<crate::types::CreateEmbeddingRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|s| {
+                format!(
+                    "conversion to `CreateEmbeddingRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/deployments/{deployment-id}/embeddings`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<crate::types::CreateEmbeddingResponse>,
+            Error<crate::types::ErrorResponse>,
+        > {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                deployment_id,
+                api_version,
+                body,
+                json,
+            } = self;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body.map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!(
+                "{}/deployments/{}/embeddings",
+                client.baseurl,
+                ::progenitor_client::encode_path(&deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_embedding",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -2744,6 +2675,132 @@ pub mod builder {
                 .build()?;
             let info = ::progenitor_client::OperationInfo {
                 operation_id: "create_file",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_fine_tune`]
+    ///
+    ///[`Client::create_fine_tune`]: super::Client::create_fine_tune
+    #[derive(Debug, Clone)]
+    pub struct CreateFineTune<'a> {
+        client: &'a super::Client,
+        api_version: Result<::std::string::String, String>,
+        body: Result<crate::types::CreateFineTuneRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateFineTune<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::types::CreateFineTuneRequest>,
+            <V as std::convert::TryInto<crate::types::CreateFineTuneRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|s| {
+                format!(
+                    "conversion to `CreateFineTuneRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/fine-tunes`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                api_version,
+                body,
+                json,
+            } = self;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body.map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/fine-tunes", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_fine_tune",
             };
             crate::Hooks::before_send(&client.inner, &mut request);
             client.pre(&mut request, &info).await?;
@@ -2890,6 +2947,22 @@ pub mod prelude {
     pub use self::super::Client;
 }
 impl Client {
+    ///Create deployment
+    ///
+    ///Creates a deployment of a model. Its `status` then moves on until it is `succeeded` or `failed`: poll retrieveDeployment until then.
+    ///
+    ///Sends a `POST` request to `/deployments`
+    pub fn create_deployment(&self) -> builder::CreateDeployment<'_> {
+        builder::CreateDeployment::new(self)
+    }
+    ///Create completion
+    ///
+    ///Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.
+    ///
+    ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
+    pub fn create_completion(&self) -> builder::CreateCompletion<'_> {
+        builder::CreateCompletion::new(self)
+    }
     ///Create completion
     ///
     ///Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.
@@ -2897,6 +2970,14 @@ impl Client {
     ///Sends a `POST` request to `/deployments/{deployment-id}/completions` and answers the `text/event-stream` body as bytes (the JSON answer is [`Client::create_completion`]).
     pub fn create_completion_stream(&self) -> builder::CreateCompletionStream<'_> {
         builder::CreateCompletionStream::new(self)
+    }
+    ///Create embeddings
+    ///
+    ///Creates an embedding vector with the deployment's model.
+    ///
+    ///Sends a `POST` request to `/deployments/{deployment-id}/embeddings`
+    pub fn create_embedding(&self) -> builder::CreateEmbedding<'_> {
+        builder::CreateEmbedding::new(self)
     }
     ///Upload file
     ///
@@ -2906,6 +2987,14 @@ impl Client {
     pub fn create_file(&self) -> builder::CreateFile<'_> {
         builder::CreateFile::new(self)
     }
+    ///Create fine-tune
+    ///
+    ///Creates a job that fine-tunes a specified model from a given dataset.
+    ///
+    ///Sends a `POST` request to `/fine-tunes`
+    pub fn create_fine_tune(&self) -> builder::CreateFineTune<'_> {
+        builder::CreateFineTune::new(self)
+    }
     ///List fine-tune events
     ///
     ///Get fine-grained status updates for a fine-tune job.
@@ -2914,4 +3003,19 @@ impl Client {
     pub fn list_fine_tune_events_stream(&self) -> builder::ListFineTuneEventsStream<'_> {
         builder::ListFineTuneEventsStream::new(self)
     }
+}
+impl crate::Schema for types::CreateDeploymentRequest {
+    const NAME: &'static str = "CreateDeploymentRequest";
+}
+impl crate::Schema for types::Deployment {
+    const NAME: &'static str = "Deployment";
+}
+impl crate::Schema for types::ListDeploymentsResponse {
+    const NAME: &'static str = "ListDeploymentsResponse";
+}
+impl crate::Schema for types::ScaleSettings {
+    const NAME: &'static str = "ScaleSettings";
+}
+impl crate::Schema for types::ScaleType {
+    const NAME: &'static str = "ScaleType";
 }

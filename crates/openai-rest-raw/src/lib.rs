@@ -134,6 +134,7 @@ pub mod types {
     }
     ///`ChatCompletionRequestMessage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct ChatCompletionRequestMessage {
         ///The contents of the message.
         pub content: ::std::string::String,
@@ -340,6 +341,7 @@ pub mod types {
     }
     ///`CreateChatCompletionRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateChatCompletionRequest {
         ///Number between -2.0 and 2.0. Positive values penalize new tokens, by whether they appear in the text so far (presence) or by their existing frequency (frequency). Defaults to `0` when left out.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -413,8 +415,9 @@ pub mod types {
     }
     ///`CreateCompletionRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateCompletionRequest {
-        ///Generates best_of completions server-side and returns the best one (highest log probability per token). Cannot be streamed. With n, best_of must be greater than n. Defaults to `1` when left out.
+        ///Generates best_of completions server-side and returns the best one (highest log probability per token). Above 1 it cannot be streamed; with n, best_of must not be less than n. Defaults to `1` when left out.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub best_of: ::std::option::Option<i64>,
         ///Echo back the prompt in addition to the completion. Defaults to `false` when left out.
@@ -486,6 +489,7 @@ pub mod types {
     }
     ///`CreateEditRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateEditRequest {
         ///The input text to use as a starting point for the edit. Defaults to `""` when left out.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -525,6 +529,7 @@ pub mod types {
     }
     ///`CreateEmbeddingRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateEmbeddingRequest {
         ///Input text to get embeddings for, as a string or array of tokens; for several inputs in one request, an array of strings or of token arrays. Each input must not exceed 8192 tokens.
         pub input: Prompt,
@@ -555,6 +560,7 @@ pub mod types {
     }
     ///The text parts of the multipart body; its file parts (file) are set on the request builder.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateFileRequest {
         ///The intended purpose of the uploaded documents: `fine-tune` for fine-tuning, which validates the file's format.
         pub purpose: ::std::string::String,
@@ -566,6 +572,7 @@ pub mod types {
     }
     ///`CreateFineTuneRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateFineTuneRequest {
         ///The batch size for training; by default ~0.2% of the number of training examples, capped at 256.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -663,6 +670,7 @@ pub mod types {
     }
     ///The text parts of the multipart body; its file parts (image, mask) are set on the request builder.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateImageEditRequest {
         ///The number of images to generate, between 1 and 10. Defaults to `1` when left out.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -685,6 +693,7 @@ pub mod types {
     }
     ///`CreateImageRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateImageRequest {
         ///The number of images to generate, between 1 and 10. Defaults to `1` when left out.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -707,6 +716,7 @@ pub mod types {
     }
     ///The text parts of the multipart body; its file parts (image) are set on the request builder.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateImageVariationRequest {
         ///The number of images to generate, between 1 and 10. Defaults to `1` when left out.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -728,6 +738,7 @@ pub mod types {
     }
     ///`CreateModerationRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateModerationRequest {
         ///The input text to classify, as a string or array of strings.
         pub input: CreateModerationRequestInput,
@@ -766,6 +777,7 @@ pub mod types {
     }
     ///The text parts of the multipart body; its file parts (file) are set on the request builder.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateTranscriptionRequest {
         ///The language of the input audio in ISO-639-1 format (e.g. `en`), which improves accuracy and latency.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -789,6 +801,7 @@ pub mod types {
     }
     ///The text parts of the multipart body; its file parts (file) are set on the request builder.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateTranslationRequest {
         ///ID of the model to use. Only `whisper-1` is currently available.
         pub model: ::std::string::String,
@@ -6592,66 +6605,6 @@ impl ClientInfo<crate::Hooks> for Client {
 }
 impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
-    ///Create chat completion
-    ///
-    ///Creates a completion for the chat message. The docs only name this API ("the same ChatCompletions API as gpt-3.5-turbo"); its shape here is the one the real API had in March 2023.
-    ///
-    ///Sends a `POST` request to `/chat/completions`
-    ///
-    ///```ignore
-    ///let response = client.create_chat_completion()
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_chat_completion(&self) -> builder::CreateChatCompletion<'_> {
-        builder::CreateChatCompletion::new(self)
-    }
-    ///Create completion
-    ///
-    ///Creates a completion for the provided prompt and parameters.
-    ///
-    ///Sends a `POST` request to `/completions`
-    ///
-    ///```ignore
-    ///let response = client.create_completion()
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_completion(&self) -> builder::CreateCompletion<'_> {
-        builder::CreateCompletion::new(self)
-    }
-    ///Create edit
-    ///
-    ///Creates a new edit for the provided input, instruction, and parameters.
-    ///
-    ///Sends a `POST` request to `/edits`
-    ///
-    ///```ignore
-    ///let response = client.create_edit()
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_edit(&self) -> builder::CreateEdit<'_> {
-        builder::CreateEdit::new(self)
-    }
-    ///Create embeddings
-    ///
-    ///Creates an embedding vector representing the input text.
-    ///
-    ///Sends a `POST` request to `/embeddings`
-    ///
-    ///```ignore
-    ///let response = client.create_embedding()
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_embedding(&self) -> builder::CreateEmbedding<'_> {
-        builder::CreateEmbedding::new(self)
-    }
     ///List engines
     ///
     ///Lists the currently available (non-finetuned) models, and provides basic information about each one such as the owner and availability. Deprecated: use listModels.
@@ -6764,21 +6717,6 @@ impl Client {
     pub fn list_fine_tunes(&self) -> builder::ListFineTunes<'_> {
         builder::ListFineTunes::new(self)
     }
-    ///Create fine-tune
-    ///
-    ///Creates a job that fine-tunes a specified model from a given dataset. The response includes details of the enqueued job including job status and the name of the fine-tuned model once complete.
-    ///
-    ///Sends a `POST` request to `/fine-tunes`
-    ///
-    ///```ignore
-    ///let response = client.create_fine_tune()
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_fine_tune(&self) -> builder::CreateFineTune<'_> {
-        builder::CreateFineTune::new(self)
-    }
     ///Retrieve fine-tune
     ///
     ///Gets info about the fine-tune job.
@@ -6832,21 +6770,6 @@ impl Client {
     pub fn list_fine_tune_events(&self) -> builder::ListFineTuneEvents<'_> {
         builder::ListFineTuneEvents::new(self)
     }
-    ///Create image
-    ///
-    ///Creates an image given a prompt.
-    ///
-    ///Sends a `POST` request to `/images/generations`
-    ///
-    ///```ignore
-    ///let response = client.create_image()
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_image(&self) -> builder::CreateImage<'_> {
-        builder::CreateImage::new(self)
-    }
     ///List models
     ///
     ///Lists the currently available models, and provides basic information about each one such as the owner and availability.
@@ -6895,21 +6818,6 @@ impl Client {
     pub fn delete_model(&self) -> builder::DeleteModel<'_> {
         builder::DeleteModel::new(self)
     }
-    ///Create moderation
-    ///
-    ///Classifies if text violates OpenAI's Content Policy.
-    ///
-    ///Sends a `POST` request to `/moderations`
-    ///
-    ///```ignore
-    ///let response = client.create_moderation()
-    ///    .body(body)
-    ///    .send()
-    ///    .await;
-    ///```
-    pub fn create_moderation(&self) -> builder::CreateModeration<'_> {
-        builder::CreateModeration::new(self)
-    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -6920,376 +6828,6 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    ///Builder for [`Client::create_chat_completion`]
-    ///
-    ///[`Client::create_chat_completion`]: super::Client::create_chat_completion
-    #[derive(Debug, Clone)]
-    pub struct CreateChatCompletion<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateChatCompletionRequest, String>,
-    }
-    impl<'a> CreateChatCompletion<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateChatCompletionRequest>,
-            <V as std::convert::TryInto<types::CreateChatCompletionRequest>>::Error:
-                std::fmt::Display,
-        {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateChatCompletionRequest` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateChatCompletionRequest,
-                ) -> types::builder::CreateChatCompletionRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/chat/completions`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateChatCompletionResponse>, Error<types::ErrorResponse>>
-        {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateChatCompletionRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/chat/completions", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_chat_completion",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_completion`]
-    ///
-    ///[`Client::create_completion`]: super::Client::create_completion
-    #[derive(Debug, Clone)]
-    pub struct CreateCompletion<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateCompletionRequest, String>,
-    }
-    impl<'a> CreateCompletion<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateCompletionRequest>,
-            <V as std::convert::TryInto<types::CreateCompletionRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateCompletionRequest` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateCompletionRequest,
-                ) -> types::builder::CreateCompletionRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/completions`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateCompletionResponse>, Error<types::ErrorResponse>>
-        {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateCompletionRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/completions", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_completion",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_edit`]
-    ///
-    ///[`Client::create_edit`]: super::Client::create_edit
-    #[derive(Debug, Clone)]
-    pub struct CreateEdit<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateEditRequest, String>,
-    }
-    impl<'a> CreateEdit<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateEditRequest>,
-            <V as std::convert::TryInto<types::CreateEditRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `CreateEditRequest` for body failed: {}", s));
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateEditRequest,
-                ) -> types::builder::CreateEditRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/edits`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateEditResponse>, Error<types::ErrorResponse>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::CreateEditRequest::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/edits", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_edit",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_embedding`]
-    ///
-    ///[`Client::create_embedding`]: super::Client::create_embedding
-    #[derive(Debug, Clone)]
-    pub struct CreateEmbedding<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateEmbeddingRequest, String>,
-    }
-    impl<'a> CreateEmbedding<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateEmbeddingRequest>,
-            <V as std::convert::TryInto<types::CreateEmbeddingRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateEmbeddingRequest` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateEmbeddingRequest,
-                ) -> types::builder::CreateEmbeddingRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/embeddings`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateEmbeddingResponse>, Error<types::ErrorResponse>>
-        {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::CreateEmbeddingRequest::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/embeddings", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_embedding",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
     ///Builder for [`Client::list_engines`]
     ///
     ///[`Client::list_engines`]: super::Client::list_engines
@@ -7781,97 +7319,6 @@ pub mod builder {
             }
         }
     }
-    ///Builder for [`Client::create_fine_tune`]
-    ///
-    ///[`Client::create_fine_tune`]: super::Client::create_fine_tune
-    #[derive(Debug, Clone)]
-    pub struct CreateFineTune<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateFineTuneRequest, String>,
-    }
-    impl<'a> CreateFineTune<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateFineTuneRequest>,
-            <V as std::convert::TryInto<types::CreateFineTuneRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateFineTuneRequest` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateFineTuneRequest,
-                ) -> types::builder::CreateFineTuneRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/fine-tunes`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::FineTune>, Error<types::ErrorResponse>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::CreateFineTuneRequest::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/fine-tunes", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_fine_tune",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
     ///Builder for [`Client::retrieve_fine_tune`]
     ///
     ///[`Client::retrieve_fine_tune`]: super::Client::retrieve_fine_tune
@@ -8134,95 +7581,6 @@ pub mod builder {
             }
         }
     }
-    ///Builder for [`Client::create_image`]
-    ///
-    ///[`Client::create_image`]: super::Client::create_image
-    #[derive(Debug, Clone)]
-    pub struct CreateImage<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateImageRequest, String>,
-    }
-    impl<'a> CreateImage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateImageRequest>,
-            <V as std::convert::TryInto<types::CreateImageRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `CreateImageRequest` for body failed: {}", s));
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateImageRequest,
-                ) -> types::builder::CreateImageRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/images/generations`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ImagesResponse>, Error<types::ErrorResponse>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::CreateImageRequest::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/images/generations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_image",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
     ///Builder for [`Client::list_models`]
     ///
     ///[`Client::list_models`]: super::Client::list_models
@@ -8424,100 +7782,6 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "delete_model",
-            };
-            (crate::Hooks::before_send)(&client.inner, &mut request);
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            (crate::Hooks::after_send)(&client.inner, &result);
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    ///Builder for [`Client::create_moderation`]
-    ///
-    ///[`Client::create_moderation`]: super::Client::create_moderation
-    #[derive(Debug, Clone)]
-    pub struct CreateModeration<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateModerationRequest, String>,
-    }
-    impl<'a> CreateModeration<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateModerationRequest>,
-            <V as std::convert::TryInto<types::CreateModerationRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateModerationRequest` for body failed: {}",
-                    s
-                )
-            });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::CreateModerationRequest,
-                ) -> types::builder::CreateModerationRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/moderations`
-        ///
-        /// # Errors
-        ///
-        /// `Error::InvalidRequest` when the builder misses a required value or one does
-        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
-        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
-        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
-        /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateModerationResponse>, Error<types::ErrorResponse>>
-        {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateModerationRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/moderations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_moderation",
             };
             (crate::Hooks::before_send)(&client.inner, &mut request);
             client.pre(&mut request, &info).await?;
@@ -8967,19 +8231,21 @@ pub mod builder {
             }
         }
     }
-    ///Builder for [`Client::create_chat_completion_stream`]
+    ///Builder for [`Client::create_chat_completion`]
     ///
-    ///[`Client::create_chat_completion_stream`]: super::Client::create_chat_completion_stream
+    ///[`Client::create_chat_completion`]: super::Client::create_chat_completion
     #[derive(Debug, Clone)]
-    pub struct CreateChatCompletionStream<'a> {
+    pub struct CreateChatCompletion<'a> {
         client: &'a super::Client,
         body: Result<super::types::builder::CreateChatCompletionRequest, String>,
+        json: Option<::bytes::Bytes>,
     }
-    impl<'a> CreateChatCompletionStream<'a> {
+    impl<'a> CreateChatCompletion<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
                 body: Ok(::std::default::Default::default()),
+                json: None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -9006,6 +8272,134 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/chat/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<super::types::CreateChatCompletionResponse>,
+            Error<super::types::ErrorResponse>,
+        > {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateChatCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/chat/completions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_chat_completion",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_chat_completion_stream`]
+    ///
+    ///[`Client::create_chat_completion_stream`]: super::Client::create_chat_completion_stream
+    #[derive(Debug, Clone)]
+    pub struct CreateChatCompletionStream<'a> {
+        client: &'a super::Client,
+        body: Result<super::types::builder::CreateChatCompletionRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateChatCompletionStream<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateChatCompletionRequest>,
+            <V as std::convert::TryInto<super::types::CreateChatCompletionRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateChatCompletionRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateChatCompletionRequest,
+                )
+                    -> super::types::builder::CreateChatCompletionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
         ///Sends a `POST` request to `/chat/completions`
         ///
         /// # Errors
@@ -9022,13 +8416,21 @@ pub mod builder {
             Error<super::types::ErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    super::types::CreateChatCompletionRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateChatCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
             let url = format!("{}/chat/completions", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map.append(
@@ -9043,7 +8445,11 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("text/event-stream"),
                 )
-                .json(&body)
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
                 .headers(header_map)
                 .build()?;
             let info = ::progenitor_client::OperationInfo {
@@ -9067,19 +8473,21 @@ pub mod builder {
             }
         }
     }
-    ///Builder for [`Client::create_completion_stream`]
+    ///Builder for [`Client::create_completion`]
     ///
-    ///[`Client::create_completion_stream`]: super::Client::create_completion_stream
+    ///[`Client::create_completion`]: super::Client::create_completion
     #[derive(Debug, Clone)]
-    pub struct CreateCompletionStream<'a> {
+    pub struct CreateCompletion<'a> {
         client: &'a super::Client,
         body: Result<super::types::builder::CreateCompletionRequest, String>,
+        json: Option<::bytes::Bytes>,
     }
-    impl<'a> CreateCompletionStream<'a> {
+    impl<'a> CreateCompletion<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
                 body: Ok(::std::default::Default::default()),
+                json: None,
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -9105,6 +8513,133 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/completions`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<super::types::CreateCompletionResponse>,
+            Error<super::types::ErrorResponse>,
+        > {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/completions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_completion",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_completion_stream`]
+    ///
+    ///[`Client::create_completion_stream`]: super::Client::create_completion_stream
+    #[derive(Debug, Clone)]
+    pub struct CreateCompletionStream<'a> {
+        client: &'a super::Client,
+        body: Result<super::types::builder::CreateCompletionRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateCompletionStream<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateCompletionRequest>,
+            <V as std::convert::TryInto<super::types::CreateCompletionRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateCompletionRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateCompletionRequest,
+                ) -> super::types::builder::CreateCompletionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
         ///Sends a `POST` request to `/completions`
         ///
         /// # Errors
@@ -9121,12 +8656,21 @@ pub mod builder {
             Error<super::types::ErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    super::types::CreateCompletionRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
             let url = format!("{}/completions", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map.append(
@@ -9141,7 +8685,11 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("text/event-stream"),
                 )
-                .json(&body)
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
                 .headers(header_map)
                 .build()?;
             let info = ::progenitor_client::OperationInfo {
@@ -9155,6 +8703,242 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_edit`]
+    ///
+    ///[`Client::create_edit`]: super::Client::create_edit
+    #[derive(Debug, Clone)]
+    pub struct CreateEdit<'a> {
+        client: &'a super::Client,
+        body: Result<super::types::builder::CreateEditRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateEdit<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateEditRequest>,
+            <V as std::convert::TryInto<super::types::CreateEditRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateEditRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateEditRequest,
+                ) -> super::types::builder::CreateEditRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/edits`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<super::types::CreateEditResponse>,
+            Error<super::types::ErrorResponse>,
+        > {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateEditRequest::try_from(v).map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/edits", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_edit",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_embedding`]
+    ///
+    ///[`Client::create_embedding`]: super::Client::create_embedding
+    #[derive(Debug, Clone)]
+    pub struct CreateEmbedding<'a> {
+        client: &'a super::Client,
+        body: Result<super::types::builder::CreateEmbeddingRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateEmbedding<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateEmbeddingRequest>,
+            <V as std::convert::TryInto<super::types::CreateEmbeddingRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateEmbeddingRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateEmbeddingRequest,
+                ) -> super::types::builder::CreateEmbeddingRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/embeddings`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<super::types::CreateEmbeddingResponse>,
+            Error<super::types::ErrorResponse>,
+        > {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateEmbeddingRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/embeddings", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_embedding",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -9249,6 +9033,124 @@ pub mod builder {
                 .build()?;
             let info = ::progenitor_client::OperationInfo {
                 operation_id: "create_file",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_fine_tune`]
+    ///
+    ///[`Client::create_fine_tune`]: super::Client::create_fine_tune
+    #[derive(Debug, Clone)]
+    pub struct CreateFineTune<'a> {
+        client: &'a super::Client,
+        body: Result<super::types::builder::CreateFineTuneRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateFineTune<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateFineTuneRequest>,
+            <V as std::convert::TryInto<super::types::CreateFineTuneRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateFineTuneRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateFineTuneRequest,
+                ) -> super::types::builder::CreateFineTuneRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/fine-tunes`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<super::types::FineTune>, Error<super::types::ErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateFineTuneRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/fine-tunes", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_fine_tune",
             };
             crate::Hooks::before_send(&client.inner, &mut request);
             client.pre(&mut request, &info).await?;
@@ -9492,6 +9394,121 @@ pub mod builder {
             }
         }
     }
+    ///Builder for [`Client::create_image`]
+    ///
+    ///[`Client::create_image`]: super::Client::create_image
+    #[derive(Debug, Clone)]
+    pub struct CreateImage<'a> {
+        client: &'a super::Client,
+        body: Result<super::types::builder::CreateImageRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateImageRequest>,
+            <V as std::convert::TryInto<super::types::CreateImageRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateImageRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateImageRequest,
+                ) -> super::types::builder::CreateImageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/images/generations`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<super::types::ImagesResponse>, Error<super::types::ErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateImageRequest::try_from(v).map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/images/generations", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_image",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     ///Builder for [`Client::create_image_variation`]
     ///
     ///[`Client::create_image_variation`]: super::Client::create_image_variation
@@ -9604,6 +9621,126 @@ pub mod builder {
             }
         }
     }
+    ///Builder for [`Client::create_moderation`]
+    ///
+    ///[`Client::create_moderation`]: super::Client::create_moderation
+    #[derive(Debug, Clone)]
+    pub struct CreateModeration<'a> {
+        client: &'a super::Client,
+        body: Result<super::types::builder::CreateModerationRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateModeration<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::CreateModerationRequest>,
+            <V as std::convert::TryInto<super::types::CreateModerationRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateModerationRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::CreateModerationRequest,
+                ) -> super::types::builder::CreateModerationRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/moderations`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<super::types::CreateModerationResponse>,
+            Error<super::types::ErrorResponse>,
+        > {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, body, json } = self;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::CreateModerationRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/moderations", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "create_moderation",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -9646,9 +9783,25 @@ impl Client {
     ///
     ///Creates a completion for the chat message. The docs only name this API ("the same ChatCompletions API as gpt-3.5-turbo"); its shape here is the one the real API had in March 2023.
     ///
+    ///Sends a `POST` request to `/chat/completions`
+    pub fn create_chat_completion(&self) -> builder::CreateChatCompletion<'_> {
+        builder::CreateChatCompletion::new(self)
+    }
+    ///Create chat completion
+    ///
+    ///Creates a completion for the chat message. The docs only name this API ("the same ChatCompletions API as gpt-3.5-turbo"); its shape here is the one the real API had in March 2023.
+    ///
     ///Sends a `POST` request to `/chat/completions` and answers the `text/event-stream` body as bytes (the JSON answer is [`Client::create_chat_completion`]).
     pub fn create_chat_completion_stream(&self) -> builder::CreateChatCompletionStream<'_> {
         builder::CreateChatCompletionStream::new(self)
+    }
+    ///Create completion
+    ///
+    ///Creates a completion for the provided prompt and parameters.
+    ///
+    ///Sends a `POST` request to `/completions`
+    pub fn create_completion(&self) -> builder::CreateCompletion<'_> {
+        builder::CreateCompletion::new(self)
     }
     ///Create completion
     ///
@@ -9658,6 +9811,22 @@ impl Client {
     pub fn create_completion_stream(&self) -> builder::CreateCompletionStream<'_> {
         builder::CreateCompletionStream::new(self)
     }
+    ///Create edit
+    ///
+    ///Creates a new edit for the provided input, instruction, and parameters.
+    ///
+    ///Sends a `POST` request to `/edits`
+    pub fn create_edit(&self) -> builder::CreateEdit<'_> {
+        builder::CreateEdit::new(self)
+    }
+    ///Create embeddings
+    ///
+    ///Creates an embedding vector representing the input text.
+    ///
+    ///Sends a `POST` request to `/embeddings`
+    pub fn create_embedding(&self) -> builder::CreateEmbedding<'_> {
+        builder::CreateEmbedding::new(self)
+    }
     ///Upload file
     ///
     ///Upload a file that contains document(s) to be used across various endpoints/features. The size of all the files uploaded by one organization can be up to 1 GB.
@@ -9665,6 +9834,14 @@ impl Client {
     ///Sends a `POST` request to `/files`
     pub fn create_file(&self) -> builder::CreateFile<'_> {
         builder::CreateFile::new(self)
+    }
+    ///Create fine-tune
+    ///
+    ///Creates a job that fine-tunes a specified model from a given dataset. The response includes details of the enqueued job including job status and the name of the fine-tuned model once complete.
+    ///
+    ///Sends a `POST` request to `/fine-tunes`
+    pub fn create_fine_tune(&self) -> builder::CreateFineTune<'_> {
+        builder::CreateFineTune::new(self)
     }
     ///List fine-tune events
     ///
@@ -9682,6 +9859,14 @@ impl Client {
     pub fn create_image_edit(&self) -> builder::CreateImageEdit<'_> {
         builder::CreateImageEdit::new(self)
     }
+    ///Create image
+    ///
+    ///Creates an image given a prompt.
+    ///
+    ///Sends a `POST` request to `/images/generations`
+    pub fn create_image(&self) -> builder::CreateImage<'_> {
+        builder::CreateImage::new(self)
+    }
     ///Create image variation
     ///
     ///Creates a variation of a given image.
@@ -9690,6 +9875,194 @@ impl Client {
     pub fn create_image_variation(&self) -> builder::CreateImageVariation<'_> {
         builder::CreateImageVariation::new(self)
     }
+    ///Create moderation
+    ///
+    ///Classifies if text violates OpenAI's Content Policy.
+    ///
+    ///Sends a `POST` request to `/moderations`
+    pub fn create_moderation(&self) -> builder::CreateModeration<'_> {
+        builder::CreateModeration::new(self)
+    }
+}
+impl crate::Schema for types::AudioResponse {
+    const NAME: &'static str = "AudioResponse";
+}
+impl crate::Schema for types::AudioResponseFormat {
+    const NAME: &'static str = "AudioResponseFormat";
+}
+impl crate::Schema for types::AudioSegment {
+    const NAME: &'static str = "AudioSegment";
+}
+impl crate::Schema for types::ChatCompletionChoice {
+    const NAME: &'static str = "ChatCompletionChoice";
+}
+impl crate::Schema for types::ChatCompletionRequestMessage {
+    const NAME: &'static str = "ChatCompletionRequestMessage";
+}
+impl crate::Schema for types::ChatCompletionResponseMessage {
+    const NAME: &'static str = "ChatCompletionResponseMessage";
+}
+impl crate::Schema for types::ChatCompletionStreamChoice {
+    const NAME: &'static str = "ChatCompletionStreamChoice";
+}
+impl crate::Schema for types::ChatCompletionStreamDelta {
+    const NAME: &'static str = "ChatCompletionStreamDelta";
+}
+impl crate::Schema for types::ChatRole {
+    const NAME: &'static str = "ChatRole";
+}
+impl crate::Schema for types::CompletionChoice {
+    const NAME: &'static str = "CompletionChoice";
+}
+impl crate::Schema for types::CompletionLogprobs {
+    const NAME: &'static str = "CompletionLogprobs";
+}
+impl crate::Schema for types::CompletionUsage {
+    const NAME: &'static str = "CompletionUsage";
+}
+impl crate::Schema for types::CreateChatCompletionRequest {
+    const NAME: &'static str = "CreateChatCompletionRequest";
+}
+impl crate::Schema for types::CreateChatCompletionResponse {
+    const NAME: &'static str = "CreateChatCompletionResponse";
+}
+impl crate::Schema for types::CreateChatCompletionStreamResponse {
+    const NAME: &'static str = "CreateChatCompletionStreamResponse";
+}
+impl crate::Schema for types::CreateCompletionRequest {
+    const NAME: &'static str = "CreateCompletionRequest";
+}
+impl crate::Schema for types::CreateCompletionResponse {
+    const NAME: &'static str = "CreateCompletionResponse";
+}
+impl crate::Schema for types::CreateEditRequest {
+    const NAME: &'static str = "CreateEditRequest";
+}
+impl crate::Schema for types::CreateEditResponse {
+    const NAME: &'static str = "CreateEditResponse";
+}
+impl crate::Schema for types::CreateEmbeddingRequest {
+    const NAME: &'static str = "CreateEmbeddingRequest";
+}
+impl crate::Schema for types::CreateEmbeddingResponse {
+    const NAME: &'static str = "CreateEmbeddingResponse";
+}
+impl crate::Schema for types::CreateFileRequest {
+    const NAME: &'static str = "CreateFileRequest";
+}
+impl crate::Schema for types::CreateFineTuneRequest {
+    const NAME: &'static str = "CreateFineTuneRequest";
+}
+impl crate::Schema for types::CreateImageEditRequest {
+    const NAME: &'static str = "CreateImageEditRequest";
+}
+impl crate::Schema for types::CreateImageRequest {
+    const NAME: &'static str = "CreateImageRequest";
+}
+impl crate::Schema for types::CreateImageVariationRequest {
+    const NAME: &'static str = "CreateImageVariationRequest";
+}
+impl crate::Schema for types::CreateModerationRequest {
+    const NAME: &'static str = "CreateModerationRequest";
+}
+impl crate::Schema for types::CreateModerationResponse {
+    const NAME: &'static str = "CreateModerationResponse";
+}
+impl crate::Schema for types::CreateTranscriptionRequest {
+    const NAME: &'static str = "CreateTranscriptionRequest";
+}
+impl crate::Schema for types::CreateTranslationRequest {
+    const NAME: &'static str = "CreateTranslationRequest";
+}
+impl crate::Schema for types::DeleteFileResponse {
+    const NAME: &'static str = "DeleteFileResponse";
+}
+impl crate::Schema for types::DeleteModelResponse {
+    const NAME: &'static str = "DeleteModelResponse";
+}
+impl crate::Schema for types::EditChoice {
+    const NAME: &'static str = "EditChoice";
+}
+impl crate::Schema for types::Embedding {
+    const NAME: &'static str = "Embedding";
+}
+impl crate::Schema for types::EmbeddingUsage {
+    const NAME: &'static str = "EmbeddingUsage";
+}
+impl crate::Schema for types::Engine {
+    const NAME: &'static str = "Engine";
+}
+impl crate::Schema for types::Error {
+    const NAME: &'static str = "Error";
+}
+impl crate::Schema for types::ErrorResponse {
+    const NAME: &'static str = "ErrorResponse";
+}
+impl crate::Schema for types::FineTune {
+    const NAME: &'static str = "FineTune";
+}
+impl crate::Schema for types::FineTuneEvent {
+    const NAME: &'static str = "FineTuneEvent";
+}
+impl crate::Schema for types::FineTuneHyperparams {
+    const NAME: &'static str = "FineTuneHyperparams";
+}
+impl crate::Schema for types::Image {
+    const NAME: &'static str = "Image";
+}
+impl crate::Schema for types::ImagePrompt {
+    const NAME: &'static str = "ImagePrompt";
+}
+impl crate::Schema for types::ImageResponseFormat {
+    const NAME: &'static str = "ImageResponseFormat";
+}
+impl crate::Schema for types::ImageSize {
+    const NAME: &'static str = "ImageSize";
+}
+impl crate::Schema for types::ImagesResponse {
+    const NAME: &'static str = "ImagesResponse";
+}
+impl crate::Schema for types::ListEnginesResponse {
+    const NAME: &'static str = "ListEnginesResponse";
+}
+impl crate::Schema for types::ListFilesResponse {
+    const NAME: &'static str = "ListFilesResponse";
+}
+impl crate::Schema for types::ListFineTuneEventsResponse {
+    const NAME: &'static str = "ListFineTuneEventsResponse";
+}
+impl crate::Schema for types::ListFineTunesResponse {
+    const NAME: &'static str = "ListFineTunesResponse";
+}
+impl crate::Schema for types::ListModelsResponse {
+    const NAME: &'static str = "ListModelsResponse";
+}
+impl crate::Schema for types::LogitBias {
+    const NAME: &'static str = "LogitBias";
+}
+impl crate::Schema for types::Model {
+    const NAME: &'static str = "Model";
+}
+impl crate::Schema for types::ModelPermission {
+    const NAME: &'static str = "ModelPermission";
+}
+impl crate::Schema for types::ModerationCategories {
+    const NAME: &'static str = "ModerationCategories";
+}
+impl crate::Schema for types::ModerationCategoryScores {
+    const NAME: &'static str = "ModerationCategoryScores";
+}
+impl crate::Schema for types::ModerationResult {
+    const NAME: &'static str = "ModerationResult";
+}
+impl crate::Schema for types::OpenAiFile {
+    const NAME: &'static str = "OpenAiFile";
+}
+impl crate::Schema for types::Prompt {
+    const NAME: &'static str = "Prompt";
+}
+impl crate::Schema for types::StopSequences {
+    const NAME: &'static str = "StopSequences";
 }
 /// Code the caller runs on every request of a [`Client`] (and of
 /// an [`azure::Client`]): set authentication and default headers,
@@ -9727,6 +10100,20 @@ impl ::std::fmt::Debug for Hooks {
             .field("after_send", &self.after_send.is_some())
             .finish()
     }
+}
+/// A request or response body of the specs, by the name of its
+/// schema: the name `openai_rest_spec::schema` knows it by, to
+/// check a value against the rules of the spec.
+///
+/// ```
+/// use openai_rest_raw::Schema;
+/// use openai_rest_raw::types::CreateCompletionRequest;
+///
+/// assert_eq!(CreateCompletionRequest::NAME, "CreateCompletionRequest");
+/// ```
+pub trait Schema {
+    /// The schema's name in `components.schemas`.
+    const NAME: &'static str;
 }
 impl types::Error {
     /// The error's `type`, e.g. `invalid_request_error` (the

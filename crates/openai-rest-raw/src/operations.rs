@@ -194,16 +194,6 @@ impl ::std::str::FromStr for OperationId {
         }
     }
 }
-/// The whole spec of `api` as JSON, with everything the generated
-/// types leave out (defaults, bounds); Azure's references into
-/// openai.yaml are resolved, so each is self-contained. The files are
-/// the crate's `spec/openai.json` and `spec/azure.json`.
-pub fn spec_json(api: Api) -> &'static str {
-    match api {
-        Api::OpenAi => include_str!("../spec/openai.json"),
-        Api::Azure => include_str!("../spec/azure.json"),
-    }
-}
 /// One operation of a spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Operation {

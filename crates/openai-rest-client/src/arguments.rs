@@ -1,0 +1,112 @@
+//! A request as the generated type or its builder, converted, checked
+//! against its schema by `openai-rest-spec` (the validator the mock refuses
+//! requests with) and, for a JSON body, encoded once for every attempt.
+
+use std::fmt::Display;
+
+use bytes::Bytes;
+use openai_rest_raw::Schema;
+use openai_rest_spec::{Problem, Violation};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// The request type from the type itself or its builder.
+pub(crate) fn convert<T, R>(request: R) -> Result<T>
+where
+    T: Schema,
+    R: TryInto<T>,
+    R::Error: Display,
+{
+    request
+        .try_into()
+        .map_err(|e| Error::InvalidArgument(format!("the {} is incomplete: {e}", T::NAME)))
+}
+
+/// Checks a request whose parts the raw client encodes itself (a multipart
+/// body's text fields).
+pub(crate) fn check<T: Schema + Serialize>(request: &T) -> Result<()> {
+    check_json::<T>(&to_json(request)?)
+}
+
+/// Checks a JSON request and encodes it: the bytes every attempt sends.
+pub(crate) fn encode<T: Schema + Serialize>(request: &T) -> Result<Bytes> {
+    let json = to_json(request)?;
+    check_json::<T>(&json)?;
+    serde_json::to_vec(&json)
+        .map(Bytes::from)
+        .map_err(|e| Error::InvalidArgument(format!("the {} cannot be encoded: {e}", T::NAME)))
+}
+
+fn to_json<T: Schema + Serialize>(request: &T) -> Result<Value> {
+    serde_json::to_value(request)
+        .map_err(|e| Error::InvalidArgument(format!("the {} cannot be encoded: {e}", T::NAME)))
+}
+
+fn check_json<T: Schema>(json: &Value) -> Result<()> {
+    // Every generated type has its schema (a test says so); were one
+    // missing, sending unchecked would hide it.
+    let schema = openai_rest_spec::schema(T::NAME)
+        .map_err(|e| Error::InvalidArgument(format!("cannot check the request: {e}")))?;
+    if schema.is_valid(json) {
+        return Ok(());
+    }
+    match schema.check(json) {
+        Ok(()) => Ok(()),
+        Err(violation) => Err(Error::InvalidArgument(message(&violation))),
+    }
+}
+
+/// What is wrong, naming the field: "`n` must be at most 128, not 129".
+fn message(violation: &Violation) -> String {
+    let name = match violation.param() {
+        Some(param) => format!("`{param}`"),
+        None => "the request".to_owned(),
+    };
+    let value = &violation.value;
+    let number = value
+        .as_f64()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| value.to_string());
+    let count = |unit: &str, bound: &str, limit: u64| {
+        let actual = match value {
+            Value::String(text) => text.chars().count(),
+            Value::Array(items) => items.len(),
+            _ => 0,
+        };
+        format!("{name} must have {bound} {limit} {unit}, not {actual}")
+    };
+    match &violation.problem {
+        Problem::Type { expected } => {
+            format!("{name} has the wrong type: not {}", expected.join(" or "))
+        }
+        Problem::Required => format!("{name} is required"),
+        Problem::Unknown => format!("{name} is not a parameter of the request"),
+        Problem::Enum { allowed } => {
+            let allowed: Vec<String> = (allowed.iter())
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
+            format!("{name} must be one of {}, not {value}", allowed.join(", "))
+        }
+        Problem::Minimum { limit, exclusive } => {
+            let relation = if *exclusive { "more than" } else { "at least" };
+            format!("{name} must be {relation} {limit}, not {number}")
+        }
+        Problem::Maximum { limit, exclusive } => {
+            let relation = if *exclusive { "less than" } else { "at most" };
+            format!("{name} must be {relation} {limit}, not {number}")
+        }
+        Problem::MinLength { limit } => count("characters", "at least", *limit),
+        Problem::MaxLength { limit } => count("characters", "at most", *limit),
+        Problem::MinItems { limit } => count("items", "at least", *limit),
+        Problem::MaxItems { limit } => count("items", "at most", *limit),
+        Problem::NotLessThan { other, other_value } => {
+            format!("{name} ({number}) must not be less than `{other}` ({other_value})")
+        }
+        Problem::MaximumWhen { limit, when, is } => {
+            format!("{name} must be at most {limit} when `{when}` is {is}, not {number}")
+        }
+        _ => format!("{name}: {violation}"),
+    }
+}
