@@ -2,6 +2,7 @@
 //! library mounts it on a `wiremock::MockServer`; the standalone server
 //! serves it with hyper.
 
+use std::borrow::Cow;
 use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
@@ -49,7 +50,8 @@ pub(crate) enum Outcome {
 #[derive(Debug)]
 pub(crate) struct Response {
     pub(crate) status: u16,
-    pub(crate) headers: Vec<(&'static str, String)>,
+    /// Most values are constants: only a few answers format one.
+    pub(crate) headers: Vec<(&'static str, Cow<'static, str>)>,
     pub(crate) body: Body,
     /// How long to wait before answering.
     pub(crate) delay: Duration,
@@ -165,7 +167,7 @@ impl FakeApi {
                         request.method, request.path
                     ),
                 ));
-                response.headers.push(("allow", allowed.join(", ")));
+                response.headers.push(("allow", allowed.join(", ").into()));
                 response
             }
         };
@@ -191,7 +193,7 @@ impl FakeApi {
                 status: reply.status,
                 headers: reply
                     .content_type
-                    .map(|content_type| ("content-type", content_type.to_owned()))
+                    .map(|content_type| ("content-type", content_type.into()))
                     .into_iter()
                     .collect(),
                 body: reply.body,
@@ -237,11 +239,11 @@ impl FakeApi {
             // The embedded errors cannot be removed, only replaced.
             (None, _) => ApiError::invalid_request(status, name).body(),
         };
-        let mut headers = vec![("content-type", "application/json".to_owned())];
+        let mut headers = vec![("content-type", "application/json".into())];
         if status == 429 {
             let seconds =
                 self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0);
-            headers.push(("retry-after", seconds.to_string()));
+            headers.push(("retry-after", seconds.to_string().into()));
         }
         Response {
             status,

@@ -21,6 +21,13 @@ pub(crate) enum Json {
 }
 
 impl Json {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
         match self {
             Json::Object(fields) => fields.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
@@ -33,6 +40,13 @@ impl Json {
     pub(crate) fn replace(&mut self, key: &str, value: Json) {
         if let Some(slot) = self.get_mut(key) {
             *slot = value;
+        }
+    }
+
+    pub(crate) fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Array(items) => Some(items),
+            _ => None,
         }
     }
 

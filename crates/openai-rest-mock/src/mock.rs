@@ -381,7 +381,7 @@ impl Respond for Answers {
             template = template.set_delay(response.delay);
         }
         for (name, value) in response.headers {
-            template = template.insert_header(name, value.as_str());
+            template = template.insert_header(name, value.as_ref());
         }
         template
     }

@@ -3,6 +3,8 @@
 //! choices or images, one embedding or moderation result per input, the
 //! formats asked for, `echo`, what an upload or a job was created with).
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use openai_rest_raw::operations::OperationId;
 use serde_json::Value;
@@ -53,12 +55,12 @@ pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result
         })?;
     let body = match &fixture.content {
         Content::Json(original) => {
-            let mut doc = original.clone();
+            let mut doc = Cow::Borrowed(original);
             shape(route, input, &mut doc)?;
-            Body::Full(if doc == *original {
-                fixture.bytes.clone()
-            } else {
-                doc.to_bytes(true).into()
+            Body::Full(match doc {
+                // Nothing in the request changes the fixture: its bytes.
+                Cow::Borrowed(_) => fixture.bytes.clone(),
+                Cow::Owned(doc) => doc.to_bytes(true).into(),
             })
         }
         Content::Events(events) => Body::Events(shape_events(operation.id, input, events)?),
@@ -95,8 +97,17 @@ pub(crate) fn case(operation: OperationId, input: &Input) -> &'static str {
     }
 }
 
-/// Reflects the request in a JSON answer.
-fn shape(route: &Route, input: &Input, doc: &mut Json) -> Result<(), Invalid> {
+/// Sets `key` of `doc` where the fixture has it and its value differs,
+/// copying the fixture only then.
+fn set(doc: &mut Cow<'_, Json>, key: &str, value: Json) {
+    if doc.get(key).is_some_and(|old| *old != value) {
+        doc.to_mut().replace(key, value);
+    }
+}
+
+/// Reflects the request in a JSON answer; `doc` stays the fixture itself
+/// when nothing changes.
+fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), Invalid> {
     use OperationId::*;
     let operation = route.operation.id;
     // The resource named in the path is the one answered.
@@ -112,10 +123,10 @@ fn shape(route: &Route, input: &Input, doc: &mut Json) -> Result<(), Invalid> {
             | RetrieveDeployment
     ) && let Some(id) = route.param()
     {
-        doc.replace("id", id.into());
+        set(doc, "id", id.into());
     }
     if let Some(model) = input.text("model") {
-        doc.replace("model", model.into());
+        set(doc, "model", model.into());
     }
     match operation {
         CreateCompletion => {
@@ -123,7 +134,7 @@ fn shape(route: &Route, input: &Input, doc: &mut Json) -> Result<(), Invalid> {
             let n = count(input);
             resize(doc, "choices", prompts.len() * n, "n")?;
             if echoes(input) {
-                for (i, choice) in items(doc, "choices").iter_mut().enumerate() {
+                for (i, choice) in items(doc.to_mut(), "choices").iter_mut().enumerate() {
                     prepend_text(choice, prompts[i / n]);
                 }
             }
@@ -136,16 +147,17 @@ fn shape(route: &Route, input: &Input, doc: &mut Json) -> Result<(), Invalid> {
         CreateModeration => resize(doc, "results", inputs(input), "input")?,
         CreateFile => {
             if let Some(file) = input.file("file") {
-                doc.replace("bytes", (file.bytes.len() as u64).into());
+                set(doc, "bytes", (file.bytes.len() as u64).into());
                 if let Some(name) = &file.file_name {
-                    doc.replace("filename", name.as_str().into());
+                    set(doc, "filename", name.as_str().into());
                 }
             }
             if let Some(purpose) = input.text("purpose") {
-                doc.replace("purpose", purpose.into());
+                set(doc, "purpose", purpose.into());
             }
         }
         CreateFineTune => {
+            let doc = doc.to_mut();
             if let (Some(id), Some(file)) = (
                 input.text("training_file"),
                 items(doc, "training_files").first_mut(),
@@ -167,7 +179,7 @@ fn shape(route: &Route, input: &Input, doc: &mut Json) -> Result<(), Invalid> {
         }
         CreateDeployment => {
             if let Some(scale_settings) = input.body.get("scale_settings") {
-                doc.replace("scale_settings", scale_settings.into());
+                set(doc, "scale_settings", scale_settings.into());
             }
         }
         _ => {}
@@ -197,23 +209,33 @@ fn shape_events(
     let mut out = Vec::with_capacity(events.len() * choices + 1);
     for (position, (original, raw)) in events.iter().enumerate() {
         for index in 0..choices {
-            let mut event = original.clone();
+            let mut event = Cow::Borrowed(original);
             if let Some(model) = input.text("model") {
-                event.replace("model", model.into());
+                set(&mut event, "model", model.into());
             }
-            if let Some(choice) = items(&mut event, "choices").first_mut() {
-                choice.replace("index", (index as u64).into());
-                if position == 0 && echoes(input) {
-                    prepend_text(choice, prompts[index / n]);
+            let numbered = Json::from(index as u64);
+            let old_index = (event.get("choices").and_then(Json::as_array))
+                .and_then(<[Json]>::first)
+                .and_then(|choice| choice.get("index"));
+            if old_index.is_some_and(|old| *old != numbered)
+                && let Some(choice) = items(event.to_mut(), "choices").first_mut()
+            {
+                choice.replace("index", numbered);
+            }
+            if position == 0
+                && echoes(input)
+                && let Some(choice) = items(event.to_mut(), "choices").first_mut()
+            {
+                prepend_text(choice, prompts[index / n]);
+            }
+            out.push(match event {
+                Cow::Borrowed(_) => raw.clone(),
+                Cow::Owned(event) => {
+                    let mut line = b"data: ".to_vec();
+                    line.extend(event.to_bytes(false));
+                    line.extend(b"\n\n");
+                    line.into()
                 }
-            }
-            out.push(if event == *original {
-                raw.clone()
-            } else {
-                let mut line = b"data: ".to_vec();
-                line.extend(event.to_bytes(false));
-                line.extend(b"\n\n");
-                line.into()
             });
         }
     }
@@ -281,15 +303,23 @@ fn bounded(count: usize, param: &str) -> Result<usize, Invalid> {
 }
 
 /// Makes the array `field` hold `count` items, cycling through the
-/// fixture's and numbering their `index`.
-fn resize(doc: &mut Json, field: &str, count: usize, param: &str) -> Result<(), Invalid> {
+/// fixture's and numbering their `index`; the fixture itself when it
+/// already does.
+fn resize(doc: &mut Cow<'_, Json>, field: &str, count: usize, param: &str) -> Result<(), Invalid> {
     let count = bounded(count, param)?;
-    let Some(items) = doc.get_mut(field).and_then(Json::as_array_mut) else {
+    let Some(items) = doc.get(field).and_then(Json::as_array) else {
         return Ok(());
     };
-    if items.is_empty() {
+    let numbered = |(i, item): (usize, &Json)| {
+        item.get("index")
+            .is_none_or(|index| *index == Json::from(i as u64))
+    };
+    if items.is_empty() || (items.len() == count && items.iter().enumerate().all(numbered)) {
         return Ok(());
     }
+    let Some(items) = doc.to_mut().get_mut(field).and_then(Json::as_array_mut) else {
+        return Ok(());
+    };
     let template = std::mem::take(items);
     *items = (0..count)
         .map(|i| {

@@ -2,6 +2,7 @@
 //! server that records nothing, so its memory stays flat however long it
 //! runs, and that streams server-sent events one frame per event.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
+use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -171,14 +173,17 @@ async fn answer(
         Outcome::Respond(response) => response,
         Outcome::Drop { delay } => {
             wait(delay).await;
-            log(method, path, "dropped", started);
+            log(method, path, &"dropped", started);
             return Err(ConnectionDropped);
         }
     };
     wait(response.delay).await;
     let mut builder = hyper::Response::builder().status(response.status);
-    for (name, value) in &response.headers {
-        builder = builder.header(*name, value.as_str());
+    for (name, value) in response.headers {
+        builder = match value {
+            Cow::Borrowed(value) => builder.header(name, HeaderValue::from_static(value)),
+            Cow::Owned(value) => builder.header(name, value),
+        };
     }
     let body = match response.body {
         Body::Full(bytes) if bytes.is_empty() => Empty::new().boxed(),
@@ -189,7 +194,7 @@ async fn answer(
         ))
         .boxed(),
     };
-    log(method, path, &response.status.to_string(), started);
+    log(method, path, &response.status, started);
     // The names and values come from the fake API and are valid.
     builder.body(body).map_err(|_| ConnectionDropped)
 }
@@ -202,7 +207,8 @@ async fn wait(delay: Duration) {
     }
 }
 
-fn log(method: &str, path: &str, status: &str, started: Instant) {
+/// `status` is formatted only when the line is logged.
+fn log(method: &str, path: &str, status: &dyn std::fmt::Display, started: Instant) {
     let latency = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!("{method} {path} {status} {latency:.1}ms");
 }
