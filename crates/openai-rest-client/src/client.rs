@@ -1,57 +1,20 @@
 //! The client, its options and its credentials.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use progenitor_client::ResponseValue;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::error::{Error, Result};
-use crate::transport;
+use crate::transport::{self, ApiKey, Transport};
 
 /// The OpenAI API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// The Azure OpenAI `api-version` the docs use.
 pub const DEFAULT_AZURE_API_VERSION: &str = "2022-12-01";
-
-/// An API key or token. It never shows in `Debug` or `Display` output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(Arc<str>);
-
-impl ApiKey {
-    /// Wraps a key.
-    pub fn new(key: impl Into<String>) -> Self {
-        Self(Arc::from(key.into()))
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey([redacted])")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl From<&str> for ApiKey {
-    fn from(key: &str) -> Self {
-        Self::new(key)
-    }
-}
-
-impl From<String> for ApiKey {
-    fn from(key: String) -> Self {
-        Self::new(key)
-    }
-}
 
 /// How an Azure OpenAI client authenticates.
 #[derive(Clone, Debug)]
@@ -351,12 +314,14 @@ impl ClientBuilder {
             shared: Arc::new(Shared {
                 backend,
                 base_url,
-                secret,
-                backoff: self.backoff,
                 poll_interval: self.poll_interval,
             }),
-            timeout: self.timeout,
-            max_retries: self.max_retries,
+            transport: Transport {
+                secret,
+                timeout: self.timeout,
+                max_retries: self.max_retries,
+                backoff: self.backoff,
+            },
             deployment: deployment.map(Arc::from),
         })
     }
@@ -422,8 +387,6 @@ pub(crate) enum Backend {
 pub(crate) struct Shared {
     pub(crate) backend: Backend,
     base_url: String,
-    pub(crate) secret: ApiKey,
-    pub(crate) backoff: (Duration, Duration),
     pub(crate) poll_interval: Duration,
 }
 
@@ -434,8 +397,8 @@ pub(crate) struct Shared {
 #[derive(Clone)]
 pub struct Client {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) timeout: Duration,
-    pub(crate) max_retries: u32,
+    /// How its calls are sent: timeout, retries, credentials.
+    pub(crate) transport: Transport,
     deployment: Option<Arc<str>>,
 }
 
@@ -449,8 +412,8 @@ impl fmt::Debug for Client {
             .field("backend", &backend)
             .field("base_url", &self.shared.base_url)
             .field("deployment", &self.deployment)
-            .field("timeout", &self.timeout)
-            .field("max_retries", &self.max_retries)
+            .field("timeout", &self.transport.timeout)
+            .field("max_retries", &self.transport.max_retries)
             .finish_non_exhaustive()
     }
 }
@@ -474,19 +437,17 @@ impl Client {
 
     /// This client with another timeout, for the calls made through it.
     pub fn with_timeout(&self, timeout: Duration) -> Self {
-        Self {
-            timeout,
-            ..self.clone()
-        }
+        let mut client = self.clone();
+        client.transport.timeout = timeout;
+        client
     }
 
     /// This client with another number of retries, for the calls made
     /// through it.
     pub fn with_max_retries(&self, retries: u32) -> Self {
-        Self {
-            max_retries: retries,
-            ..self.clone()
-        }
+        let mut client = self.clone();
+        client.transport.max_retries = retries;
+        client
     }
 
     /// This Azure client with completions and embeddings going to another
@@ -536,5 +497,17 @@ impl Client {
                     .into(),
             )
         })
+    }
+}
+
+impl Client {
+    /// Sends with the client's retries: `attempt` makes one try each time it
+    /// is called.
+    pub(crate) async fn send<T, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, transport::RawError>>,
+    {
+        self.transport.send(operation, attempt).await
     }
 }

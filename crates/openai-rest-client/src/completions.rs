@@ -110,7 +110,7 @@ impl Completions<'_> {
                     "expected the choices 0..{} for {prompts} prompts times n = {per_prompt}",
                     prompts * per_prompt
                 )),
-                &self.client.shared.secret,
+                &self.client.transport.secret,
             ));
         }
         Ok(CompletionBatch {

@@ -138,6 +138,6 @@ impl Files<'_> {
         W: AsyncWrite + Unpin + ?Sized,
     {
         let body = on_backend!(self.client, "downloadFile", download_file.file_id(id))?;
-        copy(body, self.client.timeout, writer).await
+        copy(body, self.client.transport.timeout, writer).await
     }
 }

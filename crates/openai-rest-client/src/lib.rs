@@ -64,13 +64,13 @@ mod transport;
 mod upload;
 
 pub use client::{
-    ApiKey, AzureAuth, AzureConfig, Client, ClientBuilder, DEFAULT_AZURE_API_VERSION,
-    DEFAULT_BASE_URL,
+    AzureAuth, AzureConfig, Client, ClientBuilder, DEFAULT_AZURE_API_VERSION, DEFAULT_BASE_URL,
 };
 pub use error::{ApiError, Error, Result};
 /// The HTTP client this crate sends with, for [`ClientBuilder::http_client`].
 pub use reqwest;
 pub use sse::EventStream;
+pub use transport::ApiKey;
 pub use upload::Upload;
 
 /// The request and response bodies, generated from the spec by `openai-rest-raw`:

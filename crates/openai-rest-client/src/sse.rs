@@ -13,9 +13,9 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use tokio::time::Sleep;
 
-use crate::client::{ApiKey, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::transport::{api_error_from_body, deadline, invalid_response};
+use crate::transport::{ApiKey, api_error_from_body, deadline, invalid_response};
 
 /// Splits a `text/event-stream` body into the data of its events, however
 /// the bytes arrive in chunks.
@@ -183,9 +183,9 @@ impl Client {
         EventStream {
             body: body.into_inner(),
             decoder: SseDecoder::new(),
-            idle: self.timeout,
-            timer: Box::pin(tokio::time::sleep_until(deadline(self.timeout))),
-            secret: self.shared.secret.clone(),
+            idle: self.transport.timeout,
+            timer: Box::pin(tokio::time::sleep_until(deadline(self.transport.timeout))),
+            secret: self.transport.secret.clone(),
             done: false,
             item: PhantomData,
         }

@@ -1,8 +1,9 @@
-//! Sending: the hooks that set the headers, the record of each response's
-//! status and headers, timeouts, retries, and turning what the raw client
-//! answers into [`Error`]s.
+//! Sending: the credentials, the hooks that set the headers, the record of
+//! each response's status and headers, the timeout and the retry policy
+//! ([`Transport`]), and turning what the raw client answers into [`Error`]s.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -16,8 +17,58 @@ use reqwest::header::{HeaderMap, HeaderName};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
-use crate::client::{ApiKey, Client};
 use crate::error::{ApiError, Error, Result, shorten};
+
+/// An API key or token. It never shows in `Debug` or `Display` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(Arc<str>);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(Arc::from(key.into()))
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        Self::new(key)
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        Self::new(key)
+    }
+}
+
+/// How a client's calls are sent: each attempt bounded by `timeout`, a
+/// retryable failure tried again up to `max_retries` times after a backoff,
+/// and `secret` kept out of every error.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    pub(crate) secret: ApiKey,
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    /// The first wait and the most any wait can be.
+    pub(crate) backoff: (Duration, Duration),
+}
 
 pub(crate) const USER_AGENT: &str = concat!("openai-rest-client/", env!("CARGO_PKG_VERSION"));
 
@@ -73,7 +124,7 @@ pub(crate) fn hooks(headers: HeaderMap) -> openai_rest_raw::Hooks {
     }
 }
 
-impl Client {
+impl Transport {
     /// Sends with retries: `attempt` makes one try each time it is called.
     pub(crate) async fn send<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
     where
@@ -135,7 +186,7 @@ impl Client {
     /// How long to wait before retry number `retry` (1-based): what the API
     /// asked for, else exponential backoff with jitter; at most the cap.
     fn delay(&self, retry: u32, error: &Error) -> Duration {
-        let (first, max) = self.shared.backoff;
+        let (first, max) = self.backoff;
         let asked = error.api_error().and_then(|e| e.retry_after);
         let delay = asked.unwrap_or_else(|| {
             let exponential = first.saturating_mul(1 << (retry - 1).min(20));
@@ -147,7 +198,7 @@ impl Client {
 
     /// The [`Error`] for what the raw client answered.
     async fn convert(&self, raw: RawError, seen: Seen) -> Error {
-        let secret = &self.shared.secret;
+        let secret = &self.secret;
         match raw {
             RawError::ErrorResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());

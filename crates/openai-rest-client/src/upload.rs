@@ -187,10 +187,10 @@ impl crate::Client {
             upload.check()?;
         }
         let retries = if uploads.iter().all(|upload| upload.replayable()) {
-            self.max_retries
+            self.transport.max_retries
         } else {
             0
         };
-        self.send_with(operation, retries, attempt).await
+        self.transport.send_with(operation, retries, attempt).await
     }
 }
