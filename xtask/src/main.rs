@@ -1,5 +1,6 @@
 //! Project tasks, run as `cargo xtask <task>`.
 
+mod bench;
 mod codegen;
 mod json_schema;
 mod methods;
@@ -28,8 +29,8 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Measure the mock and the client against their limits (release build)
-    /// and print the table of figures.
+    /// Measure the mock and the client against their limits and their peers
+    /// (release builds) and print the table of figures.
     Bench,
     /// Package the published crates (`cargo package`, verified), then test
     /// and document them from their packages beside a crate that depends on
@@ -54,7 +55,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(&workspace_root(), check),
-        Task::Bench => bench(&workspace_root()),
+        Task::Bench => bench::run(&workspace_root()),
         Task::Package { allow_dirty } => package::run(&workspace_root(), allow_dirty),
         Task::Verify { args } => return verify(&workspace_root(), &args),
     };
@@ -65,27 +66,6 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-/// The benchmark is a bench target of the unpublished contract-test package,
-/// so that what it needs (hyper's client, a load generator) stays out of the
-/// published crates; it runs the mock's release binary, built first.
-fn bench(root: &std::path::Path) -> anyhow::Result<()> {
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "openai-rest-mock",
-            "--bin",
-            "openai-mock",
-        ],
-    )?;
-    cargo(
-        root,
-        &["bench", "-p", "openai-contract-tests", "--bench", "figures"],
-    )
 }
 
 /// Verification is a program of the contract-test package, which has the

@@ -57,6 +57,8 @@ fn main() {
         mock_throughput(&mut table).await;
         mock_soak(&mut table).await;
         client_overhead(&mut table).await;
+        client_against_peer(&mut table).await;
+        build_cost(&mut table);
         sse_decoding(&mut table).await;
         upload_memory(&mut table).await;
     });
@@ -215,7 +217,7 @@ async fn mock_throughput(table: &mut Table) {
             Figure::Ratio {
                 measured: mock.per_second(),
                 limit: bare.per_second(),
-                target: Bound::AtLeast(0.8),
+                target: Bound::AtLeast(0.9),
                 unit: "req/s",
             },
             format!(
@@ -303,6 +305,79 @@ async fn client_overhead(table: &mut Table) {
             unit: "us",
         },
         "client.completions().create(..) vs reqwest + serde_json into the same type, against the bare server".into(),
+    );
+}
+
+/// The peer program (`xtask/peer`, built by `cargo xtask bench`).
+const PEER_ENV: &str = "OPENAI_BENCH_PEER";
+/// `<ours> <async-openai>`: seconds of the clean release builds `cargo xtask
+/// bench` timed.
+const BUILD_SECONDS_ENV: &str = "OPENAI_BENCH_BUILD_SECONDS";
+
+/// The time per call of the client against async-openai 0.14.3, the leading
+/// Rust client of 2023: the same completions against the bare server, in
+/// alternating rounds in one process of their own (xtask/peer).
+async fn client_against_peer(table: &mut Table) {
+    let Ok(peer) = std::env::var(PEER_ENV) else {
+        eprintln!("{PEER_ENV} is not set (`cargo xtask bench` sets it): no peer row");
+        return;
+    };
+    eprintln!(
+        "timing {} calls through our client and async-openai 0.14.3 ...",
+        client::OVERHEAD_CALLS
+    );
+    let bare = Server::bare().await;
+    let output = Command::new(&peer)
+        .args([
+            format!("http://{}/v1", bare.addr),
+            client::OVERHEAD_CALLS.to_string(),
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("running {peer}: {e}"));
+    assert!(
+        output.status.success(),
+        "the peer program failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figures: Vec<f64> = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .map(|seconds| seconds.parse::<f64>().expect("seconds") * 1e6)
+        .collect();
+    table.row(
+        format!(
+            "client vs async-openai 0.14.3, {} completions",
+            client::OVERHEAD_CALLS
+        ),
+        Figure::Ratio {
+            measured: figures[0],
+            limit: figures[1],
+            target: Bound::AtMost(1.0),
+            unit: "us",
+        },
+        "client.completions().create(..) vs async-openai's, against the bare server, alternating rounds".into(),
+    );
+}
+
+/// A clean release build of a crate depending on our client against one
+/// depending on async-openai 0.14.3, as `cargo xtask bench` timed them.
+fn build_cost(table: &mut Table) {
+    let Ok(seconds) = std::env::var(BUILD_SECONDS_ENV) else {
+        eprintln!("{BUILD_SECONDS_ENV} is not set (`cargo xtask bench` sets it): no build row");
+        return;
+    };
+    let seconds: Vec<f64> = seconds
+        .split_whitespace()
+        .map(|s| s.parse().expect("seconds"))
+        .collect();
+    table.row(
+        "clean release build, client vs async-openai 0.14.3".into(),
+        Figure::Ratio {
+            measured: seconds[0],
+            limit: seconds[1],
+            target: Bound::AtMost(1.0),
+            unit: "s",
+        },
+        "a binary crate depending only on openai-rest-client (default features) vs only on async-openai 0.14.3".into(),
     );
 }
 
