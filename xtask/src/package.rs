@@ -3,7 +3,7 @@
 //! `cargo package` (with its verification, which builds each crate from its
 //! `.crate`), then the unpacked packages are tested and documented in a
 //! workspace of their own outside this one, beside a consumer crate that
-//! depends on all three through `[patch.crates-io]`, as a project would once
+//! depends on all of them through `[patch.crates-io]`, as a project would once
 //! they are published. Nothing of the repository around a package can leak
 //! into it that way: a test that reads `../../fixtures` fails here.
 
@@ -12,7 +12,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 /// The published crates, in dependency order.
-const PUBLISHED: &[&str] = &["openai-rest-raw", "openai-rest-client", "openai-rest-mock"];
+const PUBLISHED: &[&str] = &[
+    "openai-rest-spec",
+    "openai-rest-raw",
+    "openai-rest-client",
+    "openai-rest-mock",
+];
 
 /// The consumer's manifest; `{patches}` becomes the `[patch.crates-io]`
 /// entries of the unpacked packages.
