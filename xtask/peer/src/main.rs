@@ -3,11 +3,17 @@
 //! `<base url>` (the benchmark's bare server), in alternating rounds so that
 //! both see the same machine; prints the seconds per call of ours and of
 //! async-openai's.
+//!
+//! `openai-bench-peer <base url> <calls> ours|plain|async-openai` makes the
+//! calls through that client only (`plain`: reqwest and serde_json into our
+//! generated type, the client-vs-plain row's baseline), untimed: for counting its instructions per
+//! call with `valgrind --tool=callgrind` (two runs, the difference divided
+//! by the difference in calls).
 
 use std::time::{Duration, Instant};
 
 use async_openai::types::{CreateCompletionRequestArgs, Prompt as PeerPrompt};
-use openai_rest_client::types::{CreateCompletionRequest, Prompt};
+use openai_rest_client::types::{CreateCompletionRequest, CreateCompletionResponse, Prompt};
 
 const ROUNDS: usize = 10;
 
@@ -56,6 +62,39 @@ async fn main() {
             .expect("a completion through async-openai");
     };
 
+    match args.next().as_deref() {
+        Some("ours") => {
+            for _ in 0..calls {
+                ours_call().await;
+            }
+            return;
+        }
+        Some("plain") => {
+            let http = openai_rest_client::reqwest::Client::new();
+            for _ in 0..calls {
+                let body = http
+                    .post(format!("{base_url}/completions"))
+                    .bearer_auth("sk-bench")
+                    .json(&request)
+                    .send()
+                    .await
+                    .expect("an answer")
+                    .bytes()
+                    .await
+                    .expect("a body");
+                serde_json::from_slice::<CreateCompletionResponse>(&body).expect("a completion");
+            }
+            return;
+        }
+        Some("async-openai") => {
+            for _ in 0..calls {
+                peer_call().await;
+            }
+            return;
+        }
+        Some(other) => panic!("`{other}` is not `ours`, `plain` or `async-openai`"),
+        None => {}
+    }
     for _ in 0..500 {
         ours_call().await;
         peer_call().await;
