@@ -93,7 +93,6 @@ pub struct ClientBuilder {
 
 impl Default for ClientBuilder {
     fn default() -> Self {
-        install_tls_provider();
         Self {
             api_key: None,
             organization: None,
@@ -346,19 +345,6 @@ fn secret_header(prefix: &str, key: &ApiKey) -> Result<HeaderValue> {
         .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
     value.set_sensitive(true);
     Ok(value)
-}
-
-/// reqwest's rustls without a provider of its own (aws-lc-rs takes longer
-/// to build than the rest of the client together) takes the process's
-/// default: `ring`, unless the program installed another. Done as a builder
-/// is made, so that a reqwest client built for
-/// [`ClientBuilder::http_client`] has it too.
-fn install_tls_provider() {
-    #[cfg(feature = "rustls")]
-    {
-        // An error means a default is already installed, which is kept.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
 }
 
 fn check_base_url(url: &str) -> Result<()> {
