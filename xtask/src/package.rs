@@ -1,7 +1,7 @@
 //! `cargo xtask package`: the published crates as their users get them.
 //!
-//! `cargo package` (with its verification, which builds each crate from its
-//! `.crate`), then the unpacked packages are tested and documented in a
+//! `cargo package` writes the `.crate` files, then the unpacked packages are
+//! built, tested and documented in a
 //! workspace of their own outside this one, beside a consumer crate that
 //! depends on all of them through `[patch.crates-io]`, as a project would once
 //! they are published. Nothing of the repository around a package can leak
@@ -68,14 +68,16 @@ async fn the_client_completes_against_the_mock() {
 "#;
 
 pub fn run(root: &Path, allow_dirty: bool) -> Result<()> {
-    let mut args = vec!["package", "--workspace"];
+    // No cargo verification: it would build every package once more, and
+    // the check below builds and tests the unpacked .crate files anyway.
+    let mut args = vec!["package", "--workspace", "--no-verify"];
     if allow_dirty {
         args.push("--allow-dirty");
     }
     for excluded in ["openai-contract-tests", "xtask"] {
         args.extend(["--exclude", excluded]);
     }
-    crate::cargo(root, &args).context("cargo package (with its verification)")?;
+    crate::cargo(root, &args).context("cargo package")?;
 
     let version = workspace_version(root)?;
     let check =

@@ -310,8 +310,8 @@ async fn client_overhead(table: &mut Table) {
 
 /// The peer program (`xtask/peer`, built by `cargo xtask bench`).
 const PEER_ENV: &str = "OPENAI_BENCH_PEER";
-/// `<ours> <async-openai>`: seconds of the clean release builds `cargo xtask
-/// bench` timed.
+/// `<ours> <async-openai>`: CPU seconds of the clean release builds `cargo
+/// xtask bench` timed.
 const BUILD_SECONDS_ENV: &str = "OPENAI_BENCH_BUILD_SECONDS";
 
 /// The time per call of the client against async-openai 0.14.3, the leading
@@ -375,7 +375,7 @@ fn build_cost(table: &mut Table) {
             measured: seconds[0],
             limit: seconds[1],
             target: Bound::AtMost(1.0),
-            unit: "s",
+            unit: "CPU s",
         },
         "a binary crate depending only on openai-rest-client (default features) vs only on async-openai 0.14.3".into(),
     );
