@@ -20,6 +20,8 @@ pub fn run(root: &Path) -> Result<()> {
             "--release",
             "-p",
             "openai-rest-mock",
+            "--features",
+            "server",
             "--bin",
             "openai-mock",
         ],
