@@ -168,17 +168,22 @@ fn every_error_fixture_is_an_error_response_with_an_error_status() {
 #[test]
 fn the_loss_check_sees_unknown_fields_and_changed_values() {
     // Guards the check itself: a field the type does not know is reported.
-    let model =
-        br#"{"id":"m","object":"model","owned_by":"openai","permission":[],"colour":"red"}"#;
+    let model = br#"{"id":"m","object":"model","created":1,"owned_by":"openai","permission":[],
+        "root":"m","parent":null,"colour":"red"}"#;
     let error = check_json("Model", model).unwrap_err();
     assert!(error.contains("unknown field `$.colour`"), "{error}");
-    // A missing required field does not decode.
-    let error = check_json("Model", br#"{"id":"m","object":"model"}"#).unwrap_err();
-    assert!(error.contains("does not decode"), "{error}");
-    // A null optional field is not a loss.
+    // A missing required field does not decode: the API always sent
+    // `created`.
+    let error = check_json(
+        "Model",
+        br#"{"id":"m","object":"model","owned_by":"o","permission":[],"root":"m","parent":null}"#,
+    )
+    .unwrap_err();
+    assert!(error.contains("missing field `created`"), "{error}");
+    // A null field is not a loss.
     check_json(
         "Model",
-        br#"{"id":"m","object":"model","owned_by":"o","permission":[],"parent":null}"#,
+        br#"{"id":"m","object":"model","created":1,"owned_by":"o","permission":[],"root":"m","parent":null}"#,
     )
     .unwrap();
 }

@@ -887,10 +887,16 @@ pub mod types {
     ///`Engine`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Engine {
+        ///Always null by early 2023; see the model's `created`.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub created: ::std::option::Option<i64>,
         pub id: ::std::string::String,
         ///Always `engine`.
         pub object: ::std::string::String,
         pub owner: ::std::string::String,
+        ///Always null by early 2023; see the model's `permission`.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub permissions: ::std::option::Option<::std::vec::Vec<ModelPermission>>,
         pub ready: bool,
     }
     impl Engine {
@@ -1254,50 +1260,41 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Model {
         ///Unix time in seconds.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created: ::std::option::Option<i64>,
+        pub created: i64,
         pub id: ::std::string::String,
         ///Always `model`.
         pub object: ::std::string::String,
         pub owned_by: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        ///The model a fine-tuned model was trained from; null for a base model.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub parent: ::std::option::Option<::std::string::String>,
         pub permission: ::std::vec::Vec<ModelPermission>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub root: ::std::option::Option<::std::string::String>,
+        ///The base model this one descends from; its own id for a base model.
+        pub root: ::std::string::String,
     }
     impl Model {
         pub fn builder() -> builder::Model {
             Default::default()
         }
     }
-    ///What the organization may do with the model. The docs print this as `[...]`; the fields are the ones the API of that time sent.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///What the organization may do with the model. The docs print this as `[...]`; the API of that time always sent every field below.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ModelPermission {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub allow_create_engine: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub allow_fine_tuning: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub allow_logprobs: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub allow_sampling: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub allow_search_indices: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub allow_view: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_create_engine: bool,
+        pub allow_fine_tuning: bool,
+        pub allow_logprobs: bool,
+        pub allow_sampling: bool,
+        pub allow_search_indices: bool,
+        pub allow_view: bool,
+        pub created: i64,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub group: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub is_blocking: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub object: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub organization: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub is_blocking: bool,
+        ///Always `model_permission`.
+        pub object: ::std::string::String,
+        ///`*` for every organization, or an organization id.
+        pub organization: ::std::string::String,
     }
     impl ModelPermission {
         pub fn builder() -> builder::ModelPermission {
@@ -1367,10 +1364,10 @@ pub mod types {
         pub object: ::std::string::String,
         ///e.g. `fine-tune`, `fine-tune-train`, `fine-tune-results`, `search`.
         pub purpose: ::std::string::String,
-        ///Not printed in the docs; the API of that time sent `uploaded` or `processed`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        ///`uploaded` right after the upload, then `processed` once checked (or `error`).
+        pub status: ::std::string::String,
+        ///Why processing failed; null otherwise.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub status_details: ::std::option::Option<::std::string::String>,
     }
     impl OpenAiFile {
@@ -4673,22 +4670,39 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Engine {
+            created: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             object: ::std::result::Result<::std::string::String, ::std::string::String>,
             owner: ::std::result::Result<::std::string::String, ::std::string::String>,
+            permissions: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ModelPermission>>,
+                ::std::string::String,
+            >,
             ready: ::std::result::Result<bool, ::std::string::String>,
         }
         impl ::std::default::Default for Engine {
             fn default() -> Self {
                 Self {
+                    created: Err("no value supplied for created".to_string()),
                     id: Err("no value supplied for id".to_string()),
                     object: Err("no value supplied for object".to_string()),
                     owner: Err("no value supplied for owner".to_string()),
+                    permissions: Err("no value supplied for permissions".to_string()),
                     ready: Err("no value supplied for ready".to_string()),
                 }
             }
         }
         impl Engine {
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created: {e}"));
+                self
+            }
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4719,6 +4733,18 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for owner: {e}"));
                 self
             }
+            pub fn permissions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ModelPermission>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.permissions = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for permissions: {e}"));
+                self
+            }
             pub fn ready<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4736,9 +4762,11 @@ pub mod types {
                 value: Engine,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    created: value.created?,
                     id: value.id?,
                     object: value.object?,
                     owner: value.owner?,
+                    permissions: value.permissions?,
                     ready: value.ready?,
                 })
             }
@@ -4746,9 +4774,11 @@ pub mod types {
         impl ::std::convert::From<super::Engine> for Engine {
             fn from(value: super::Engine) -> Self {
                 Self {
+                    created: Ok(value.created),
                     id: Ok(value.id),
                     object: Ok(value.object),
                     owner: Ok(value.owner),
+                    permissions: Ok(value.permissions),
                     ready: Ok(value.ready),
                 }
             }
@@ -5715,7 +5745,7 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Model {
-            created: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            created: ::std::result::Result<i64, ::std::string::String>,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             object: ::std::result::Result<::std::string::String, ::std::string::String>,
             owned_by: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -5727,28 +5757,25 @@ pub mod types {
                 ::std::vec::Vec<super::ModelPermission>,
                 ::std::string::String,
             >,
-            root: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            root: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Model {
             fn default() -> Self {
                 Self {
-                    created: Ok(Default::default()),
+                    created: Err("no value supplied for created".to_string()),
                     id: Err("no value supplied for id".to_string()),
                     object: Err("no value supplied for object".to_string()),
                     owned_by: Err("no value supplied for owned_by".to_string()),
-                    parent: Ok(Default::default()),
+                    parent: Err("no value supplied for parent".to_string()),
                     permission: Err("no value supplied for permission".to_string()),
-                    root: Ok(Default::default()),
+                    root: Err("no value supplied for root".to_string()),
                 }
             }
         }
         impl Model {
             pub fn created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created = value
@@ -5808,7 +5835,7 @@ pub mod types {
             }
             pub fn root<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.root = value
@@ -5848,58 +5875,48 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ModelPermission {
-            allow_create_engine:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            allow_fine_tuning:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            allow_logprobs:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            allow_sampling:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            allow_search_indices:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            allow_view: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            created: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            allow_create_engine: ::std::result::Result<bool, ::std::string::String>,
+            allow_fine_tuning: ::std::result::Result<bool, ::std::string::String>,
+            allow_logprobs: ::std::result::Result<bool, ::std::string::String>,
+            allow_sampling: ::std::result::Result<bool, ::std::string::String>,
+            allow_search_indices: ::std::result::Result<bool, ::std::string::String>,
+            allow_view: ::std::result::Result<bool, ::std::string::String>,
+            created: ::std::result::Result<i64, ::std::string::String>,
             group: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            is_blocking: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            object: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            organization: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            is_blocking: ::std::result::Result<bool, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            organization: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for ModelPermission {
             fn default() -> Self {
                 Self {
-                    allow_create_engine: Ok(Default::default()),
-                    allow_fine_tuning: Ok(Default::default()),
-                    allow_logprobs: Ok(Default::default()),
-                    allow_sampling: Ok(Default::default()),
-                    allow_search_indices: Ok(Default::default()),
-                    allow_view: Ok(Default::default()),
-                    created: Ok(Default::default()),
-                    group: Ok(Default::default()),
-                    id: Ok(Default::default()),
-                    is_blocking: Ok(Default::default()),
-                    object: Ok(Default::default()),
-                    organization: Ok(Default::default()),
+                    allow_create_engine: Err(
+                        "no value supplied for allow_create_engine".to_string()
+                    ),
+                    allow_fine_tuning: Err("no value supplied for allow_fine_tuning".to_string()),
+                    allow_logprobs: Err("no value supplied for allow_logprobs".to_string()),
+                    allow_sampling: Err("no value supplied for allow_sampling".to_string()),
+                    allow_search_indices: Err(
+                        "no value supplied for allow_search_indices".to_string()
+                    ),
+                    allow_view: Err("no value supplied for allow_view".to_string()),
+                    created: Err("no value supplied for created".to_string()),
+                    group: Err("no value supplied for group".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    is_blocking: Err("no value supplied for is_blocking".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    organization: Err("no value supplied for organization".to_string()),
                 }
             }
         }
         impl ModelPermission {
             pub fn allow_create_engine<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.allow_create_engine = value.try_into().map_err(|e| {
@@ -5909,7 +5926,7 @@ pub mod types {
             }
             pub fn allow_fine_tuning<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.allow_fine_tuning = value.try_into().map_err(|e| {
@@ -5919,7 +5936,7 @@ pub mod types {
             }
             pub fn allow_logprobs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.allow_logprobs = value.try_into().map_err(|e| {
@@ -5929,7 +5946,7 @@ pub mod types {
             }
             pub fn allow_sampling<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.allow_sampling = value.try_into().map_err(|e| {
@@ -5939,7 +5956,7 @@ pub mod types {
             }
             pub fn allow_search_indices<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.allow_search_indices = value.try_into().map_err(|e| {
@@ -5949,7 +5966,7 @@ pub mod types {
             }
             pub fn allow_view<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.allow_view = value
@@ -5959,7 +5976,7 @@ pub mod types {
             }
             pub fn created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created = value
@@ -5979,7 +5996,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -5989,7 +6006,7 @@ pub mod types {
             }
             pub fn is_blocking<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_blocking = value
@@ -5999,7 +6016,7 @@ pub mod types {
             }
             pub fn object<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.object = value
@@ -6009,7 +6026,7 @@ pub mod types {
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.organization = value
@@ -6382,10 +6399,7 @@ pub mod types {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             object: ::std::result::Result<::std::string::String, ::std::string::String>,
             purpose: ::std::result::Result<::std::string::String, ::std::string::String>,
-            status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
             status_details: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6400,8 +6414,8 @@ pub mod types {
                     id: Err("no value supplied for id".to_string()),
                     object: Err("no value supplied for object".to_string()),
                     purpose: Err("no value supplied for purpose".to_string()),
-                    status: Ok(Default::default()),
-                    status_details: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    status_details: Err("no value supplied for status_details".to_string()),
                 }
             }
         }
@@ -6468,7 +6482,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
