@@ -75,6 +75,7 @@ pub fn roundtrip(
         "EditChoice" => via::<::openai_rest_raw::types::EditChoice>(json),
         "Embedding" => via::<::openai_rest_raw::types::Embedding>(json),
         "EmbeddingUsage" => via::<::openai_rest_raw::types::EmbeddingUsage>(json),
+        "EmbeddingVector" => via::<::openai_rest_raw::types::EmbeddingVector>(json),
         "Engine" => via::<::openai_rest_raw::types::Engine>(json),
         "Error" => via::<::openai_rest_raw::types::Error>(json),
         "ErrorResponse" => via::<::openai_rest_raw::types::ErrorResponse>(json),
@@ -104,6 +105,7 @@ pub fn roundtrip(
         "OpenAiFile" => via::<::openai_rest_raw::types::OpenAiFile>(json),
         "Prompt" => via::<::openai_rest_raw::types::Prompt>(json),
         "StopSequences" => via::<::openai_rest_raw::types::StopSequences>(json),
+        "ApiVersion" => via::<::openai_rest_raw::azure::types::ApiVersion>(json),
         "CreateDeploymentRequest" => {
             via::<::openai_rest_raw::azure::types::CreateDeploymentRequest>(json)
         }

@@ -13,12 +13,18 @@ use serde_json::Value;
 /// of the small schemas of this API, few enough for a quick suite.
 const CASES: u32 = 64;
 
-/// Schemas the generated code inlines (a bare primitive) have no type.
+/// Schemas the generated code inlines (a bare primitive, or one that may be
+/// null) have no type.
 fn is_primitive_alias(schema: &Value) -> bool {
-    matches!(
-        schema.get("type").and_then(Value::as_str),
-        Some("string" | "number" | "integer" | "boolean")
-    ) && schema.get("enum").is_none()
+    let kind = match schema.get("type") {
+        Some(Value::Array(kinds)) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|kind| *kind != "null"),
+        kind => kind.and_then(Value::as_str),
+    };
+    matches!(kind, Some("string" | "number" | "integer" | "boolean"))
+        && schema.get("enum").is_none()
         && schema.get("maxLength").is_none()
 }
 

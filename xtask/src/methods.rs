@@ -281,7 +281,7 @@ fn params(spec: &Value, op: &Operation) -> Result<Vec<Param>> {
                 op.id
             ),
         };
-        let schema = parameter.get("schema").unwrap_or(&Value::Null);
+        let schema = spec::resolve(spec, parameter.get("schema").unwrap_or(&Value::Null))?;
         let ty = match schema.get("type").and_then(Value::as_str) {
             Some("string") => quote!(::std::string::String),
             Some("boolean") => quote!(bool),

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use futures::StreamExt;
 use openai_rest_client::chat::MessageExt;
+use openai_rest_client::embeddings::EmbeddingVectorExt;
 use openai_rest_client::types::*;
 use openai_rest_client::{Error, Upload};
 use openai_rest_mock::wiremock::{Mock, ResponseTemplate};
@@ -317,13 +318,28 @@ async fn embeddings_create() {
             "The food was delicious and the waiter...".into(),
         ));
     let embedding = openai(&mock).embeddings().create(request).await.unwrap();
-    assert_eq!(embedding.data[0].embedding.len(), 1536);
+    let floats = embedding.data[0].embedding.to_floats().unwrap();
+    assert_eq!(floats.len(), 1536);
     assert_eq!(embedding, documented(OperationId::CreateEmbedding));
     let sent = sent(&mock, "POST", "/v1/embeddings").await;
     assert_eq!(
         json(&sent),
         json!({"model": "text-embedding-ada-002", "input": "The food was delicious and the waiter..."})
     );
+
+    // As the official Python library asks for it: the same numbers, as
+    // float32s.
+    let request = CreateEmbeddingRequest::builder()
+        .model("text-embedding-ada-002")
+        .input(Prompt::Text("The food was delicious".into()))
+        .encoding_format(CreateEmbeddingRequestEncodingFormat::Base64);
+    let embedding = openai(&mock).embeddings().create(request).await.unwrap();
+    assert!(matches!(
+        embedding.data[0].embedding,
+        EmbeddingVector::Base64(_)
+    ));
+    let narrowed: Vec<f64> = floats.iter().map(|f| f64::from(*f as f32)).collect();
+    assert_eq!(embedding.data[0].embedding.to_floats().unwrap(), narrowed);
 }
 
 #[tokio::test]

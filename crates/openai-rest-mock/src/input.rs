@@ -48,6 +48,11 @@ impl Input {
             .map(|(_, value)| value.as_str())
     }
 
+    /// A boolean query parameter; `false` when absent.
+    pub(crate) fn query_flag(&self, name: &str) -> bool {
+        self.query(name).and_then(flag) == Some(true)
+    }
+
     pub(crate) fn file(&self, name: &str) -> Option<&FilePart> {
         self.files.iter().find(|file| file.name == name)
     }
@@ -98,8 +103,7 @@ pub(crate) fn read(
     }
     if operation.id == OperationId::ListFineTuneEvents
         && let Some(stream) = input.query("stream")
-        && stream != "true"
-        && stream != "false"
+        && flag(stream).is_none()
     {
         return Err(Invalid::new(
             Some("stream"),
@@ -153,6 +157,18 @@ pub(crate) fn read(
         .collect();
     schema.check_files(&input.body, &files)?;
     Ok(input)
+}
+
+/// A boolean query value: `true` or `false` in any case, as the API took
+/// them (the Python library sends a Python bool as `True` or `False`).
+fn flag(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Parses a multipart body into `input`: its files, and its text fields

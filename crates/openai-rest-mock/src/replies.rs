@@ -80,7 +80,7 @@ pub(crate) fn case(operation: OperationId, input: &Input) -> &'static str {
     let streams = input.body.get("stream") == Some(&Value::Bool(true));
     match operation {
         CreateCompletion | CreateChatCompletion if streams => "stream",
-        ListFineTuneEvents if input.query("stream") == Some("true") => "stream",
+        ListFineTuneEvents if input.query_flag("stream") => "stream",
         CreateImage | CreateImageEdit | CreateImageVariation
             if input.text("response_format") == Some("b64_json") =>
         {
@@ -143,7 +143,16 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
         CreateImage | CreateImageEdit | CreateImageVariation => {
             resize(doc, "data", count(input), "n")?
         }
-        CreateEmbedding => resize(doc, "data", inputs(input), "input")?,
+        CreateEmbedding => {
+            resize(doc, "data", inputs(input), "input")?;
+            if input.text("encoding_format") == Some("base64") {
+                for item in items(doc.to_mut(), "data") {
+                    if let Some(vector) = item.get_mut("embedding") {
+                        *vector = base64_floats(vector);
+                    }
+                }
+            }
+        }
         CreateModeration => resize(doc, "results", inputs(input), "input")?,
         CreateFile => {
             if let Some(file) = input.file("file") {
@@ -241,6 +250,26 @@ fn shape_events(
     }
     out.push(Bytes::from_static(DONE));
     Ok(out)
+}
+
+/// An embedding as `encoding_format: base64` answers it: the base64 of its
+/// numbers as little-endian float32s.
+fn base64_floats(vector: &Json) -> Json {
+    use base64::Engine as _;
+    let Some(numbers) = vector.as_array() else {
+        return vector.clone();
+    };
+    let bytes: Vec<u8> = numbers
+        .iter()
+        .flat_map(|number| {
+            let value = match number {
+                Json::Number(number) => number.as_f64().unwrap_or_default() as f32,
+                _ => 0.0,
+            };
+            value.to_le_bytes()
+        })
+        .collect();
+    Json::String(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 /// `n`: how many choices or images per prompt.

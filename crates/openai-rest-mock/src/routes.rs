@@ -1,6 +1,7 @@
 //! The route table: every operation of `openai_rest_raw::operations::OPERATIONS`,
 //! OpenAI's under `/v1` and Azure's under `/openai`.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use openai_rest_raw::operations::{Api, OPERATIONS, Operation};
@@ -73,7 +74,12 @@ fn templates() -> &'static [Template] {
 /// A parameter matches one whole non-empty segment, so ids with `:` (a
 /// fine-tuned model) match and `/models/{model}` does not swallow a longer
 /// path.
+///
+/// A run of slashes counts as one, as the API took it: the Python library
+/// joins an Azure endpoint that ends with `/` and `/openai/...` into
+/// `//openai/...`.
 pub(crate) fn find(method: &str, path: &str) -> Result<Route, NoRoute> {
+    let path = collapse_slashes(path);
     let (api, rest) = [Api::OpenAi, Api::Azure]
         .into_iter()
         .find_map(|api| Some((api, path.strip_prefix(prefix(api))?.strip_prefix('/')?)))
@@ -116,6 +122,20 @@ pub(crate) fn find(method: &str, path: &str) -> Result<Route, NoRoute> {
         None if allowed.is_empty() => Err(NoRoute::NotFound),
         None => Err(NoRoute::MethodNotAllowed { allowed }),
     }
+}
+
+/// `path` with each run of slashes made one; borrowed when it has none.
+fn collapse_slashes(path: &str) -> Cow<'_, str> {
+    if !path.contains("//") {
+        return Cow::Borrowed(path);
+    }
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn matches(template: &Template, segments: &[&str]) -> bool {
@@ -223,6 +243,26 @@ mod tests {
         ] {
             assert_eq!(find("GET", path).unwrap_err(), NoRoute::NotFound, "{path}");
         }
+    }
+
+    #[test]
+    fn runs_of_slashes_count_as_one() {
+        // An Azure endpoint with a trailing slash, joined by the Python library.
+        assert_eq!(
+            id("GET", "//openai/deployments").1,
+            OperationId::ListDeployments
+        );
+        assert_eq!(
+            id("GET", "/v1//models///curie:ft-x"),
+            (
+                Api::OpenAi,
+                OperationId::RetrieveModel,
+                vec!["curie:ft-x".to_owned()]
+            )
+        );
+        // A trailing slash is still not a parameter.
+        assert_eq!(find("GET", "/v1/models//").unwrap_err(), NoRoute::NotFound);
+        assert_eq!(collapse_slashes("/v1/models"), Cow::Borrowed("/v1/models"));
     }
 
     #[test]

@@ -811,3 +811,96 @@ async fn fixtures_load_from_a_directory_over_the_embedded_ones() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(openai_rest_mock::Fixtures::load(&dir).is_err());
 }
+
+/// What the official Python library (openai 0.27) sends, as the API took it.
+#[tokio::test]
+async fn embeddings_answer_base64_of_little_endian_float32s_when_asked() {
+    use base64::Engine as _;
+    let floats: Vec<f32> = fixture_json("createEmbedding/response.json")["data"][0]["embedding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|value| value.as_f64().unwrap() as f32)
+        .collect();
+    for server in Server::modes(MockOptions::default()).await {
+        let body = json!({"model": "m", "input": ["a", "b"], "encoding_format": "base64"});
+        let answer = server.post_json("/embeddings", body).await.json();
+        for item in answer["data"].as_array().unwrap() {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(item["embedding"].as_str().unwrap())
+                .unwrap();
+            let decoded: Vec<f32> = bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            assert_eq!(decoded, floats, "{}", server.mode);
+        }
+        for format in [json!("float"), json!(null)] {
+            let body = json!({"model": "m", "input": "a", "encoding_format": format});
+            let answer = server.post_json("/embeddings", body).await.json();
+            assert_eq!(
+                answer["data"][0]["embedding"].as_array().unwrap().len(),
+                1536
+            );
+        }
+        let body = json!({"model": "m", "input": "a", "encoding_format": "md5"});
+        let answer = server.post_json("/embeddings", body).await;
+        assert_eq!(answer.status, 400, "{}", server.mode);
+        assert_eq!(answer.json()["error"]["param"], "encoding_format");
+    }
+}
+
+#[tokio::test]
+async fn null_is_an_optional_field_not_given() {
+    // What the Python library's CLI sends for the options left out.
+    for server in Server::modes(MockOptions::default()).await {
+        let body = json!({"model": "m", "prompt": "p", "n": null, "max_tokens": null,
+            "logprobs": null, "temperature": null, "top_p": null, "stop": null,
+            "stream": null, "user": null});
+        let answer = server.post_json("/completions", body).await;
+        assert_eq!(answer.status, 200, "{} {}", server.mode, answer.text());
+        assert_eq!(answer.json()["choices"].as_array().unwrap().len(), 1);
+        let body = json!({"model": "m", "messages": [{"role": "user", "content": "c", "name": null}],
+            "user": null});
+        let answer = server.post_json("/chat/completions", body).await;
+        assert_eq!(answer.status, 200, "{} {}", server.mode, answer.text());
+        let answer = server
+            .post_json("/moderations", json!({"input": "i", "model": null}))
+            .await;
+        assert_eq!(answer.status, 200, "{} {}", server.mode, answer.text());
+    }
+}
+
+#[tokio::test]
+async fn boolean_queries_take_python_bools() {
+    for server in Server::modes(MockOptions::default()).await {
+        let events = "/fine-tunes/ft-AF1WoRqd3aJAHsqc9NY7iL8F/events";
+        let answer = server.get(&format!("{events}?stream=False")).await;
+        assert_eq!(answer.status, 200, "{}", server.mode);
+        assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+        let answer = server.get(&format!("{events}?stream=True")).await;
+        assert_eq!(
+            answer.content_type.as_deref(),
+            Some("text/event-stream"),
+            "{}",
+            server.mode
+        );
+        let answer = server.get(&format!("{events}?stream=yes")).await;
+        assert_eq!(answer.status, 400, "{}", server.mode);
+        assert_eq!(answer.json()["error"]["param"], "stream");
+    }
+}
+
+#[tokio::test]
+async fn runs_of_slashes_in_a_path_count_as_one() {
+    for server in Server::modes(MockOptions::default()).await {
+        // An Azure endpoint that ends with `/`, joined by the Python library.
+        let root = server.azure.trim_end_matches("/openai");
+        let url = format!("{root}//openai/deployments?{}", common::API_VERSION);
+        let answer = send(common::client().get(url).header("api-key", KEY)).await;
+        assert_eq!(answer.status, 200, "{} {}", server.mode, answer.text());
+        assert_eq!(answer.json(), fixture_json("listDeployments/response.json"));
+        let answer = server.get("//models").await;
+        assert_eq!(answer.status, 200, "{}", server.mode);
+    }
+}

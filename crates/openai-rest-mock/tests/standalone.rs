@@ -370,3 +370,52 @@ fn record_refuses_an_upstream_that_is_not_a_base_url() {
     assert!(!cli.wait().success());
     assert!(!dir.exists());
 }
+
+#[tokio::test]
+async fn faults_are_scheduled_over_http_for_other_processes() {
+    let server = Server::standalone(MockOptions::default()).await;
+    let root = server.openai.trim_end_matches("/v1").to_owned();
+    let schedule =
+        |body: serde_json::Value| send(client().post(format!("{root}/__mock/faults")).json(&body));
+    let answer =
+        schedule(json!({"operation": "listModels", "fault": "rate_limit", "calls": 2})).await;
+    assert_eq!(answer.status, 204);
+    for _ in 0..2 {
+        let answer = server.get("/models").await;
+        assert_eq!(answer.status, 429);
+        assert_eq!(answer.headers["retry-after"], "1");
+    }
+    assert_eq!(server.get("/models").await.status, 200);
+    // Another operation is untouched; `calls` is 1 unless given.
+    let answer =
+        schedule(json!({"operation": "retrieveModel", "fault": "service_unavailable"})).await;
+    assert_eq!(answer.status, 204);
+    assert_eq!(server.get("/models").await.status, 200);
+    assert_eq!(server.get("/models/m").await.status, 503);
+    assert_eq!(server.get("/models/m").await.status, 200);
+
+    for (body, names) in [
+        (
+            json!({"operation": "nope", "fault": "rate_limit"}),
+            "`nope`",
+        ),
+        (
+            json!({"operation": "listModels", "fault": "boom"}),
+            "`boom`",
+        ),
+        (json!({"operation": "listModels"}), "fault"),
+    ] {
+        let answer = schedule(body).await;
+        assert_eq!(answer.status, 400);
+        let message = answer.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(names), "{message}");
+    }
+    let answer = send(client().get(format!("{root}/__mock/faults"))).await;
+    assert_eq!(
+        (answer.status, &answer.headers["allow"]),
+        (405, &"POST".parse().unwrap())
+    );
+}

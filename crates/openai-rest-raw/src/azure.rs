@@ -9,6 +9,56 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///An API version of Azure OpenAI, e.g. `2022-12-01`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ApiVersion(::std::string::String);
+    impl ::std::ops::Deref for ApiVersion {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ApiVersion> for ::std::string::String {
+        fn from(value: ApiVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ApiVersion {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ApiVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ApiVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApiVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`CreateDeploymentRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
@@ -513,7 +563,7 @@ impl Client {
     ///Sends a `GET` request to `/deployments`
     ///
     ///Arguments:
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.list_deployments()
     ///    .api_version(api_version)
@@ -531,7 +581,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `deployment_id`: The ID of the deployment.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.retrieve_deployment()
     ///    .deployment_id(deployment_id)
@@ -550,7 +600,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `deployment_id`: The ID of the deployment.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.delete_deployment()
     ///    .deployment_id(deployment_id)
@@ -568,7 +618,7 @@ impl Client {
     ///Sends a `GET` request to `/files`
     ///
     ///Arguments:
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.list_files()
     ///    .api_version(api_version)
@@ -586,7 +636,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `file_id`: The ID of the file to use for this request.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.retrieve_file()
     ///    .file_id(file_id)
@@ -605,7 +655,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `file_id`: The ID of the file to use for this request.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.delete_file()
     ///    .file_id(file_id)
@@ -624,7 +674,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `file_id`: The ID of the file to use for this request.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.download_file()
     ///    .file_id(file_id)
@@ -642,7 +692,7 @@ impl Client {
     ///Sends a `GET` request to `/fine-tunes`
     ///
     ///Arguments:
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.list_fine_tunes()
     ///    .api_version(api_version)
@@ -660,7 +710,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `fine_tune_id`: The ID of the fine-tune job.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.retrieve_fine_tune()
     ///    .fine_tune_id(fine_tune_id)
@@ -679,7 +729,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `fine_tune_id`: The ID of the fine-tune job.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.cancel_fine_tune()
     ///    .fine_tune_id(fine_tune_id)
@@ -698,7 +748,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `fine_tune_id`: The ID of the fine-tune job.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///- `stream`: Whether to stream events as data-only server-sent events, ending with `data: [DONE]` when the job is finished.
     ///```ignore
     ///let response = client.list_fine_tune_events()
@@ -718,7 +768,7 @@ impl Client {
     ///Sends a `GET` request to `/models`
     ///
     ///Arguments:
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.list_models()
     ///    .api_version(api_version)
@@ -736,7 +786,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `model`: The ID of the model.
-    ///- `api_version`: The API version; the docs use `2022-12-01`.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
     ///```ignore
     ///let response = client.retrieve_model()
     ///    .model(model)
@@ -763,7 +813,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListDeployments<'a> {
         client: &'a super::Client,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> ListDeployments<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -774,11 +824,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/deployments`
@@ -847,7 +897,7 @@ pub mod builder {
     pub struct RetrieveDeployment<'a> {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> RetrieveDeployment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -868,11 +918,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/deployments/{deployment-id}`
@@ -946,7 +996,7 @@ pub mod builder {
     pub struct DeleteDeployment<'a> {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> DeleteDeployment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -967,11 +1017,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `DELETE` request to `/deployments/{deployment-id}`
@@ -1042,7 +1092,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListFiles<'a> {
         client: &'a super::Client,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> ListFiles<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1053,11 +1103,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/files`
@@ -1128,7 +1178,7 @@ pub mod builder {
     pub struct RetrieveFile<'a> {
         client: &'a super::Client,
         file_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> RetrieveFile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1149,11 +1199,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/files/{file_id}`
@@ -1228,7 +1278,7 @@ pub mod builder {
     pub struct DeleteFile<'a> {
         client: &'a super::Client,
         file_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> DeleteFile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1249,11 +1299,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `DELETE` request to `/files/{file_id}`
@@ -1330,7 +1380,7 @@ pub mod builder {
     pub struct DownloadFile<'a> {
         client: &'a super::Client,
         file_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> DownloadFile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1351,11 +1401,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/files/{file_id}/content`
@@ -1424,7 +1474,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListFineTunes<'a> {
         client: &'a super::Client,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> ListFineTunes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1435,11 +1485,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/fine-tunes`
@@ -1510,7 +1560,7 @@ pub mod builder {
     pub struct RetrieveFineTune<'a> {
         client: &'a super::Client,
         fine_tune_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> RetrieveFineTune<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1531,11 +1581,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/fine-tunes/{fine_tune_id}`
@@ -1610,7 +1660,7 @@ pub mod builder {
     pub struct CancelFineTune<'a> {
         client: &'a super::Client,
         fine_tune_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> CancelFineTune<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1631,11 +1681,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `POST` request to `/fine-tunes/{fine_tune_id}/cancel`
@@ -1710,7 +1760,7 @@ pub mod builder {
     pub struct ListFineTuneEvents<'a> {
         client: &'a super::Client,
         fine_tune_id: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
         stream: Result<Option<bool>, String>,
     }
     impl<'a> ListFineTuneEvents<'a> {
@@ -1733,11 +1783,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         pub fn stream<V>(mut self, value: V) -> Self
@@ -1826,7 +1876,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListModels<'a> {
         client: &'a super::Client,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> ListModels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1837,11 +1887,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/models`
@@ -1912,7 +1962,7 @@ pub mod builder {
     pub struct RetrieveModel<'a> {
         client: &'a super::Client,
         model: Result<::std::string::String, String>,
-        api_version: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
     }
     impl<'a> RetrieveModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1933,11 +1983,11 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
-            self.api_version = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for api_version failed".to_string()
-            });
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
             self
         }
         ///Sends a `GET` request to `/models/{model}`
@@ -3003,6 +3053,9 @@ impl Client {
     pub fn list_fine_tune_events_stream(&self) -> builder::ListFineTuneEventsStream<'_> {
         builder::ListFineTuneEventsStream::new(self)
     }
+}
+impl crate::Schema for types::ApiVersion {
+    const NAME: &'static str = "ApiVersion";
 }
 impl crate::Schema for types::CreateDeploymentRequest {
     const NAME: &'static str = "CreateDeploymentRequest";

@@ -531,6 +531,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct CreateEmbeddingRequest {
+        ///How each embedding is answered: `float`, an array of numbers, or `base64`, the base64 of its little-endian float32 bytes (4 bytes a number). Not in the docs of early 2023, but the API accepted it (any other value was refused: "Invalid value for 'encoding_format'") and the official Python library sends `base64` on every call and decodes the answer. Defaults to `"float"` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub encoding_format: ::std::option::Option<CreateEmbeddingRequestEncodingFormat>,
         ///Input text to get embeddings for, as a string or array of tokens; for several inputs in one request, an array of strings or of token arrays. Each input must not exceed 8192 tokens.
         pub input: Prompt,
         ///ID of the model to use, e.g. `text-embedding-ada-002`.
@@ -542,6 +545,57 @@ pub mod types {
     impl CreateEmbeddingRequest {
         pub fn builder() -> builder::CreateEmbeddingRequest {
             Default::default()
+        }
+    }
+    ///How each embedding is answered: `float`, an array of numbers, or `base64`, the base64 of its little-endian float32 bytes (4 bytes a number). Not in the docs of early 2023, but the API accepted it (any other value was refused: "Invalid value for 'encoding_format'") and the official Python library sends `base64` on every call and decodes the answer. Defaults to `"float"` when left out.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum CreateEmbeddingRequestEncodingFormat {
+        #[serde(rename = "float")]
+        Float,
+        #[serde(rename = "base64")]
+        Base64,
+    }
+    impl ::std::fmt::Display for CreateEmbeddingRequestEncodingFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Float => f.write_str("float"),
+                Self::Base64 => f.write_str("base64"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateEmbeddingRequestEncodingFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "float" => Ok(Self::Float),
+                "base64" => Ok(Self::Base64),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateEmbeddingRequestEncodingFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateEmbeddingRequestEncodingFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`CreateEmbeddingResponse`
@@ -862,8 +916,7 @@ pub mod types {
     ///`Embedding`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Embedding {
-        ///The vector (1536 floats for text-embedding-ada-002).
-        pub embedding: ::std::vec::Vec<f64>,
+        pub embedding: EmbeddingVector,
         pub index: i64,
         ///Always `embedding`.
         pub object: ::std::string::String,
@@ -882,6 +935,18 @@ pub mod types {
     impl EmbeddingUsage {
         pub fn builder() -> builder::EmbeddingUsage {
             Default::default()
+        }
+    }
+    ///The vector (1536 numbers for text-embedding-ada-002): an array of numbers, or with `encoding_format` `base64` the base64 of their little-endian float32 bytes.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum EmbeddingVector {
+        Floats(::std::vec::Vec<f64>),
+        Base64(::std::string::String),
+    }
+    impl ::std::convert::From<::std::vec::Vec<f64>> for EmbeddingVector {
+        fn from(value: ::std::vec::Vec<f64>) -> Self {
+            Self::Floats(value)
         }
     }
     ///`Engine`
@@ -3289,6 +3354,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateEmbeddingRequest {
+            encoding_format: ::std::result::Result<
+                ::std::option::Option<super::CreateEmbeddingRequestEncodingFormat>,
+                ::std::string::String,
+            >,
             input: ::std::result::Result<super::Prompt, ::std::string::String>,
             model: ::std::result::Result<::std::string::String, ::std::string::String>,
             user: ::std::result::Result<
@@ -3299,6 +3368,7 @@ pub mod types {
         impl ::std::default::Default for CreateEmbeddingRequest {
             fn default() -> Self {
                 Self {
+                    encoding_format: Ok(Default::default()),
                     input: Err("no value supplied for input".to_string()),
                     model: Err("no value supplied for model".to_string()),
                     user: Ok(Default::default()),
@@ -3306,6 +3376,18 @@ pub mod types {
             }
         }
         impl CreateEmbeddingRequest {
+            pub fn encoding_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::CreateEmbeddingRequestEncodingFormat>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.encoding_format = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for encoding_format: {e}")
+                });
+                self
+            }
             pub fn input<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::Prompt>,
@@ -3343,6 +3425,7 @@ pub mod types {
                 value: CreateEmbeddingRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    encoding_format: value.encoding_format?,
                     input: value.input?,
                     model: value.model?,
                     user: value.user?,
@@ -3352,6 +3435,7 @@ pub mod types {
         impl ::std::convert::From<super::CreateEmbeddingRequest> for CreateEmbeddingRequest {
             fn from(value: super::CreateEmbeddingRequest) -> Self {
                 Self {
+                    encoding_format: Ok(value.encoding_format),
                     input: Ok(value.input),
                     model: Ok(value.model),
                     user: Ok(value.user),
@@ -4548,7 +4632,7 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Embedding {
-            embedding: ::std::result::Result<::std::vec::Vec<f64>, ::std::string::String>,
+            embedding: ::std::result::Result<super::EmbeddingVector, ::std::string::String>,
             index: ::std::result::Result<i64, ::std::string::String>,
             object: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -4564,7 +4648,7 @@ pub mod types {
         impl Embedding {
             pub fn embedding<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<f64>>,
+                T: ::std::convert::TryInto<super::EmbeddingVector>,
                 T::Error: ::std::fmt::Display,
             {
                 self.embedding = value
@@ -6773,7 +6857,7 @@ impl Client {
     ///
     ///Arguments:
     ///- `fine_tune_id`: The ID of the fine-tune job.
-    ///- `stream`: Whether to stream events for the fine-tune job. If true, events are sent as data-only server-sent events as they become available, and the stream ends with `data: [DONE]` when the job is finished (succeeded, cancelled, or failed). If false, only the events generated so far are returned.
+    ///- `stream`: Whether to stream events for the fine-tune job. If true, events are sent as data-only server-sent events as they become available, and the stream ends with `data: [DONE]` when the job is finished (succeeded, cancelled, or failed). If false, only the events generated so far are returned. The API took `true` and `false` in any case (the Python library sends a Python bool as `True` or `False`).
     ///```ignore
     ///let response = client.list_fine_tune_events()
     ///    .fine_tune_id(fine_tune_id)
@@ -10002,6 +10086,9 @@ impl crate::Schema for types::Embedding {
 }
 impl crate::Schema for types::EmbeddingUsage {
     const NAME: &'static str = "EmbeddingUsage";
+}
+impl crate::Schema for types::EmbeddingVector {
+    const NAME: &'static str = "EmbeddingVector";
 }
 impl crate::Schema for types::Engine {
     const NAME: &'static str = "Engine";

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The mock against clients that are not ours, on 127.0.0.1 only:
+#   1. every documented call through the official Python library of early
+#      2023 (openai==0.27.8), as the docs make it (official_client.py);
+#   2. a spec-driven fuzz of both specs (schemathesis.sh).
+# It makes a virtual environment in target/python, builds and starts
+# `openai-mock serve` on a free port, and stops it at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+venv=target/python
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+cargo build --quiet -p openai-rest-mock --features server --bin openai-mock
+key="sk-official-client-test-$$-0123456789"
+log="$venv/mock.log"
+target/debug/openai-mock serve --addr 127.0.0.1:0 --api-key "$key" --log-level info 2>"$log" &
+mock=$!
+trap 'kill "$mock" 2>/dev/null || true; wait "$mock" 2>/dev/null || true' EXIT
+url=
+for _ in $(seq 200); do
+    url=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/v1 .*|\1|p' "$log")
+    [ -n "$url" ] && break
+    sleep 0.05
+done
+[ -n "$url" ] || { cat "$log" >&2; echo "the mock did not start" >&2; exit 1; }
+export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+
+echo "== the official Python library (openai==0.27.8) against $url"
+"$venv/bin/python" tests/python/official_client.py "$url" "$key"
+
+# The spec-driven fuzz: 50 schema-valid requests per operation of each spec.
+# Checks: no 5xx; every answer's status, content type, headers and body as
+# the spec says; and no schema-valid request refused (positive data
+# acceptance: anything but a 2xx fails). The headers given here replace the
+# random values schemathesis would draw for the security schemes (which may
+# hold bytes no HTTP header can carry). The hooks give the file parts the
+# spec's `x-file` rules (schemathesis_hooks.py).
+examples=${SCHEMATHESIS_EXAMPLES:-50}
+fuzz() {
+    local spec=$1 base=$2
+    shift 2
+    PYTHONPATH=tests/python SCHEMATHESIS_HOOKS=schemathesis_hooks \
+        "$venv/bin/schemathesis" run "openapi/$spec" --base-url "$url$base" "$@" \
+        --checks all --exclude-checks negative_data_rejection,ignored_auth \
+        --experimental positive_data_acceptance \
+        --experimental-positive-data-acceptance-allowed-statuses 2xx \
+        --hypothesis-max-examples "$examples" --hypothesis-seed 14 \
+        --hypothesis-suppress-health-check all --hypothesis-database none \
+        --workers 2 --no-color
+}
+for spec in openai azure; do
+    started=$SECONDS
+    echo "== schemathesis over openapi/$spec.yaml, $examples examples per operation"
+    case $spec in
+        openai) fuzz openai.yaml /v1 -H "Authorization: Bearer $key" -H "OpenAI-Organization: org-schemathesis" ;;
+        azure) fuzz azure.yaml /openai -H "api-key: $key" -H "Authorization: Bearer $key" ;;
+    esac
+    echo "== schemathesis over openapi/$spec.yaml took $((SECONDS - started)) s"
+done
