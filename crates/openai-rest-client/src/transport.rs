@@ -209,7 +209,7 @@ impl Transport {
                 let text = String::from_utf8_lossy(&body).into_owned();
                 match seen.status {
                     Some(status) if !status.is_success() => {
-                        Error::from_api(api_error(status, &seen.headers, text, secret))
+                        Error::from_api(api_error_from_text(status, &seen.headers, text, secret))
                     }
                     status => {
                         invalid_response(status.unwrap_or(StatusCode::OK), text, source, secret)
@@ -219,7 +219,7 @@ impl Transport {
             RawError::UnexpectedResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
                 let text = response.text().await.unwrap_or_default();
-                Error::from_api(api_error(status, &headers, text, secret))
+                Error::from_api(api_error_from_text(status, &headers, text, secret))
             }
             RawError::CommunicationError(e)
             | RawError::ResponseBodyError(e)
@@ -278,6 +278,48 @@ pub(crate) fn api_error_from_body(
         param: body.param,
         code: body.code,
         ..api_error(status, headers, body.message, secret)
+    }
+}
+
+/// [`api_error`] for an error body that is not OpenAI's error object: an
+/// `{"error": {"message", "code", ...}}` without `type` or `param` (what
+/// Azure OpenAI answers, e.g. `{"error": {"code": "DeploymentNotFound",
+/// "message": ...}}`, or `{"code": "notFound", ...}` from its authoring API)
+/// gives its message and code, so that an error reads the same on both
+/// backends; anything else is its own (shortened) message.
+pub(crate) fn api_error_from_text(
+    status: StatusCode,
+    headers: &HeaderMap,
+    text: String,
+    secret: &ApiKey,
+) -> ApiError {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: LooseError,
+    }
+    #[derive(serde::Deserialize)]
+    struct LooseError {
+        message: String,
+        #[serde(default)]
+        code: Option<serde_json::Value>,
+        #[serde(default, rename = "type")]
+        error_type: Option<String>,
+        #[serde(default)]
+        param: Option<String>,
+    }
+    let Ok(Body { error }) = serde_json::from_str::<Body>(&text) else {
+        return api_error(status, headers, text, secret);
+    };
+    let code = match error.code {
+        Some(serde_json::Value::String(code)) => Some(code),
+        Some(serde_json::Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    };
+    ApiError {
+        error_type: error.error_type,
+        param: error.param,
+        code,
+        ..api_error(status, headers, error.message, secret)
     }
 }
 

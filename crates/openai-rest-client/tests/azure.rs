@@ -395,3 +395,51 @@ async fn openai_only_operations_are_refused_on_azure() {
     );
     assert!(received(&mock).await.is_empty());
 }
+
+#[tokio::test]
+async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
+    // Azure's bodies carry `code` and `message`, without `type` or `param`:
+    // the inference gateway's and the authoring API's.
+    let cases = [
+        (
+            401,
+            json!({"error": {"code": "401", "message": "Access denied due to invalid subscription key or wrong API endpoint."}}),
+            "401",
+        ),
+        (
+            404,
+            json!({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}}),
+            "DeploymentNotFound",
+        ),
+        (
+            400,
+            json!({"error": {"code": "invalidPayload", "message": "The specified model is not supported.", "target": "model"}}),
+            "invalidPayload",
+        ),
+    ];
+    for (status, body, code) in cases {
+        let mock = OpenAiMock::start().await;
+        Mock::given(operation(OperationId::CreateCompletion))
+            .respond_with(ResponseTemplate::new(status).set_body_json(&body))
+            .mount(mock.server())
+            .await;
+        let error = key_client(&mock)
+            .completions()
+            .create(completion_request())
+            .await
+            .unwrap_err();
+        let matches_status = match status {
+            400 | 404 => matches!(error, Error::InvalidRequest(_)),
+            401 => matches!(error, Error::Authentication(_)),
+            _ => unreachable!(),
+        };
+        assert!(matches_status, "{status}: {error:?}");
+        let api = error.api_error().unwrap();
+        assert_eq!(api.code.as_deref(), Some(code));
+        assert_eq!(api.message, body["error"]["message"]);
+        assert_eq!(
+            (api.error_type.as_deref(), api.param.as_deref()),
+            (None, None)
+        );
+    }
+}
