@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use openai_contract_tests::cases::{CASES, fixtures_dir};
-use openai_rest_mock::OpenAiMock;
+use openai_rest_mock::{MockOptions, OpenAiMock};
 use openai_rest_raw::operations::{Api, OPERATIONS};
 use serde_json::Value;
 
@@ -70,7 +70,7 @@ async fn every_operation_has_a_fixture_raw_method_ergonomic_call_mock_route_and_
         operations.len()
     );
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let mut gaps = Vec::new();
     for (api, id, method, path) in &operations {
         let mut missing = Vec::new();
@@ -122,7 +122,7 @@ async fn every_operation_has_a_fixture_raw_method_ergonomic_call_mock_route_and_
 #[tokio::test]
 async fn the_route_probe_sees_a_missing_route() {
     // Guards the gate itself: a path no operation has is not routed.
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     assert!(!mock_routes(&mock, Api::OpenAi, "GET", "/no-such-operation").await);
     assert!(!mock_routes(&mock, Api::OpenAi, "PUT", "/models").await);
     assert!(mock_routes(&mock, Api::OpenAi, "GET", "/models/{model}").await);

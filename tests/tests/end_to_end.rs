@@ -8,7 +8,7 @@ use openai_contract_tests::cases::{CASES, Case, Ids, Output, fixtures_dir};
 use openai_contract_tests::lossless::losses;
 use openai_contract_tests::wire;
 use openai_rest_client::{AzureAuth, AzureConfig, Client};
-use openai_rest_mock::OpenAiMock;
+use openai_rest_mock::{MockOptions, OpenAiMock};
 use openai_rest_raw::operations::Api;
 use serde_json::Value;
 
@@ -102,7 +102,7 @@ fn compare(case: &Case, output: &Output) -> Vec<String> {
 
 #[tokio::test]
 async fn every_operation_end_to_end_with_its_wire_snapshot() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let clients = [
         ("openai", Api::OpenAi, openai(&mock)),
         (

@@ -10,7 +10,12 @@ use openai_rest_mock::{Fault, MockOptions, OpenAiMock, OperationId};
 
 /// A mock whose 429s ask to retry at once, so retries do not wait.
 async fn start_mock() -> OpenAiMock {
-    OpenAiMock::start_with(MockOptions::default().retry_after(Duration::ZERO)).await
+    OpenAiMock::start_with(
+        MockOptions::default()
+            .stateless(true)
+            .retry_after(Duration::ZERO),
+    )
+    .await
 }
 
 fn client(mock: &OpenAiMock, retries: u32) -> Client {

@@ -65,7 +65,9 @@ fn main() {
     );
 
     let runtime = tokio::runtime::Runtime::new().expect("a runtime for the mock");
-    let mock = runtime.block_on(openai_rest_mock::OpenAiMock::start());
+    let mock = runtime.block_on(openai_rest_mock::OpenAiMock::start_with(
+        openai_rest_mock::MockOptions::default().stateless(true),
+    ));
     let mut failed = Vec::new();
     for (name, _, expected) in EXAMPLES {
         let output = Command::new(std::env::current_exe().expect("this binary"))

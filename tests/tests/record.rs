@@ -41,7 +41,7 @@ async fn record(upstream: String, dir: PathBuf) -> String {
 async fn serve(dir: &Path) -> String {
     let fixtures = Fixtures::load(dir).unwrap();
     start(|listener| async move {
-        let options = MockOptions::default().fixtures(fixtures);
+        let options = MockOptions::default().stateless(true).fixtures(fixtures);
         openai_rest_mock::serve(listener, options, std::future::pending()).await;
     })
     .await
@@ -103,7 +103,7 @@ async fn replay(origin: &str, request: &wiremock::Request) -> (u16, Option<Strin
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_operation_of_both_specs_is_recorded_and_replayed_byte_for_byte() {
-    let upstream = OpenAiMock::start().await;
+    let upstream = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     for api in [Api::OpenAi, Api::Azure] {
         let dir = temp_dir(&format!("{api:?}"));
         // A user records each API on its own.

@@ -4,7 +4,7 @@
 //! they did not have, is tests/tests/roundtrip.rs.)
 
 use openai_contract_tests::arbitrary;
-use openai_rest_mock::OpenAiMock;
+use openai_rest_mock::{MockOptions, OpenAiMock};
 use openai_rest_raw::operations::{Api, OPERATIONS};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -14,7 +14,7 @@ const CASES: usize = 32;
 
 #[tokio::test]
 async fn the_mock_accepts_arbitrary_valid_requests_of_every_json_operation() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let http = reqwest::Client::new();
     let mut runner = TestRunner::deterministic();
     let mut tried = 0;

@@ -13,7 +13,7 @@ use openai_rest_client::types::{
     CreateModerationRequest,
 };
 use openai_rest_client::{AzureAuth, AzureConfig, Client, Error};
-use openai_rest_mock::OpenAiMock;
+use openai_rest_mock::{MockOptions, OpenAiMock};
 use openai_rest_raw::operations::{Api, OPERATIONS, Operation};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -155,7 +155,7 @@ fn invalid_variants(schema: &Value, valid: &Value) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_client_and_the_mock_agree_on_every_json_request() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let openai = Client::builder()
         .api_key("sk-verdicts")
         .base_url(mock.base_url())

@@ -50,7 +50,7 @@ fn skipped(report: &Report) -> BTreeSet<&'static str> {
 
 #[tokio::test]
 async fn a_clean_mock_passes_every_case_of_both_specs() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     for target in [openai(&mock), azure(&mock)] {
         let report = verify(&target, &costly()).await.unwrap();
         assert!(report.passed(), "{report}");
@@ -76,7 +76,7 @@ async fn a_clean_mock_passes_every_case_of_both_specs() {
 
 #[tokio::test]
 async fn without_the_flag_what_costs_money_or_changes_the_account_is_skipped_and_never_sent() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let costly = [
         OperationId::CreateImage,
         OperationId::CreateImageEdit,
@@ -132,7 +132,7 @@ fn fixture_object(operation: OperationId, case: &str) -> Map<String, Value> {
 
 #[tokio::test]
 async fn each_kind_of_contract_break_is_reported() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
 
     // A field removed: the first of retrieveModel's.
     let mut model = fixture_object(OperationId::RetrieveModel, "response");
@@ -272,7 +272,9 @@ async fn a_server_that_is_not_the_api_is_said_in_one_line_after_one_request() {
 #[tokio::test]
 async fn errors_are_reported_without_a_secret() {
     let mock = OpenAiMock::start_with(
-        MockOptions::default().api_key("sk-another-key-entirely-0123456789"),
+        MockOptions::default()
+            .stateless(true)
+            .api_key("sk-another-key-entirely-0123456789"),
     )
     .await;
     for (target, secret, tail) in [
@@ -320,7 +322,7 @@ fn run_verify(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_program_exits_by_what_it_found() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let base_url = mock.base_url();
     let clean = tokio::task::spawn_blocking(move || {
         run_verify(&["--base-url", &base_url], &[("OPENAI_API_KEY", KEY)])

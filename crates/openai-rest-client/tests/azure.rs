@@ -8,7 +8,7 @@ use futures::StreamExt;
 use openai_rest_client::types::*;
 use openai_rest_client::{AzureAuth, AzureConfig, Client, Error, Upload};
 use openai_rest_mock::wiremock::{Mock, Request, ResponseTemplate};
-use openai_rest_mock::{OpenAiMock, OperationId, operation};
+use openai_rest_mock::{MockOptions, OpenAiMock, OperationId, operation};
 use serde_json::json;
 
 const AZURE_KEY: &str = "azure-key-0123456789abcdef";
@@ -37,7 +37,7 @@ fn completion_request() -> builder::CreateCompletionRequest {
 
 #[tokio::test]
 async fn completions_go_to_the_deployment_with_the_api_key() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let route = "/openai/deployments/my-deployment/completions";
     // The same call as on OpenAI.
     let completion = key_client(&mock)
@@ -65,7 +65,7 @@ async fn completions_go_to_the_deployment_with_the_api_key() {
 
 #[tokio::test]
 async fn an_ad_token_is_a_bearer_token_and_the_api_version_is_configurable() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let route = "/openai/deployments/other/completions";
     let client = Client::builder()
         .azure(
@@ -94,7 +94,7 @@ async fn an_ad_token_is_a_bearer_token_and_the_api_version_is_configurable() {
 
 #[tokio::test]
 async fn completion_streams_and_embeddings_go_to_the_deployment() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let route = "/openai/deployments/my-deployment/completions";
     let events: Vec<_> = key_client(&mock)
         .completions()
@@ -108,7 +108,7 @@ async fn completion_streams_and_embeddings_go_to_the_deployment() {
     let sent = sent_azure(&mock, "POST", route).await;
     assert_eq!(json(&sent)["stream"], json!(true));
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let route = "/openai/deployments/embedder/embeddings";
     let request = CreateEmbeddingRequest::builder()
         .model("text-embedding-ada-002")
@@ -132,7 +132,7 @@ async fn completion_streams_and_embeddings_go_to_the_deployment() {
 
 #[tokio::test]
 async fn completions_without_a_deployment_are_refused_before_sending() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let client = Client::builder()
         .azure(AzureConfig::new(
             mock.azure_endpoint(),
@@ -156,7 +156,7 @@ async fn completions_without_a_deployment_are_refused_before_sending() {
 async fn deployments_create_wait_list_retrieve_delete() {
     let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let request = CreateDeploymentRequest::builder()
         .model("text-davinci-002")
         .scale_settings(ScaleSettings::builder().scale_type(ScaleType::Standard));
@@ -175,7 +175,7 @@ async fn deployments_create_wait_list_retrieve_delete() {
 
     // wait: polls until the status is final. Raw for the first two polls:
     // the mock's deployment is `succeeded` from the first.
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let route = format!("/openai/deployments/{id}");
     Mock::given(operation(OperationId::RetrieveDeployment))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
@@ -195,18 +195,18 @@ async fn deployments_create_wait_list_retrieve_delete() {
             .all(|r| r.url.query() == Some("api-version=2022-12-01"))
     );
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let list = key_client(&mock).deployments().list().await.unwrap();
     assert_eq!(list, documented(OperationId::ListDeployments));
     sent_azure(&mock, "GET", "/openai/deployments").await;
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let deployment = key_client(&mock).deployments().retrieve(id).await.unwrap();
     assert_eq!(deployment, documented(OperationId::RetrieveDeployment));
     sent_azure(&mock, "GET", &route).await;
 
     // The mock answers 204 with no body.
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     key_client(&mock).deployments().delete(id).await.unwrap();
     sent_azure(&mock, "DELETE", &route).await;
 }
@@ -215,7 +215,7 @@ async fn deployments_create_wait_list_retrieve_delete() {
 async fn files_fine_tunes_and_models_live_under_the_same_base() {
     let file = "file-XjGxS3KTG0uNmNOK362iJua3";
     let job = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     // The calls below, one each.
     let calls = [
         ("GET", "/openai/files".to_string()),
@@ -323,7 +323,7 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
 async fn the_fine_tune_event_stream_on_azure() {
     let job = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
     let route = format!("/openai/fine-tunes/{job}/events");
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let events: Vec<_> = key_client(&mock)
         .fine_tunes()
         .events_stream(job)
@@ -341,7 +341,7 @@ async fn the_fine_tune_event_stream_on_azure() {
 #[tokio::test]
 #[allow(deprecated)]
 async fn openai_only_operations_are_refused_on_azure() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let client = key_client(&mock);
     let chat = CreateChatCompletionRequest::builder()
         .model("gpt-3.5-turbo")

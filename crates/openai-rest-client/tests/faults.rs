@@ -636,7 +636,7 @@ async fn an_error_before_a_stream_starts_is_the_usual_typed_error() {
 
 #[tokio::test]
 async fn a_path_upload_is_sent_again_on_retry() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     mock.fail_next(OperationId::CreateFile, 1, Fault::ServerError);
     let content = fixture(OperationId::DownloadFile, "response");
     let path = std::env::temp_dir().join(format!(

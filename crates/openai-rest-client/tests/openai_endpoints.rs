@@ -10,7 +10,7 @@ use openai_rest_client::embeddings::EmbeddingVectorExt;
 use openai_rest_client::types::*;
 use openai_rest_client::{Error, Upload};
 use openai_rest_mock::wiremock::{Mock, ResponseTemplate};
-use openai_rest_mock::{OpenAiMock, OperationId, operation};
+use openai_rest_mock::{MockOptions, OpenAiMock, OperationId, operation};
 use serde_json::json;
 
 /// The first bytes of a 2x2 PNG: as much as the mock reads of an image,
@@ -19,7 +19,7 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x02\x00\x
 
 #[tokio::test]
 async fn models_list_retrieve_delete() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let models = openai(&mock).models().list().await.unwrap();
     assert_eq!(models, documented(OperationId::ListModels));
     assert!(!models.data.is_empty());
@@ -344,12 +344,12 @@ async fn embeddings_create() {
 
 #[tokio::test]
 async fn files_list_upload_retrieve_delete() {
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let files = openai(&mock).files().list().await.unwrap();
     assert_eq!(files, documented(OperationId::ListFiles));
     sent(&mock, "GET", "/v1/files").await;
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let content = fixture(OperationId::DownloadFile, "response");
     let dir = std::env::temp_dir().join(format!("openai-rest-client-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -381,13 +381,13 @@ async fn files_list_upload_retrieve_delete() {
     assert_eq!(header(&sent_request, "transfer-encoding"), None);
     std::fs::remove_dir_all(&dir).unwrap();
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let id = "file-XjGxS3KTG0uNmNOK362iJua3";
     let file = openai(&mock).files().retrieve(id).await.unwrap();
     assert_eq!(file, documented(OperationId::RetrieveFile));
     sent(&mock, "GET", &format!("/v1/files/{id}")).await;
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let deleted = openai(&mock).files().delete(id).await.unwrap();
     assert_eq!(deleted, documented(OperationId::DeleteFile));
     sent(&mock, "DELETE", &format!("/v1/files/{id}")).await;

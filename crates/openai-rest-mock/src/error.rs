@@ -49,6 +49,8 @@ pub(crate) struct ApiError {
     pub(crate) message: String,
     pub(crate) kind: &'static str,
     pub(crate) param: Option<String>,
+    /// A machine-readable reason, e.g. `model_not_found`.
+    pub(crate) code: Option<&'static str>,
 }
 
 impl ApiError {
@@ -58,6 +60,7 @@ impl ApiError {
             message: message.into(),
             kind: "invalid_request_error",
             param: None,
+            code: None,
         }
     }
 
@@ -70,7 +73,7 @@ impl ApiError {
                 "param".into(),
                 self.param.as_deref().map_or(Json::Null, text),
             ),
-            ("code".into(), Json::Null),
+            ("code".into(), self.code.map_or(Json::Null, text)),
         ]);
         Json::Object(vec![("error".into(), error)])
             .to_bytes(true)

@@ -3,7 +3,7 @@
 //! serves it with hyper.
 
 use std::borrow::Cow;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,6 +11,8 @@ use http::HeaderMap;
 use openai_rest_raw::operations::{Api, OperationId};
 
 use crate::MockOptions;
+use crate::admin::{self, Command, RequestLog};
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::faults::{self, ErrorAnswer, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule};
 use crate::fixtures::{Content, FixtureError, Fixtures};
@@ -18,6 +20,7 @@ use crate::input;
 use crate::json::Json;
 use crate::replies::{self, Body};
 use crate::routes::{self, NoRoute, Route};
+use crate::store::Store;
 
 /// A request, as any transport hands it over.
 #[derive(Clone, Copy, Debug)]
@@ -74,12 +77,24 @@ pub(crate) struct FakeApi {
     latency: Duration,
     retry_after: Duration,
     schedule: Schedule,
+    /// `None` in stateless mode.
+    store: Option<Arc<Store>>,
+    /// The last requests, for the admin API.
+    log: RequestLog,
 }
 
 impl FakeApi {
     pub(crate) fn new(options: MockOptions) -> FakeApi {
         input::compile_schemas();
+        let store = (!options.stateless).then(|| {
+            Arc::new(Store::new(
+                &options.fixtures,
+                Clock::new(options.clock_speed),
+            ))
+        });
         FakeApi {
+            store,
+            log: RequestLog::default(),
             fixtures: RwLock::new(options.fixtures),
             api_key: options.api_key,
             latency: options.latency,
@@ -98,6 +113,13 @@ impl FakeApi {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .set(operation, file_name, bytes)
+    }
+
+    /// Moves the mock's clock forward; nothing to move in stateless mode.
+    pub(crate) fn advance_clock(&self, by: Duration) {
+        if let Some(store) = &self.store {
+            store.advance_clock(by);
+        }
     }
 
     pub(crate) fn fail_next(&self, operation: OperationId, calls: u64, fault: Fault) {
@@ -136,6 +158,57 @@ impl FakeApi {
     }
 
     pub(crate) fn handle(&self, request: &Request) -> Outcome {
+        if let Some(rest) = request.path.strip_prefix(admin::PREFIX) {
+            return Outcome::Respond(self.admin(request, rest));
+        }
+        let outcome = self.handle_api(request);
+        let status = match &outcome {
+            Outcome::Respond(response) => Some(response.status),
+            Outcome::Drop { .. } => None,
+        };
+        self.log
+            .push(request.method, request.path, request.query, status);
+        outcome
+    }
+
+    /// The admin API: see the `admin` module.
+    fn admin(&self, request: &Request, rest: &str) -> Response {
+        let command = match admin::command(request.method, rest, request.query) {
+            Ok(command) => command,
+            Err(error) => return Response::error(&error),
+        };
+        let body = match (command, &self.store) {
+            (Command::Requests(limit), _) => self.log.last(limit),
+            (Command::Reset | Command::Advance(_), None) => {
+                return Response::error(&ApiError::invalid_request(
+                    400,
+                    "The mock is stateless (--stateless): it has no state to reset and no clock",
+                ));
+            }
+            (Command::Reset, Some(store)) => {
+                let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
+                store.reset(&fixtures);
+                Json::Object(vec![("reset".into(), Json::Bool(true))])
+            }
+            (Command::Advance(by), Some(store)) => {
+                store.advance_clock(by);
+                Json::Object(vec![(
+                    "advanced_seconds".into(),
+                    Json::Number(
+                        serde_json::Number::from_f64(by.as_secs_f64()).unwrap_or_else(|| 0.into()),
+                    ),
+                )])
+            }
+        };
+        Response {
+            status: 200,
+            headers: vec![("content-type", "application/json".into())],
+            body: Body::Full(body.to_bytes(true).into()),
+            delay: Duration::ZERO,
+        }
+    }
+
+    fn handle_api(&self, request: &Request) -> Outcome {
         let route = routes::find(request.method, request.path);
         let faults = match self.faults(request, route.as_ref().ok(), true) {
             Ok(faults) => faults,
@@ -188,7 +261,8 @@ impl FakeApi {
             Err(invalid) => return Response::error(&invalid.into()),
         };
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
-        match replies::reply(&fixtures, route, &input) {
+        let stored = (self.store.as_ref()).and_then(|store| store.answer(&fixtures, route, &input));
+        match stored.unwrap_or_else(|| replies::reply(&fixtures, route, &input)) {
             Ok(reply) => Response {
                 status: reply.status,
                 headers: reply
@@ -494,7 +568,7 @@ mod tests {
             echo in any::<bool>(),
         ) {
             let api = FakeApi::new(MockOptions::default());
-            let body = serde_json::json!({"model": "m", "prompt": prompts, "n": n, "stream": stream, "echo": echo});
+            let body = serde_json::json!({"model": "text-davinci-003", "prompt": prompts, "n": n, "stream": stream, "echo": echo});
             let response = answer_of(&api, "POST", "/v1/completions", &headers("application/json"), body.to_string().as_bytes());
             let choices = prompts.len().max(1) * n as usize;
             if choices > 2048 {
@@ -506,6 +580,7 @@ mod tests {
                 Body::Full(body) => serde_json::from_slice::<serde_json::Value>(body).unwrap()["choices"].as_array().unwrap().len(),
                 // 7 events per choice, then [DONE].
                 Body::Events(events) => (events.len() - 1) / 7,
+                Body::Live(_) => unreachable!("completions do not follow a job"),
             };
             prop_assert_eq!(count, choices);
         }

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
+mod admin;
+mod clock;
 mod error;
 mod fake_api;
 mod faults;
@@ -16,6 +18,7 @@ mod replies;
 mod routes;
 #[cfg(feature = "server")]
 mod server;
+mod store;
 
 use std::fmt;
 use std::time::Duration;
@@ -52,6 +55,8 @@ pub struct MockOptions {
     pub(crate) latency: Duration,
     pub(crate) retry_after: Duration,
     pub(crate) fixtures: Fixtures,
+    pub(crate) stateless: bool,
+    pub(crate) clock_speed: f64,
 }
 
 impl Default for MockOptions {
@@ -61,6 +66,8 @@ impl Default for MockOptions {
             latency: Duration::ZERO,
             retry_after: Duration::from_secs(1),
             fixtures: Fixtures::default(),
+            stateless: false,
+            clock_speed: 1.0,
         }
     }
 }
@@ -92,6 +99,29 @@ impl MockOptions {
         self.fixtures = fixtures;
         self
     }
+
+    /// Answers every call from its fixture and remembers nothing: an upload
+    /// never shows up in the list, any id is found. Off by default. This is
+    /// the mode that scales across several mock processes behind a load
+    /// balancer, since no process holds state the others lack.
+    pub fn stateless(mut self, stateless: bool) -> Self {
+        self.stateless = stateless;
+        self
+    }
+
+    /// How fast the mock's clock runs against wall time: 1.0 by default (a
+    /// fine-tune runs through its states in about 10 s, a deployment in
+    /// about 3 s); 0.0 stops it, so that only
+    /// [`OpenAiMock::advance_clock`] moves it. Negative or not-a-number
+    /// speeds count as 0, and speeds above a million as a million.
+    pub fn clock_speed(mut self, speed: f64) -> Self {
+        self.clock_speed = if speed.is_nan() {
+            0.0
+        } else {
+            speed.clamp(0.0, 1e6)
+        };
+        self
+    }
 }
 
 impl fmt::Debug for MockOptions {
@@ -101,6 +131,8 @@ impl fmt::Debug for MockOptions {
             .field("latency", &self.latency)
             .field("retry_after", &self.retry_after)
             .field("fixtures", &self.fixtures)
+            .field("stateless", &self.stateless)
+            .field("clock_speed", &self.clock_speed)
             .finish()
     }
 }

@@ -37,6 +37,16 @@ enum Command {
         /// Milliseconds every answer waits.
         #[arg(long, value_name = "MS", default_value_t = 0)]
         latency: u64,
+        /// Answer every call from its fixture and remember nothing (uploads,
+        /// fine-tunes, deployments): the mode to run several processes
+        /// behind a load balancer.
+        #[arg(long)]
+        stateless: bool,
+        /// How fast the mock's clock runs: 1 (a fine-tune takes about 10 s,
+        /// a deployment about 3 s), 10 for ten times faster, 0 to stop it
+        /// (then only POST /__mock/clock/advance moves it).
+        #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+        clock_speed: f64,
         /// off, error, warn, info (one line per request) or debug.
         #[arg(long, default_value = "info")]
         log_level: LevelFilter,
@@ -80,10 +90,16 @@ async fn main() -> ExitCode {
             fixtures,
             api_key,
             latency,
+            stateless,
+            clock_speed,
             log_level,
         } => {
             init_log(log_level);
-            serve(addr, fixtures, api_key, latency).await
+            let options = MockOptions::default()
+                .latency(Duration::from_millis(latency))
+                .stateless(stateless)
+                .clock_speed(clock_speed);
+            serve(addr, fixtures, api_key, options).await
         }
         Command::Record {
             upstream,
@@ -115,7 +131,7 @@ async fn serve(
     addr: SocketAddr,
     fixtures: Option<PathBuf>,
     api_key: Option<String>,
-    latency: u64,
+    options: MockOptions,
 ) -> ExitCode {
     let fixtures = match fixtures.map(Fixtures::load).transpose() {
         Ok(fixtures) => fixtures.unwrap_or_default(),
@@ -136,9 +152,7 @@ async fn serve(
             "only the --api-key key is let in: send `Authorization: Bearer <key>` (Azure: `api-key: <key>`)"
         ),
     }
-    let mut options = MockOptions::default()
-        .latency(Duration::from_millis(latency))
-        .fixtures(fixtures);
+    let mut options = options.fixtures(fixtures);
     if let Some(key) = api_key {
         options = options.api_key(key);
     }

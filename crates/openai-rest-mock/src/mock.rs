@@ -135,6 +135,25 @@ impl OpenAiMock {
         self.api.fail_next(operation, calls, fault);
     }
 
+    /// Moves the mock's clock forward by `by`: fine-tunes and deployments
+    /// move through their states as if that much time had passed. With
+    /// [`MockOptions::clock_speed`]`(0.0)` this is the only thing that moves
+    /// the clock, so a lifecycle test is fast and deterministic.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use openai_rest_mock::{MockOptions, OpenAiMock};
+    ///
+    /// let mock = OpenAiMock::start_with(MockOptions::default().clock_speed(0.0)).await;
+    /// mock.advance_clock(Duration::from_secs(60));
+    /// # }
+    /// ```
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.api.advance_clock(by);
+    }
+
     /// Expects `operation` to be called `times` (e.g. `1`, `1..`, `2..=3`)
     /// over the mock's life, counting every call: answered, failed or
     /// dropped. Checked by [`verify`](OpenAiMock::verify) and on drop.
@@ -374,6 +393,8 @@ impl Respond for Answers {
         let body = match response.body {
             Body::Full(bytes) => bytes.to_vec(),
             Body::Events(events) => events.concat(),
+            // wiremock answers whole bodies: the events so far.
+            Body::Live(live) => live.now.concat(),
         };
         let mut template = ResponseTemplate::new(response.status).set_body_bytes(body);
         // A zero delay would still wait for the timer's next tick.

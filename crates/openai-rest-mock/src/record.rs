@@ -623,6 +623,7 @@ fn gateway_error(status: u16, message: String) -> ApiError {
         message,
         kind: "server_error",
         param: None,
+        code: None,
     }
 }
 

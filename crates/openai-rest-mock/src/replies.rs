@@ -27,14 +27,39 @@ pub(crate) struct Reply {
     pub(crate) body: Body,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Body {
     Full(Bytes),
     /// Server-sent events, each `data: ...\n\n`, the last `data: [DONE]`.
     Events(Vec<Bytes>),
+    /// Server-sent events as they happen: those so far, then the rest.
+    Live(Live),
 }
 
-const DONE: &[u8] = b"data: [DONE]\n\n";
+/// A stream of events that goes on while something (a fine-tune) runs.
+pub(crate) struct Live {
+    /// The events so far; with `data: [DONE]` last when nothing follows.
+    pub(crate) now: Vec<Bytes>,
+    /// The events still to come, then `data: [DONE]`; `None` when `now` is
+    /// all. Only the standalone server waits for them: wiremock answers
+    /// whole bodies.
+    pub(crate) rest: Option<LiveStream>,
+}
+
+/// Sync too, as hyper's boxed bodies must be.
+pub(crate) type LiveStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Bytes> + Send + Sync + 'static>>;
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("now", &self.now)
+            .field("rest", &self.rest.as_ref().map(|_| "..."))
+            .finish()
+    }
+}
+
+pub(crate) const DONE: &[u8] = b"data: [DONE]\n\n";
 
 pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result<Reply, ApiError> {
     let operation = route.operation;
@@ -173,18 +198,7 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
             ) {
                 file.replace("id", id.into());
             }
-            if let Some(hyperparams) = doc.get_mut("hyperparams") {
-                for key in [
-                    "batch_size",
-                    "learning_rate_multiplier",
-                    "n_epochs",
-                    "prompt_loss_weight",
-                ] {
-                    if let Some(value) = input.body.get(key).filter(|value| value.is_number()) {
-                        hyperparams.replace(key, value.into());
-                    }
-                }
-            }
+            set_hyperparams(doc, input);
         }
         CreateDeployment => {
             if let Some(scale_settings) = input.body.get("scale_settings") {
@@ -270,6 +284,22 @@ fn base64_floats(vector: &Json) -> Json {
         })
         .collect();
     Json::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// A fine-tune's `hyperparams` as the request sets them.
+pub(crate) fn set_hyperparams(job: &mut Json, input: &Input) {
+    if let Some(hyperparams) = job.get_mut("hyperparams") {
+        for key in [
+            "batch_size",
+            "learning_rate_multiplier",
+            "n_epochs",
+            "prompt_loss_weight",
+        ] {
+            if let Some(value) = input.body.get(key).filter(|value| value.is_number()) {
+                hyperparams.replace(key, value.into());
+            }
+        }
+    }
 }
 
 /// `n`: how many choices or images per prompt.

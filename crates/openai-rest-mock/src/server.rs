@@ -206,6 +206,13 @@ async fn answer(
             events.into_iter().map(|event| Ok(Frame::data(event))),
         ))
         .boxed(),
+        Body::Live(live) => {
+            use futures::StreamExt as _;
+            let now = futures::stream::iter(live.now);
+            let rest = futures::stream::iter(live.rest).flatten();
+            let events = now.chain(rest).map(|event| Ok(Frame::data(event)));
+            BodyExt::boxed(StreamBody::new(events))
+        }
     };
     log(method, path, &response.status, started);
     // The names and values come from the fake API and are valid.

@@ -1,6 +1,8 @@
 //! Every operation through a plain reqwest client, in both modes: the
 //! documented request gets the documented answer, answers reflect the
-//! request, and streams are framed as the API frames them.
+//! request, and streams are framed as the API frames them. These check the
+//! replay itself, so the mock runs stateless: any id and model will do (the
+//! `state` tests cover what the stateful mock remembers).
 
 mod common;
 
@@ -347,7 +349,7 @@ fn the_documented_requests_cover_every_operation() {
 
 #[tokio::test]
 async fn every_documented_request_gets_the_documented_answer() {
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         for request in documented_requests() {
             let context = format!("{} {:?} {}", server.mode, request.api, request.operation);
             let answer = request.send(&server).await;
@@ -386,7 +388,7 @@ async fn ids_in_the_path_come_back() {
         ("GET", "/fine-tunes/ft-xyz"),
         ("POST", "/fine-tunes/ft-uvw/cancel"),
     ];
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         for (method, path) in cases {
             let answer = send(server.request(method, path).bearer_auth(KEY)).await;
             let id = path.split('/').nth(2).unwrap();
@@ -402,7 +404,7 @@ async fn ids_in_the_path_come_back() {
 #[tokio::test]
 async fn the_model_is_echoed() {
     let messages = json!([{"role": "user", "content": "Hello!"}]);
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let cases = [
             (
                 "/completions",
@@ -436,7 +438,7 @@ async fn the_model_is_echoed() {
 #[tokio::test]
 async fn n_gives_that_many_choices_or_images() {
     let messages = json!([{"role": "user", "content": "Hello!"}]);
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let cases = [
             (
                 "/completions",
@@ -504,7 +506,7 @@ async fn n_gives_that_many_choices_or_images() {
 #[tokio::test]
 async fn b64_json_gives_base64_images() {
     let expected = fixture_json("createImage/b64_json.json")["data"].clone();
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let body = json!({"prompt": "otter", "n": 2, "response_format": "b64_json"});
         let answer = server.post_json("/images/generations", body).await.json();
         assert_eq!(answer["data"], expected, "{}", server.mode);
@@ -534,7 +536,7 @@ async fn audio_formats_answer_their_content_type() {
         ("srt", "srt.srt", "text/plain; charset=utf-8"),
         ("vtt", "vtt.vtt", "text/plain; charset=utf-8"),
     ];
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         for (path, dir) in [
             ("/audio/transcriptions", "createTranscription"),
             ("/audio/translations", "createTranslation"),
@@ -560,7 +562,7 @@ async fn audio_formats_answer_their_content_type() {
 
 #[tokio::test]
 async fn one_embedding_or_moderation_result_per_input() {
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let cases = [
             ("/embeddings", json!(["a", "b", "c"]), "data", 3),
             ("/embeddings", json!([[1, 2], [3, 4]]), "data", 2),
@@ -586,7 +588,7 @@ async fn one_embedding_or_moderation_result_per_input() {
 
 #[tokio::test]
 async fn echo_puts_the_prompt_before_the_completion() {
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let body = json!({"model": "m", "prompt": ["Say this is a test", "Or not"], "echo": true});
         let answer = server.post_json("/completions", body).await.json();
         assert_eq!(
@@ -602,7 +604,7 @@ async fn echo_puts_the_prompt_before_the_completion() {
 
 #[tokio::test]
 async fn uploads_and_jobs_reflect_what_they_were_created_with() {
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let content = "{\"prompt\": \"a\", \"completion\": \"b\"}\n";
         let form = Form::new()
             .text("purpose", "fine-tune")
@@ -642,7 +644,7 @@ async fn uploads_and_jobs_reflect_what_they_were_created_with() {
 
 #[tokio::test]
 async fn file_content_is_the_raw_bytes() {
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let answer = server.get("/files/file-anything/content").await;
         assert_eq!(
             answer.content_type.as_deref(),
@@ -659,7 +661,7 @@ async fn file_content_is_the_raw_bytes() {
 
 #[tokio::test]
 async fn answers_keep_the_fields_in_the_order_of_the_docs() {
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let answer = server
             .post_json(
                 "/completions",
@@ -676,7 +678,7 @@ async fn answers_keep_the_fields_in_the_order_of_the_docs() {
 
 #[tokio::test]
 async fn streams_replay_the_documented_events_then_done() {
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let body =
             json!({"model": "text-davinci-003", "prompt": "Say this is a test", "stream": true});
         let answer = server.post_json("/completions", body).await;
@@ -724,7 +726,7 @@ async fn streams_replay_the_documented_events_then_done() {
 async fn a_chat_stream_carries_every_choice_and_the_model() {
     let documented =
         events(&String::from_utf8(fixture("createChatCompletion/stream.sse")).unwrap());
-    for server in Server::modes(MockOptions::default()).await {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
         let body = json!({
             "model": "gpt-3.5-turbo",
             "messages": [{"role": "user", "content": "Hello!"}],
@@ -746,7 +748,7 @@ async fn a_chat_stream_carries_every_choice_and_the_model() {
 
 #[tokio::test]
 async fn a_fixture_can_be_replaced_for_one_mock() {
-    let server = Server::library(MockOptions::default()).await;
+    let server = Server::library(MockOptions::default().stateless(true)).await;
     server
         .mock()
         .set_fixture(
@@ -772,7 +774,7 @@ async fn a_fixture_can_be_replaced_for_one_mock() {
     );
 
     // Another mock still has the documented answer.
-    let other = Server::library(MockOptions::default()).await;
+    let other = Server::library(MockOptions::default().stateless(true)).await;
     let answer = other
         .post_json("/edits", json!({"model": "m", "instruction": "i"}))
         .await;
@@ -790,7 +792,7 @@ async fn fixtures_load_from_a_directory_over_the_embedded_ones() {
     )
     .unwrap();
     let fixtures = openai_rest_mock::Fixtures::load(&dir).unwrap();
-    let options = MockOptions::default().fixtures(fixtures);
+    let options = MockOptions::default().stateless(true).fixtures(fixtures);
     for server in Server::modes(options).await {
         assert_eq!(
             server.get("/engines").await.json(),

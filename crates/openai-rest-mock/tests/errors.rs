@@ -505,7 +505,7 @@ async fn fail_next_fails_that_many_calls_then_answers() {
     mock.expect(OperationId::CreateCompletion, 5);
     mock.expect(OperationId::ListModels, 1..);
 
-    let completion = json!({"model": "m", "prompt": "x"});
+    let completion = json!({"model": "text-davinci-003", "prompt": "x"});
     // Other operations are not affected.
     assert_eq!(server.get("/models").await.status, 200);
     for _ in 0..2 {

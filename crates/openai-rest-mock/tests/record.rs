@@ -120,7 +120,7 @@ fn files_under(dir: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn answers_come_back_unchanged_and_are_recorded_in_the_fixtures_layout() {
-    let upstream = Server::standalone(MockOptions::default()).await;
+    let upstream = Server::standalone(MockOptions::default().stateless(true)).await;
     let origin = upstream.openai.trim_end_matches("/v1").to_owned();
     let dir = temp_dir("layout");
     let recorder = Recorder::start(&origin, &dir).await;
@@ -416,7 +416,7 @@ async fn an_upstream_that_does_not_answer_in_time_gets_the_caller_a_504() {
 
 #[tokio::test]
 async fn a_failed_write_does_not_change_the_answer() {
-    let upstream = Server::standalone(MockOptions::default()).await;
+    let upstream = Server::standalone(MockOptions::default().stateless(true)).await;
     let dir = temp_dir("unwritable");
     std::fs::create_dir_all(&dir).unwrap();
     // A file where the operation's directory would go.
@@ -442,7 +442,7 @@ async fn secrets_never_reach_the_disk() {
     let bad_key = "sk-record-bad-key-0123456789abcdefQZ9X";
     let organization = "org-RecordTestOrganization42";
     let azure_key = "azure-record-key-0123456789abcdefAZ7K";
-    let upstream = Server::library(MockOptions::default().api_key(good_key)).await;
+    let upstream = Server::library(MockOptions::default().stateless(true).api_key(good_key)).await;
     // An answer that holds secrets, as an API might echo them.
     let mut model = common::fixture_json("retrieveModel/response.json");
     model["owned_by"] = json!(organization);
@@ -529,7 +529,7 @@ async fn secrets_never_reach_the_disk() {
 
 #[tokio::test]
 async fn recording_again_keeps_the_latest_answer_unless_told_to_keep_the_existing_one() {
-    let upstream = Server::library(MockOptions::default()).await;
+    let upstream = Server::library(MockOptions::default().stateless(true)).await;
     let models = |owner: &str| {
         let mut models = common::fixture_json("listModels/response.json");
         models["data"][0]["owned_by"] = json!(owner);
@@ -571,7 +571,7 @@ async fn recording_again_keeps_the_latest_answer_unless_told_to_keep_the_existin
 
 #[tokio::test]
 async fn errors_are_recorded_by_status_and_code_and_relayed_with_their_headers() {
-    let upstream = Server::library(MockOptions::default()).await;
+    let upstream = Server::library(MockOptions::default().stateless(true)).await;
     let dir = temp_dir("errors");
     let recorder = Recorder::start(&upstream.openai, &dir).await;
     let limited = send(

@@ -77,7 +77,7 @@ async fn shutdown_lets_the_answers_under_way_finish() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(openai_rest_mock::serve(
         listener,
-        MockOptions::default(),
+        MockOptions::default().stateless(true),
         async {
             let _ = stopped.await;
         },
@@ -294,7 +294,7 @@ fn serve_takes_a_fixtures_directory_and_refuses_a_bad_one() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn record_logs_what_it_recorded_and_what_it_could_not_write() {
-    let upstream = Server::standalone(MockOptions::default()).await;
+    let upstream = Server::standalone(MockOptions::default().stateless(true)).await;
     let dir = std::env::temp_dir().join(format!(
         "openai-rest-mock-cli-record-{}",
         std::process::id()

@@ -1,0 +1,173 @@
+//! The admin API under `/__mock/`, a prefix no API path has, for users of
+//! the standalone server who do not write Rust: reset the state, advance
+//! the clock, list the last requests received (a bounded ring).
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::error::ApiError;
+use crate::json::Json;
+
+/// The admin API's prefix.
+pub(crate) const PREFIX: &str = "/__mock/";
+
+/// How many requests the ring keeps.
+pub(crate) const LOG_CAPACITY: usize = 1000;
+
+/// What an admin request asks for.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Command {
+    /// `POST /__mock/reset`: back to the documented objects.
+    Reset,
+    /// `POST /__mock/clock/advance?seconds=S`.
+    Advance(Duration),
+    /// `GET /__mock/requests?limit=N`: the last N requests, oldest first.
+    Requests(usize),
+}
+
+/// The command of an admin request (`rest` is the path after the prefix).
+pub(crate) fn command(method: &str, rest: &str, query: Option<&str>) -> Result<Command, ApiError> {
+    let param = |name: &str| {
+        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    let invalid = |param: &str, message: String| ApiError {
+        param: Some(param.into()),
+        ..ApiError::invalid_request(400, message)
+    };
+    match (method, rest) {
+        ("POST", "reset") => Ok(Command::Reset),
+        ("POST", "clock/advance") => {
+            let seconds = param("seconds").unwrap_or_default();
+            let by = seconds
+                .parse::<f64>()
+                .ok()
+                .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+                .filter(|by| *by <= Duration::from_secs(100 * 365 * 86_400))
+                .ok_or_else(|| {
+                    invalid(
+                        "seconds",
+                        format!("'{seconds}' is not a number of seconds between 0 and 100 years"),
+                    )
+                })?;
+            Ok(Command::Advance(by))
+        }
+        ("GET", "requests") => {
+            let limit = match param("limit") {
+                None => 20,
+                Some(limit) => limit
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|limit| (1..=LOG_CAPACITY).contains(limit))
+                    .ok_or_else(|| {
+                        invalid(
+                            "limit",
+                            format!("'{limit}' is not a number from 1 to {LOG_CAPACITY}"),
+                        )
+                    })?,
+            };
+            Ok(Command::Requests(limit))
+        }
+        _ => Err(ApiError::invalid_request(
+            404,
+            format!(
+                "Invalid admin URL ({method} {PREFIX}{rest}); the admin API has POST \
+                 {PREFIX}reset, POST {PREFIX}clock/advance?seconds=S and GET \
+                 {PREFIX}requests?limit=N"
+            ),
+        )),
+    }
+}
+
+/// The last requests received: method, path, query and status, never a
+/// header or a body (they may hold keys).
+#[derive(Default)]
+pub(crate) struct RequestLog(Mutex<VecDeque<Json>>);
+
+impl RequestLog {
+    pub(crate) fn push(&self, method: &str, path: &str, query: Option<&str>, status: Option<u16>) {
+        let entry = Json::Object(vec![
+            ("method".into(), method.into()),
+            ("path".into(), path.into()),
+            ("query".into(), query.map_or(Json::Null, Json::from)),
+            (
+                "status".into(),
+                // `null` for a connection dropped on purpose.
+                status.map_or(Json::Null, |status| u64::from(status).into()),
+            ),
+        ]);
+        let mut ring = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if ring.len() == LOG_CAPACITY {
+            ring.pop_front();
+        }
+        ring.push_back(entry);
+    }
+
+    /// The last `limit` requests, oldest first, as a list object.
+    pub(crate) fn last(&self, limit: usize) -> Json {
+        let ring = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let skip = ring.len().saturating_sub(limit);
+        Json::Object(vec![
+            ("object".into(), "list".into()),
+            (
+                "data".into(),
+                Json::Array(ring.iter().skip(skip).cloned().collect()),
+            ),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_and_their_errors() {
+        assert_eq!(command("POST", "reset", None), Ok(Command::Reset));
+        assert_eq!(
+            command("POST", "clock/advance", Some("seconds=2.5")),
+            Ok(Command::Advance(Duration::from_millis(2500)))
+        );
+        assert_eq!(command("GET", "requests", None), Ok(Command::Requests(20)));
+        for query in [
+            "seconds=-1",
+            "seconds=NaN",
+            "seconds=abc",
+            "seconds=1e300",
+            "",
+        ] {
+            let error = command("POST", "clock/advance", Some(query)).unwrap_err();
+            assert_eq!(
+                (error.status, error.param.as_deref()),
+                (400, Some("seconds"))
+            );
+        }
+        let error = command("GET", "requests", Some("limit=0")).unwrap_err();
+        assert_eq!(error.param.as_deref(), Some("limit"));
+        assert_eq!(command("GET", "reset", None).unwrap_err().status, 404);
+    }
+
+    #[test]
+    fn the_log_keeps_only_the_last_requests() {
+        let log = RequestLog::default();
+        for i in 0..LOG_CAPACITY + 5 {
+            log.push("GET", &format!("/v1/models/{i}"), None, Some(200));
+        }
+        let last = log.last(2);
+        let data = last.get("data").and_then(Json::as_array).unwrap();
+        assert_eq!(data.len(), 2);
+        assert_eq!(
+            data[1].get("path"),
+            Some(&Json::from(
+                format!("/v1/models/{}", LOG_CAPACITY + 4).as_str()
+            ))
+        );
+        let all = log.last(LOG_CAPACITY);
+        assert_eq!(
+            all.get("data").and_then(Json::as_array).unwrap().len(),
+            LOG_CAPACITY
+        );
+    }
+}

@@ -1,0 +1,1095 @@
+//! The mock's memory, so that it behaves like the API over a sequence of
+//! calls: the files uploaded (their bytes on disk, in a temporary directory
+//! the store owns and removes), the models it knows and the fine-tuned ones
+//! it made. Objects take their shape from the fixtures; the store starts
+//! with the documented ones. One lock guards everything, so concurrent
+//! clients lose no update and never see a half-made object.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use openai_rest_raw::operations::{Api, OperationId};
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::fixtures::{Content, Fixtures};
+use crate::input::Input;
+use crate::json::Json;
+use crate::replies::{self, Body, DONE, Live, LiveStream, Reply};
+use crate::routes::Route;
+
+/// The docs: "the size of all the files uploaded by one organization can be
+/// up to 1 GB".
+pub(crate) const MAX_STORED_BYTES: u64 = 1 << 30;
+
+/// The models of early 2023 that the API listed to everyone (besides the
+/// documented ids of the fixtures and the fine-tuned models made here).
+const BASE_MODELS: &[&str] = &[
+    "ada",
+    "babbage",
+    "curie",
+    "davinci",
+    "text-ada-001",
+    "text-babbage-001",
+    "text-curie-001",
+    "text-davinci-001",
+    "text-davinci-002",
+    "text-davinci-003",
+    "text-davinci-insert-001",
+    "text-davinci-insert-002",
+    "davinci-instruct-beta",
+    "curie-instruct-beta",
+    "text-davinci-edit-001",
+    "code-davinci-edit-001",
+    "code-davinci-002",
+    "code-cushman-001",
+    "gpt-3.5-turbo",
+    "gpt-3.5-turbo-0301",
+    "gpt-4",
+    "gpt-4-0314",
+    "gpt-4-32k",
+    "gpt-4-32k-0314",
+    "text-embedding-ada-002",
+    "text-similarity-ada-001",
+    "text-similarity-babbage-001",
+    "text-similarity-curie-001",
+    "text-similarity-davinci-001",
+    "text-search-ada-doc-001",
+    "text-search-ada-query-001",
+    "code-search-ada-code-001",
+    "code-search-ada-text-001",
+    "whisper-1",
+    "text-moderation-latest",
+    "text-moderation-stable",
+];
+
+/// The owner the docs print for an organization's own models.
+const ORGANIZATION_OWNER: &str = "organization-owner";
+
+pub(crate) struct Store {
+    clock: Clock,
+    /// The shapes of the objects the mock makes, from the fixtures.
+    file_template: Json,
+    model_template: Json,
+    /// Created with the first upload.
+    dir: OnceLock<Result<tempfile::TempDir, String>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// In the order created, as the API lists them.
+    files: Vec<StoredFile>,
+    /// The bytes of the uploaded files, counted against the 1 GB.
+    stored_bytes: u64,
+    /// Every model `GET /models` lists, in order; base models first.
+    models: Vec<Json>,
+    /// Base models cannot be deleted.
+    base_models: HashSet<String>,
+    /// Fine-tunes, in the order created.
+    jobs: Vec<Job>,
+    /// Azure deployments, in the order created.
+    deployments: Vec<Deployment>,
+}
+
+/// An Azure deployment: `notRunning`, `running` after 1 s, `succeeded`
+/// after 3 s of mock time.
+struct Deployment {
+    id: String,
+    object: Json,
+    /// Mock time when it was created; `None` for a documented one, which
+    /// never moves.
+    created: Option<Duration>,
+}
+
+const DEPLOYMENT_STEPS: [(Duration, &str); 2] = [
+    (Duration::from_secs(1), "running"),
+    (Duration::from_secs(3), "succeeded"),
+];
+
+/// A fine-tune. Its object is brought up to date with the clock whenever
+/// the state is read: the steps of its plan that are due are applied.
+struct Job {
+    id: String,
+    object: Json,
+    /// Mock time when it was created.
+    created: Duration,
+    epochs: u64,
+    /// The model it makes, and the id of its results file.
+    fine_tuned_model: String,
+    result_file: String,
+    /// The next step of its plan; `None` once it has ended (or for a
+    /// documented job, which never moves).
+    next_step: Option<usize>,
+}
+
+/// The phases of a fine-tune, in mock time after its creation: pending for
+/// 1 s, the epochs spread over the next 7 s, succeeded at 10 s.
+const JOB_STARTS: Duration = Duration::from_secs(1);
+const JOB_TRAINS: Duration = Duration::from_secs(7);
+const JOB_ENDS: Duration = Duration::from_secs(10);
+
+/// The most epochs a fine-tune may ask for: each adds an event.
+const MAX_EPOCHS: u64 = 1024;
+
+/// The statuses in which a fine-tune has ended.
+fn ended(status: &str) -> bool {
+    matches!(status, "succeeded" | "failed" | "cancelled")
+}
+
+enum Effect {
+    None,
+    Start,
+    UploadResults,
+    Succeed,
+}
+
+struct StoredFile {
+    id: String,
+    object: Json,
+    content: FileContent,
+}
+
+enum FileContent {
+    /// A documented file (the content fixture's bytes) or one the mock made
+    /// (a fine-tune's small results CSV).
+    Memory(Bytes),
+    /// An upload, `size` bytes on disk.
+    Disk { path: PathBuf, size: u64 },
+}
+
+impl Store {
+    pub(crate) fn new(fixtures: &Fixtures, clock: Clock) -> Store {
+        let template = |operation| json(fixtures, operation).cloned().unwrap_or(Json::Null);
+        let store = Store {
+            clock,
+            file_template: template(OperationId::CreateFile),
+            model_template: template(OperationId::RetrieveModel),
+            dir: OnceLock::new(),
+            state: Mutex::new(State::default()),
+        };
+        *store.state.lock().unwrap_or_else(PoisonError::into_inner) = store.seeded(fixtures);
+        store
+    }
+
+    /// Back to the documented objects (the clock goes on); the uploads'
+    /// bytes are removed from disk.
+    pub(crate) fn reset(&self, fixtures: &Fixtures) {
+        let seeded = self.seeded(fixtures);
+        let old = std::mem::replace(&mut *self.lock(), seeded);
+        for file in old.files {
+            if let FileContent::Disk { path, .. } = file.content {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    /// The state the mock starts with: the documented objects.
+    fn seeded(&self, fixtures: &Fixtures) -> State {
+        let mut state = State::default();
+        let content = fixtures
+            .case(OperationId::DownloadFile, "response")
+            .map_or_else(Bytes::new, |fixture| fixture.bytes.clone());
+        let listed = json(fixtures, OperationId::ListFiles)
+            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
+            .unwrap_or_default();
+        // The retrieve example describes the documented file; it wins over
+        // the list example's description of the same id.
+        for object in listed
+            .into_iter()
+            .chain(json(fixtures, OperationId::RetrieveFile).cloned())
+        {
+            let Some(id) = text(&object, "id") else {
+                continue;
+            };
+            let id = id.to_owned();
+            state.files.retain(|file| file.id != id);
+            state.files.push(StoredFile {
+                id,
+                object,
+                content: FileContent::Memory(content.clone()),
+            });
+        }
+
+        if let Some(template) = json(fixtures, OperationId::RetrieveModel) {
+            for id in BASE_MODELS {
+                let mut model = template.clone();
+                model.replace("id", (*id).into());
+                model.replace("owned_by", "openai".into());
+                state.base_models.insert((*id).to_owned());
+                state.models.push(model);
+            }
+        }
+        let documented = (json(fixtures, OperationId::ListModels))
+            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
+            .unwrap_or_default();
+        for model in documented {
+            if let Some(id) = text(&model, "id")
+                && !state.base_models.contains(id)
+            {
+                state.base_models.insert(id.to_owned());
+                state.models.push(model);
+            }
+        }
+        // The fine-tuned model of the documented fine-tune (and of the
+        // delete-model example): deletable, as the docs show.
+        if let Some(id) = (json(fixtures, OperationId::DeleteModel)).and_then(|doc| text(doc, "id"))
+            && let Some(template) = json(fixtures, OperationId::RetrieveModel)
+        {
+            let mut model = template.clone();
+            model.replace("id", id.into());
+            model.replace("owned_by", ORGANIZATION_OWNER.into());
+            state.models.push(model);
+        }
+        // The documented jobs, as the list, retrieve and cancel examples
+        // print them (the single-object examples win); they do not move.
+        let listed = (json(fixtures, OperationId::ListFineTunes))
+            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
+            .unwrap_or_default();
+        let single = [OperationId::RetrieveFineTune, OperationId::CancelFineTune]
+            .into_iter()
+            .filter_map(|operation| json(fixtures, operation).cloned());
+        for object in listed.into_iter().chain(single) {
+            let Some(id) = text(&object, "id").map(str::to_owned) else {
+                continue;
+            };
+            if let Some(model) = text(&object, "fine_tuned_model")
+                && !state
+                    .models
+                    .iter()
+                    .any(|known| text(known, "id") == Some(model))
+                && let Some(template) = json(fixtures, OperationId::RetrieveModel)
+            {
+                let mut entry = template.clone();
+                entry.replace("id", model.into());
+                entry.replace("owned_by", ORGANIZATION_OWNER.into());
+                state.models.push(entry);
+            }
+            state.jobs.retain(|job| job.id != id);
+            state.jobs.push(Job {
+                id,
+                object,
+                created: Duration::ZERO,
+                epochs: 0,
+                fine_tuned_model: String::new(),
+                result_file: String::new(),
+                next_step: None,
+            });
+        }
+        let listed = (json(fixtures, OperationId::ListDeployments))
+            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
+            .unwrap_or_default();
+        for object in listed
+            .into_iter()
+            .chain(json(fixtures, OperationId::RetrieveDeployment).cloned())
+        {
+            let Some(id) = text(&object, "id").map(str::to_owned) else {
+                continue;
+            };
+            state.deployments.retain(|deployment| deployment.id != id);
+            state.deployments.push(Deployment {
+                id,
+                object,
+                created: None,
+            });
+        }
+        state
+    }
+
+    pub(crate) fn advance_clock(&self, by: std::time::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// The state, brought up to date with the clock.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = self.clock.elapsed();
+        let State {
+            jobs,
+            files,
+            models,
+            ..
+        } = &mut *state;
+        for job in jobs.iter_mut() {
+            self.catch_up(job, now, files, models);
+        }
+        for deployment in &mut state.deployments {
+            let Some(created) = deployment.created else {
+                continue;
+            };
+            for (after, status) in DEPLOYMENT_STEPS {
+                if created + after <= now && text(&deployment.object, "status") != Some(status) {
+                    let at = self.clock.unix_at(created + after);
+                    deployment.object.replace("status", status.into());
+                    deployment.object.replace("updated_at", at.into());
+                }
+            }
+        }
+        state
+    }
+
+    /// Applies the steps of `job`'s plan that are due at `now`.
+    fn catch_up(
+        &self,
+        job: &mut Job,
+        now: Duration,
+        files: &mut Vec<StoredFile>,
+        models: &mut Vec<Json>,
+    ) {
+        while let Some(step) = job.next_step {
+            let Some((at, message, effect)) = plan(job, step) else {
+                job.next_step = None;
+                break;
+            };
+            let at = job.created + at;
+            if at > now {
+                break;
+            }
+            let unix = self.clock.unix_at(at);
+            match effect {
+                Effect::None => {}
+                Effect::Start => job.object.replace("status", "running".into()),
+                Effect::UploadResults => {
+                    let content = results_csv(job.epochs);
+                    let mut object = self.file_template.clone();
+                    object.replace("id", job.result_file.as_str().into());
+                    object.replace("bytes", (content.len() as u64).into());
+                    object.replace("created_at", unix.into());
+                    object.replace("filename", "compiled_results.csv".into());
+                    object.replace("purpose", "fine-tune-results".into());
+                    object.replace("status", "processed".into());
+                    files.push(StoredFile {
+                        id: job.result_file.clone(),
+                        object: object.clone(),
+                        content: FileContent::Memory(content),
+                    });
+                    job.object
+                        .replace("result_files", Json::Array(vec![object]));
+                }
+                Effect::Succeed => {
+                    job.object.replace("status", "succeeded".into());
+                    job.object
+                        .replace("fine_tuned_model", job.fine_tuned_model.as_str().into());
+                    let mut model = self.model_template.clone();
+                    model.replace("id", job.fine_tuned_model.as_str().into());
+                    model.replace("owned_by", ORGANIZATION_OWNER.into());
+                    models.push(model);
+                }
+            }
+            push_event(&mut job.object, unix, &message);
+            job.object.replace("updated_at", unix.into());
+            job.next_step = Some(step + 1);
+        }
+    }
+
+    /// The answer to a request whose result depends on the state; `None`
+    /// for the others, which the fixtures answer.
+    pub(crate) fn answer(
+        self: &Arc<Self>,
+        fixtures: &Fixtures,
+        route: &Route,
+        input: &Input,
+    ) -> Option<Result<Reply, ApiError>> {
+        use OperationId::*;
+        let id = route.param().unwrap_or_default();
+        let operation = route.operation.id;
+        let answer = match operation {
+            CreateFile => self.create_file(fixtures, input),
+            ListFiles => self.list(fixtures, operation, |state| {
+                state.files.iter().map(|file| file.object.clone()).collect()
+            }),
+            RetrieveFile => self.with_file(id, |file| Ok(json_reply(&file.object))),
+            DownloadFile => self.download(id),
+            DeleteFile => self.delete_file(fixtures, id),
+            ListModels => self.list(fixtures, operation, |state| state.models.clone()),
+            CreateFineTune => self.create_fine_tune(fixtures, input),
+            ListFineTunes => self.list(fixtures, operation, |state| {
+                state.jobs.iter().map(|job| job.object.clone()).collect()
+            }),
+            RetrieveFineTune => self.with_job(id, |job| Ok(json_reply(&job.object))),
+            CancelFineTune => self.cancel(id),
+            ListFineTuneEvents if input.query("stream") == Some("true") => self.follow(id),
+            ListFineTuneEvents => self.list_events(fixtures, id),
+            RetrieveModel => self.retrieve_model(id),
+            DeleteModel => self.delete_model(fixtures, id),
+            CreateDeployment => self.create_deployment(fixtures, input),
+            ListDeployments => self.list(fixtures, operation, |state| {
+                (state.deployments.iter())
+                    .map(|deployment| deployment.object.clone())
+                    .collect()
+            }),
+            RetrieveDeployment => {
+                let state = self.lock();
+                (state.deployments.iter())
+                    .find(|deployment| deployment.id == id)
+                    .map(|deployment| json_reply(&deployment.object))
+                    .ok_or_else(|| no_such_deployment(id))
+            }
+            DeleteDeployment => {
+                let mut state = self.lock();
+                let before = state.deployments.len();
+                state.deployments.retain(|deployment| deployment.id != id);
+                if state.deployments.len() == before {
+                    Err(no_such_deployment(id))
+                } else {
+                    Ok(Reply {
+                        status: 204,
+                        content_type: None,
+                        body: Body::Full(Bytes::new()),
+                    })
+                }
+            }
+            CreateCompletion | CreateChatCompletion | CreateEmbedding
+                if route.operation.api == Api::Azure =>
+            {
+                // A deployment that has succeeded: the fixture answers.
+                let state = self.lock();
+                let ready = (state.deployments.iter()).any(|deployment| {
+                    deployment.id == id && text(&deployment.object, "status") == Some("succeeded")
+                });
+                if ready {
+                    return None;
+                }
+                Err(ApiError {
+                    code: Some("DeploymentNotFound"),
+                    ..ApiError::invalid_request(
+                        404,
+                        "The API deployment for this resource does not exist. If you created the \
+                         deployment within the last 5 minutes, please wait a moment and try again.",
+                    )
+                })
+            }
+            CreateCompletion | CreateChatCompletion | CreateEdit | CreateEmbedding
+                if route.operation.api == Api::OpenAi =>
+            {
+                // A model the mock knows: the fixture answers.
+                let model = input.text("model")?;
+                if self.knows_model(model) {
+                    return None;
+                }
+                Err(model_not_found(model, None))
+            }
+            _ => return None,
+        };
+        Some(answer.map(|mut reply| {
+            reply.status = route.operation.success;
+            reply
+        }))
+    }
+
+    /// A list answer: the fixture's envelope around `items`.
+    fn list(
+        &self,
+        fixtures: &Fixtures,
+        operation: OperationId,
+        items: impl FnOnce(&State) -> Vec<Json>,
+    ) -> Result<Reply, ApiError> {
+        let mut envelope = json(fixtures, operation)
+            .cloned()
+            .ok_or_else(|| no_fixture(operation))?;
+        envelope.replace("data", Json::Array(items(&self.lock())));
+        Ok(json_reply(&envelope))
+    }
+
+    fn create_file(&self, fixtures: &Fixtures, input: &Input) -> Result<Reply, ApiError> {
+        let mut object = json(fixtures, OperationId::CreateFile)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
+        // The schema check has made sure of both.
+        let (Some(file), Some(purpose)) = (input.file("file"), input.text("purpose")) else {
+            return Err(ApiError::invalid_request(
+                400,
+                "'file' and 'purpose' are required",
+            ));
+        };
+        let size = file.bytes.len() as u64;
+        let id = new_id("file-");
+        let dir = self
+            .dir
+            .get_or_init(|| {
+                tempfile::Builder::new()
+                    .prefix("openai-rest-mock-")
+                    .tempdir()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| storage_error(e))?;
+        let path = dir.path().join(&id);
+        // Written before the lock is taken, so uploads do not wait for each
+        // other's disk writes; counted and listed only once complete.
+        std::fs::write(&path, &file.bytes).map_err(|e| storage_error(&e.to_string()))?;
+        object.replace("id", id.as_str().into());
+        object.replace("bytes", size.into());
+        object.replace("created_at", self.clock.unix().into());
+        object.replace(
+            "filename",
+            file.file_name.as_deref().unwrap_or("file").into(),
+        );
+        object.replace("purpose", purpose.into());
+        object.replace("status", "uploaded".into());
+        let mut state = self.lock();
+        if state.stored_bytes + size > MAX_STORED_BYTES {
+            drop(state);
+            let _ = std::fs::remove_file(&path);
+            return Err(ApiError {
+                param: Some("file".into()),
+                ..ApiError::invalid_request(
+                    400,
+                    format!(
+                        "Uploading this file ({size} bytes) would exceed your organization's \
+                         storage limit of 1 GB of files; delete files you no longer need"
+                    ),
+                )
+            });
+        }
+        state.stored_bytes += size;
+        state.files.push(StoredFile {
+            id,
+            object: object.clone(),
+            content: FileContent::Disk { path, size },
+        });
+        Ok(json_reply(&object))
+    }
+
+    fn with_file(
+        &self,
+        id: &str,
+        answer: impl FnOnce(&StoredFile) -> Result<Reply, ApiError>,
+    ) -> Result<Reply, ApiError> {
+        let state = self.lock();
+        let file = state
+            .files
+            .iter()
+            .find(|file| file.id == id)
+            .ok_or_else(|| no_such_file(id))?;
+        answer(file)
+    }
+
+    fn download(&self, id: &str) -> Result<Reply, ApiError> {
+        let content = self.with_file(id, |file| {
+            let body = match &file.content {
+                FileContent::Memory(bytes) => bytes.clone(),
+                // Read under the lock: a delete cannot remove the file
+                // half-way through.
+                FileContent::Disk { path, .. } => std::fs::read(path)
+                    .map_err(|e| storage_error(&e.to_string()))?
+                    .into(),
+            };
+            Ok(Reply {
+                status: 200,
+                content_type: Some("application/octet-stream"),
+                body: Body::Full(body),
+            })
+        })?;
+        Ok(content)
+    }
+
+    fn delete_file(&self, fixtures: &Fixtures, id: &str) -> Result<Reply, ApiError> {
+        let mut answer = json(fixtures, OperationId::DeleteFile)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::DeleteFile))?;
+        let mut state = self.lock();
+        let at = state
+            .files
+            .iter()
+            .position(|file| file.id == id)
+            .ok_or_else(|| no_such_file(id))?;
+        let file = state.files.remove(at);
+        if let FileContent::Disk { path, size } = file.content {
+            state.stored_bytes -= size;
+            let _ = std::fs::remove_file(path);
+        }
+        answer.replace("id", id.into());
+        Ok(json_reply(&answer))
+    }
+
+    fn knows_model(&self, id: &str) -> bool {
+        let state = self.lock();
+        state
+            .models
+            .iter()
+            .any(|model| text(model, "id") == Some(id))
+    }
+
+    fn retrieve_model(&self, id: &str) -> Result<Reply, ApiError> {
+        let state = self.lock();
+        let model = state
+            .models
+            .iter()
+            .find(|model| text(model, "id") == Some(id))
+            .ok_or_else(|| model_not_found(id, Some("model")))?;
+        Ok(json_reply(model))
+    }
+
+    fn delete_model(&self, fixtures: &Fixtures, id: &str) -> Result<Reply, ApiError> {
+        let mut answer = json(fixtures, OperationId::DeleteModel)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::DeleteModel))?;
+        let mut state = self.lock();
+        let at = (state.models.iter())
+            .position(|model| text(model, "id") == Some(id))
+            .ok_or_else(|| model_not_found(id, Some("model")))?;
+        if state.base_models.contains(id) {
+            return Err(ApiError {
+                param: Some("model".into()),
+                ..ApiError::invalid_request(
+                    403,
+                    format!(
+                        "You do not have permission to delete the model {id}: only fine-tuned models owned by your organization can be deleted"
+                    ),
+                )
+            });
+        }
+        state.models.remove(at);
+        answer.replace("id", id.into());
+        Ok(json_reply(&answer))
+    }
+    fn create_deployment(&self, fixtures: &Fixtures, input: &Input) -> Result<Reply, ApiError> {
+        let mut object = json(fixtures, OperationId::CreateDeployment)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::CreateDeployment))?;
+        let created = self.clock.elapsed();
+        let unix = self.clock.unix_at(created);
+        let id = format!("deployment-{:032x}", fastrand::u128(..));
+        object.replace("id", id.as_str().into());
+        if let Some(model) = input.text("model") {
+            object.replace("model", model.into());
+        }
+        if let Some(scale_settings) = input.body.get("scale_settings") {
+            object.replace("scale_settings", scale_settings.into());
+        }
+        object.replace("status", "notRunning".into());
+        object.replace("created_at", unix.into());
+        object.replace("updated_at", unix.into());
+        let reply = json_reply(&object);
+        self.lock().deployments.push(Deployment {
+            id,
+            object,
+            created: Some(created),
+        });
+        Ok(reply)
+    }
+
+    fn create_fine_tune(&self, fixtures: &Fixtures, input: &Input) -> Result<Reply, ApiError> {
+        let mut object = json(fixtures, OperationId::CreateFineTune)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::CreateFineTune))?;
+        replies::set_hyperparams(&mut object, input);
+        let epochs = (object.get("hyperparams"))
+            .and_then(|hyperparams| hyperparams.get("n_epochs"))
+            .and_then(|n| match n {
+                Json::Number(n) => n.as_u64(),
+                _ => None,
+            })
+            .unwrap_or(4);
+        if epochs > MAX_EPOCHS {
+            return Err(ApiError {
+                param: Some("n_epochs".into()),
+                ..ApiError::invalid_request(
+                    400,
+                    format!(
+                        "openai-rest-mock runs at most {MAX_EPOCHS} epochs; this fine-tune asks for {epochs}"
+                    ),
+                )
+            });
+        }
+        let base = input.text("model").unwrap_or("curie").to_owned();
+        let mut state = self.lock();
+        let training = input.text("training_file").unwrap_or_default();
+        let training = fine_tune_file(&state, training, "training_file")?;
+        let validation = match input.text("validation_file") {
+            Some(id) => vec![fine_tune_file(&state, id, "validation_file")?],
+            None => vec![],
+        };
+        let owned = |id: &str| {
+            !state.base_models.contains(id)
+                && state.models.iter().any(|m| text(m, "id") == Some(id))
+        };
+        if !(["ada", "babbage", "curie", "davinci"].contains(&base.as_str()) || owned(&base)) {
+            return Err(ApiError {
+                param: Some("model".into()),
+                ..ApiError::invalid_request(
+                    400,
+                    format!(
+                        "Invalid base model: {base} (model must be one of ada, babbage, curie, \
+                         davinci) or a fine-tuned model created by your organization"
+                    ),
+                )
+            });
+        }
+        let created = self.clock.elapsed();
+        let id = new_id("ft-");
+        let unix = self.clock.unix_at(created);
+        // A fine-tuned model is named after its base model (the root of
+        // a fine-tuned one), the organization and the time it was made.
+        let root = base.split(':').next().unwrap_or(&base);
+        let suffix = input
+            .text("suffix")
+            .map(|s| format!(":{s}"))
+            .unwrap_or_default();
+        let mut fine_tuned_model;
+        let mut at = self.clock.unix_at(created + JOB_ENDS);
+        loop {
+            fine_tuned_model = format!("{root}:ft-{ORGANIZATION}{suffix}-{}", utc_stamp(at));
+            // Two jobs ending within the same second still make two models.
+            let taken = |name: &str| {
+                state.jobs.iter().any(|job| job.fine_tuned_model == name)
+                    || state.models.iter().any(|m| text(m, "id") == Some(name))
+            };
+            if !taken(&fine_tuned_model) {
+                break;
+            }
+            at += 1;
+        }
+        object.replace("id", id.as_str().into());
+        object.replace("model", base.as_str().into());
+        object.replace("created_at", unix.into());
+        object.replace("updated_at", unix.into());
+        object.replace("events", Json::Array(vec![]));
+        object.replace("fine_tuned_model", Json::Null);
+        object.replace("result_files", Json::Array(vec![]));
+        object.replace("status", "pending".into());
+        object.replace("training_files", Json::Array(vec![training]));
+        object.replace("validation_files", Json::Array(validation));
+        let mut job = Job {
+            id,
+            object,
+            created,
+            epochs,
+            fine_tuned_model,
+            result_file: new_id("file-"),
+            next_step: Some(0),
+        };
+        let State { files, models, .. } = &mut *state;
+        self.catch_up(&mut job, created, files, models);
+        let reply = json_reply(&job.object);
+        state.jobs.push(job);
+        Ok(reply)
+    }
+
+    fn with_job(
+        &self,
+        id: &str,
+        answer: impl FnOnce(&Job) -> Result<Reply, ApiError>,
+    ) -> Result<Reply, ApiError> {
+        let state = self.lock();
+        let job = state
+            .jobs
+            .iter()
+            .find(|job| job.id == id)
+            .ok_or_else(|| no_such_job(id))?;
+        answer(job)
+    }
+
+    fn cancel(&self, id: &str) -> Result<Reply, ApiError> {
+        let mut state = self.lock();
+        let job = state
+            .jobs
+            .iter_mut()
+            .find(|job| job.id == id)
+            .ok_or_else(|| no_such_job(id))?;
+        let status = text(&job.object, "status").unwrap_or_default().to_owned();
+        if ended(&status) {
+            return Err(ApiError::invalid_request(
+                400,
+                format!("Cannot cancel a job ({id}) that has already {status}"),
+            ));
+        }
+        let unix = self.clock.unix();
+        job.object.replace("status", "cancelled".into());
+        job.object.replace("updated_at", unix.into());
+        push_event(&mut job.object, unix, "Fine-tune cancelled");
+        job.next_step = None;
+        Ok(json_reply(&job.object))
+    }
+
+    fn list_events(&self, fixtures: &Fixtures, id: &str) -> Result<Reply, ApiError> {
+        let mut envelope = json(fixtures, OperationId::ListFineTuneEvents)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::ListFineTuneEvents))?;
+        let events = {
+            let state = self.lock();
+            let job = (state.jobs.iter())
+                .find(|job| job.id == id)
+                .ok_or_else(|| no_such_job(id))?;
+            job.object.get("events").cloned()
+        };
+        envelope.replace("data", events.unwrap_or(Json::Array(vec![])));
+        Ok(json_reply(&envelope))
+    }
+
+    /// The events of job `id` after the first `seen`, whether it has ended,
+    /// and how long to wait (wall time) before its next step is due; `None`
+    /// when there is no such job (any more, after a reset).
+    fn events_since(&self, id: &str, seen: usize) -> Option<(Vec<Bytes>, bool, Duration)> {
+        const POLL: Duration = Duration::from_millis(100);
+        let state = self.lock();
+        let job = state.jobs.iter().find(|job| job.id == id)?;
+        let events = (job.object.get("events").and_then(Json::as_array))
+            .map(|events| events.iter().skip(seen).map(event_bytes).collect())
+            .unwrap_or_default();
+        let wait = job
+            .next_step
+            .and_then(|step| plan(job, step))
+            .and_then(|(at, _, _)| self.clock.wall_until(job.created + at))
+            .map_or(POLL, |wait| wait.min(POLL));
+        Some((events, job.next_step.is_none(), wait))
+    }
+
+    /// `?stream=true`: the events so far, then (standalone server) each one
+    /// as it happens, and `data: [DONE]` once the job has ended.
+    fn follow(self: &Arc<Self>, id: &str) -> Result<Reply, ApiError> {
+        let (mut now, has_ended, _) = self.events_since(id, 0).ok_or_else(|| no_such_job(id))?;
+        let rest = if has_ended {
+            now.push(Bytes::from_static(DONE));
+            None
+        } else {
+            Some(follow(self.clone(), id.to_owned(), now.len()))
+        };
+        Ok(Reply {
+            status: 200,
+            content_type: Some("text/event-stream"),
+            body: Body::Live(Live { now, rest }),
+        })
+    }
+}
+
+/// The events after the first `seen` as they happen, then `[DONE]`.
+fn follow(store: Arc<Store>, id: String, seen: usize) -> LiveStream {
+    use futures::StreamExt;
+    let events = futures::stream::unfold(Some((store, id, seen)), |following| async move {
+        let (store, id, seen) = following?;
+        loop {
+            let (mut fresh, has_ended, wait) =
+                (store.events_since(&id, seen)).unwrap_or((vec![], true, Duration::ZERO));
+            if has_ended {
+                fresh.push(Bytes::from_static(DONE));
+                return Some((futures::stream::iter(fresh), None));
+            }
+            if !fresh.is_empty() {
+                let seen = seen + fresh.len();
+                return Some((futures::stream::iter(fresh), Some((store, id, seen))));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    })
+    .flatten();
+    Box::pin(events)
+}
+
+/// One event as a server-sent event.
+fn event_bytes(event: &Json) -> Bytes {
+    let mut line = b"data: ".to_vec();
+    line.extend(event.to_bytes(false));
+    line.extend(b"\n\n");
+    line.into()
+}
+
+/// The organization fine-tuned models are named after, as in the docs'
+/// `curie:ft-acmeco-2021-03-03-21-44-20`.
+const ORGANIZATION: &str = "acmeco";
+
+/// Step `step` of a fine-tune's plan: when (after its creation), the
+/// event's message, and what else happens then; `None` after the last.
+fn plan(job: &Job, step: usize) -> Option<(Duration, String, Effect)> {
+    let epochs = job.epochs.max(1) as usize;
+    let step = match step {
+        0 => (
+            Duration::ZERO,
+            format!("Created fine-tune: {}", job.id),
+            Effect::None,
+        ),
+        1 => (
+            Duration::ZERO,
+            "Job enqueued. Waiting for jobs ahead to complete. Queue number: 0.".to_owned(),
+            Effect::None,
+        ),
+        2 => (JOB_STARTS, "Job started.".to_owned(), Effect::Start),
+        n if n < 3 + epochs => {
+            let epoch = (n - 2) as u32;
+            let at = JOB_STARTS + JOB_TRAINS * epoch / epochs as u32;
+            (
+                at,
+                format!("Completed epoch {epoch}/{epochs}"),
+                Effect::None,
+            )
+        }
+        n if n == 3 + epochs => (
+            JOB_ENDS - Duration::from_millis(1500),
+            format!("Uploaded model: {}", job.fine_tuned_model),
+            Effect::None,
+        ),
+        n if n == 4 + epochs => (
+            JOB_ENDS - Duration::from_secs(1),
+            format!("Uploaded result file: {}", job.result_file),
+            Effect::UploadResults,
+        ),
+        n if n == 5 + epochs => (JOB_ENDS, "Fine-tune succeeded".to_owned(), Effect::Succeed),
+        _ => return None,
+    };
+    Some(step)
+}
+
+fn push_event(job: &mut Json, unix: u64, message: &str) {
+    let event = Json::Object(vec![
+        ("object".into(), "fine-tune-event".into()),
+        ("created_at".into(), unix.into()),
+        ("level".into(), "info".into()),
+        ("message".into(), message.into()),
+    ]);
+    if let Some(events) = job.get_mut("events").and_then(Json::as_array_mut) {
+        events.push(event);
+    }
+}
+
+/// A fine-tune's results file: one row per epoch, the columns of the
+/// `compiled_results.csv` of 2023.
+fn results_csv(epochs: u64) -> Bytes {
+    let mut csv = String::from(
+        "step,elapsed_tokens,elapsed_examples,training_loss,training_sequence_accuracy,training_token_accuracy\n",
+    );
+    for epoch in 1..=epochs.max(1) {
+        let loss = 1.0 / (epoch as f64 + 1.0);
+        csv.push_str(&format!(
+            "{epoch},{},{},{loss:.4},{:.2},{:.4}\n",
+            epoch * 1024,
+            epoch * 8,
+            1.0 - loss,
+            1.0 - loss / 2.0
+        ));
+    }
+    csv.into()
+}
+
+/// `YYYY-MM-DD-HH-MM-SS` in UTC, as fine-tuned model names carry it.
+fn utc_stamp(unix: u64) -> String {
+    let (days, seconds) = (unix / 86_400, unix % 86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}-{:02}-{:02}-{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// The file a fine-tune names as `param`, which must exist with purpose
+/// `fine-tune`.
+fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError> {
+    let file = state
+        .files
+        .iter()
+        .find(|file| file.id == id)
+        .ok_or_else(|| ApiError {
+            param: Some(param.into()),
+            ..ApiError::invalid_request(400, format!("No such File object: {id}"))
+        })?;
+    match text(&file.object, "purpose") {
+        Some("fine-tune") => Ok(file.object.clone()),
+        purpose => Err(ApiError {
+            param: Some(param.into()),
+            ..ApiError::invalid_request(
+                400,
+                format!(
+                    "File {id} has purpose '{}'; a fine-tune needs a file uploaded with purpose 'fine-tune'",
+                    purpose.unwrap_or_default()
+                ),
+            )
+        }),
+    }
+}
+
+/// Azure's answer for a deployment it does not have.
+fn no_such_deployment(id: &str) -> ApiError {
+    ApiError {
+        code: Some("notFound"),
+        ..ApiError::invalid_request(
+            404,
+            format!("The specified deployment '{id}' does not exist."),
+        )
+    }
+}
+
+fn no_such_job(id: &str) -> ApiError {
+    ApiError {
+        param: Some("id".into()),
+        ..ApiError::invalid_request(404, format!("No such FineTune object: {id}"))
+    }
+}
+
+/// A fixture's JSON document.
+fn json(fixtures: &Fixtures, operation: OperationId) -> Option<&Json> {
+    match &fixtures.case(operation, "response")?.content {
+        Content::Json(doc) => Some(doc),
+        _ => None,
+    }
+}
+
+fn text<'a>(doc: &'a Json, key: &str) -> Option<&'a str> {
+    match doc.get(key)? {
+        Json::String(text) => Some(text),
+        _ => None,
+    }
+}
+
+fn json_reply(doc: &Json) -> Reply {
+    Reply {
+        status: 200,
+        content_type: Some("application/json"),
+        body: Body::Full(doc.to_bytes(true).into()),
+    }
+}
+
+/// An id as the API made them: a prefix and 24 letters and digits.
+fn new_id(prefix: &str) -> String {
+    let mut id = String::with_capacity(prefix.len() + 24);
+    id.push_str(prefix);
+    id.extend(std::iter::repeat_with(fastrand::alphanumeric).take(24));
+    id
+}
+
+/// What the API of early 2023 answered for an unknown file id.
+fn no_such_file(id: &str) -> ApiError {
+    ApiError {
+        param: Some("id".into()),
+        ..ApiError::invalid_request(404, format!("No such File object: {id}"))
+    }
+}
+
+fn model_not_found(id: &str, param: Option<&str>) -> ApiError {
+    ApiError {
+        param: param.map(str::to_owned),
+        code: Some("model_not_found"),
+        ..ApiError::invalid_request(404, format!("The model `{id}` does not exist"))
+    }
+}
+
+fn no_fixture(operation: OperationId) -> ApiError {
+    ApiError::invalid_request(
+        404,
+        format!("openai-rest-mock has no fixture {operation}/response"),
+    )
+}
+
+/// The mock's own disk failed: the API's 500.
+fn storage_error(reason: &str) -> ApiError {
+    ApiError {
+        kind: "server_error",
+        ..ApiError::invalid_request(
+            500,
+            format!("openai-rest-mock could not store the file: {reason}"),
+        )
+    }
+}
