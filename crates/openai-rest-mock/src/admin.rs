@@ -1,6 +1,7 @@
 //! The admin API under `/__mock/`, a prefix no API path has, for users of
 //! the standalone server who do not write Rust: reset the state, advance
-//! the clock, list the last requests received (a bounded ring).
+//! the clock, list the last requests received (a bounded ring), and arm
+//! faults for the next calls to an operation.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use crate::error::ApiError;
 use crate::json::Json;
+use crate::{Fault, OperationId};
 
 /// The admin API's prefix.
 pub(crate) const PREFIX: &str = "/__mock/";
@@ -24,10 +26,21 @@ pub(crate) enum Command {
     Advance(Duration),
     /// `GET /__mock/requests?limit=N`: the last N requests, oldest first.
     Requests(usize),
+    /// `POST /__mock/faults` with `{"operation", "fault", "calls"}`: the
+    /// next `calls` (1 unless given) calls to the operation meet the fault,
+    /// named as in the `x-mock-fault` header. What
+    /// [`OpenAiMock::fail_next`](crate::OpenAiMock::fail_next) is to the test
+    /// library.
+    Faults(OperationId, u64, Fault),
 }
 
 /// The command of an admin request (`rest` is the path after the prefix).
-pub(crate) fn command(method: &str, rest: &str, query: Option<&str>) -> Result<Command, ApiError> {
+pub(crate) fn command(
+    method: &str,
+    rest: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Command, ApiError> {
     let param = |name: &str| {
         form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .find(|(key, _)| key == name)
@@ -70,15 +83,42 @@ pub(crate) fn command(method: &str, rest: &str, query: Option<&str>) -> Result<C
             };
             Ok(Command::Requests(limit))
         }
+        ("POST", "faults") => faults(body).map_err(|message| ApiError::invalid_request(400, message)),
+        (_, "faults") => Err(ApiError::invalid_request(
+            405,
+            format!("Invalid method for URL ({method} {PREFIX}faults)"),
+        )),
         _ => Err(ApiError::invalid_request(
             404,
             format!(
                 "Invalid admin URL ({method} {PREFIX}{rest}); the admin API has POST \
-                 {PREFIX}reset, POST {PREFIX}clock/advance?seconds=S and GET \
-                 {PREFIX}requests?limit=N"
+                 {PREFIX}reset, POST {PREFIX}clock/advance?seconds=S, GET \
+                 {PREFIX}requests?limit=N and POST {PREFIX}faults"
             ),
         )),
     }
+}
+
+fn faults(body: &[u8]) -> Result<Command, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Scheduled {
+        operation: String,
+        fault: String,
+        #[serde(default = "one")]
+        calls: u64,
+    }
+    fn one() -> u64 {
+        1
+    }
+    let scheduled = serde_json::from_slice::<Scheduled>(body).map_err(|e| {
+        format!("{PREFIX}faults takes {{\"operation\", \"fault\", \"calls\"}}: {e}")
+    })?;
+    Ok(Command::Faults(
+        scheduled.operation.parse()?,
+        scheduled.calls,
+        scheduled.fault.parse()?,
+    ))
 }
 
 /// The last requests received: method, path, query and status, never a

@@ -173,11 +173,25 @@ impl FakeApi {
 
     /// The admin API: see the `admin` module.
     fn admin(&self, request: &Request, rest: &str) -> Response {
-        let command = match admin::command(request.method, rest, request.query) {
+        let command = match admin::command(request.method, rest, request.query, request.body) {
             Ok(command) => command,
+            Err(error) if error.status == 405 => {
+                let mut response = Response::error(&error);
+                response.headers.push(("allow", "POST".into()));
+                return response;
+            }
             Err(error) => return Response::error(&error),
         };
         let body = match (command, &self.store) {
+            (Command::Faults(operation, calls, fault), _) => {
+                self.fail_next(operation, calls, fault);
+                return Response {
+                    status: 204,
+                    headers: Vec::new(),
+                    body: Body::Full(Bytes::new()),
+                    delay: Duration::ZERO,
+                };
+            }
             (Command::Requests(limit), _) => self.log.last(limit),
             (Command::Reset | Command::Advance(_), None) => {
                 return Response::error(&ApiError::invalid_request(

@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use crate::error::ApiError;
 use crate::fake_api::{FakeApi, Outcome, Request, Response};
 use crate::replies::Body;
-use crate::{Fault, MockOptions, OperationId};
+use crate::MockOptions;
 
 /// The largest request body read; a larger one is answered 413.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -32,22 +32,12 @@ const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// answered, and let go after.
 const MAX_UPLOAD_BYTES: usize = 1024 * 1024 * 1024;
 
-/// The admin route that schedules faults, for clients in other processes:
-/// what [`OpenAiMock::fail_next`](crate::OpenAiMock::fail_next) is to the
-/// test library.
-const FAULTS_PATH: &str = "/__mock/faults";
-
 /// How long a shutdown waits for the answers under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves the fake API on `listener` until `shutdown` completes, then stops
 /// accepting connections and lets the answers under way finish (for up to
 /// 10 s).
-///
-/// `POST /__mock/faults` with `{"operation": "listModels", "fault":
-/// "rate_limit", "calls": 1}` (`calls` 1 when left out) makes the next calls
-/// to the operation meet the fault, named as in the `x-mock-fault` header,
-/// and answers 204.
 ///
 /// Each request is logged at `info` level with [`tracing`]: method, path,
 /// status and latency, never a header. A connection that cannot be accepted
@@ -162,9 +152,6 @@ async fn answer(
     let path = parts.uri.path();
     let limit = body_limit(&parts.headers);
     let outcome = match Limited::new(body, limit).collect().await {
-        Ok(body) if path == FAULTS_PATH => {
-            Outcome::Respond(schedule_fault(&api, method, &body.to_bytes()))
-        }
         Ok(body) => api.handle(&Request {
             method,
             path,
@@ -217,50 +204,6 @@ async fn answer(
     log(method, path, &response.status, started);
     // The names and values come from the fake API and are valid.
     builder.body(body).map_err(|_| ConnectionDropped)
-}
-
-/// Answers `POST /__mock/faults`: 204 once the fault is scheduled, or 400
-/// (405 for another method) naming what is wrong.
-fn schedule_fault(api: &FakeApi, method: &str, body: &[u8]) -> Response {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Scheduled {
-        operation: String,
-        fault: String,
-        #[serde(default = "one")]
-        calls: u64,
-    }
-    fn one() -> u64 {
-        1
-    }
-    if method != "POST" {
-        let error = ApiError::invalid_request(
-            405,
-            format!("Invalid method for URL ({method} {FAULTS_PATH})"),
-        );
-        let mut response = Response::error(&error);
-        response.headers.push(("allow", "POST".into()));
-        return response;
-    }
-    let scheduled = serde_json::from_slice::<Scheduled>(body)
-        .map_err(|e| format!("{FAULTS_PATH} takes {{\"operation\", \"fault\", \"calls\"}}: {e}"))
-        .and_then(|s| {
-            let operation = s.operation.parse::<OperationId>()?;
-            let fault = s.fault.parse::<Fault>()?;
-            Ok((operation, fault, s.calls))
-        });
-    match scheduled {
-        Ok((operation, fault, calls)) => {
-            api.fail_next(operation, calls, fault);
-            Response {
-                status: 204,
-                headers: Vec::new(),
-                body: Body::Full(Bytes::new()),
-                delay: Duration::ZERO,
-            }
-        }
-        Err(message) => Response::error(&ApiError::invalid_request(400, message)),
-    }
 }
 
 /// Sleeps for `delay`; not at all for none, where tokio's timer would still

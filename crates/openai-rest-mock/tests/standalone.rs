@@ -391,8 +391,8 @@ async fn faults_are_scheduled_over_http_for_other_processes() {
         schedule(json!({"operation": "retrieveModel", "fault": "service_unavailable"})).await;
     assert_eq!(answer.status, 204);
     assert_eq!(server.get("/models").await.status, 200);
-    assert_eq!(server.get("/models/m").await.status, 503);
-    assert_eq!(server.get("/models/m").await.status, 200);
+    assert_eq!(server.get("/models/text-davinci-003").await.status, 503);
+    assert_eq!(server.get("/models/text-davinci-003").await.status, 200);
 
     for (body, names) in [
         (
