@@ -151,6 +151,11 @@ impl FineTunes<'_> {
             }
             let job = self.retrieve(id).await?;
             if matches!(job.status.as_str(), "succeeded" | "failed" | "cancelled") {
+                // Events that came after the stream broke: the job lists
+                // them all.
+                for event in job.events.iter().skip(seen) {
+                    on_event(event);
+                }
                 return Ok(job);
             }
             tokio::time::sleep(self.client.shared.poll_interval).await;

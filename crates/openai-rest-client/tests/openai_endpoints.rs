@@ -455,7 +455,7 @@ async fn files_content_as_bytes_and_to_a_writer() {
 async fn fine_tunes_every_operation() {
     let id = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let request = CreateFineTuneRequest::builder()
         .training_file("file-XGinujblHPwGLSztz8cPS8XY")
         .model("curie".to_string())
@@ -468,22 +468,22 @@ async fn fine_tunes_every_operation() {
         json!({"training_file": "file-XGinujblHPwGLSztz8cPS8XY", "model": "curie", "n_epochs": 4})
     );
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let jobs = openai(&mock).fine_tunes().list().await.unwrap();
     assert_eq!(jobs, documented(OperationId::ListFineTunes));
     sent(&mock, "GET", "/v1/fine-tunes").await;
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let job = openai(&mock).fine_tunes().retrieve(id).await.unwrap();
     assert_eq!(job, documented(OperationId::RetrieveFineTune));
     sent(&mock, "GET", &format!("/v1/fine-tunes/{id}")).await;
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let job = openai(&mock).fine_tunes().cancel(id).await.unwrap();
     assert_eq!(job.status, "cancelled");
     sent(&mock, "POST", &format!("/v1/fine-tunes/{id}/cancel")).await;
 
-    let mock = OpenAiMock::start().await;
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let route = format!("/v1/fine-tunes/{id}/events");
     let events = openai(&mock).fine_tunes().events(id).await.unwrap();
     assert_eq!(events, documented(OperationId::ListFineTuneEvents));
