@@ -83,7 +83,9 @@ pub(crate) fn command(
             };
             Ok(Command::Requests(limit))
         }
-        ("POST", "faults") => faults(body).map_err(|message| ApiError::invalid_request(400, message)),
+        ("POST", "faults") => {
+            faults(body).map_err(|message| ApiError::invalid_request(400, message))
+        }
         (_, "faults") => Err(ApiError::invalid_request(
             405,
             format!("Invalid method for URL ({method} {PREFIX}faults)"),
@@ -165,12 +167,15 @@ mod tests {
 
     #[test]
     fn commands_and_their_errors() {
-        assert_eq!(command("POST", "reset", None), Ok(Command::Reset));
+        assert_eq!(command("POST", "reset", None, b""), Ok(Command::Reset));
         assert_eq!(
-            command("POST", "clock/advance", Some("seconds=2.5")),
+            command("POST", "clock/advance", Some("seconds=2.5"), b""),
             Ok(Command::Advance(Duration::from_millis(2500)))
         );
-        assert_eq!(command("GET", "requests", None), Ok(Command::Requests(20)));
+        assert_eq!(
+            command("GET", "requests", None, b""),
+            Ok(Command::Requests(20))
+        );
         for query in [
             "seconds=-1",
             "seconds=NaN",
@@ -178,15 +183,33 @@ mod tests {
             "seconds=1e300",
             "",
         ] {
-            let error = command("POST", "clock/advance", Some(query)).unwrap_err();
+            let error = command("POST", "clock/advance", Some(query), b"").unwrap_err();
             assert_eq!(
                 (error.status, error.param.as_deref()),
                 (400, Some("seconds"))
             );
         }
-        let error = command("GET", "requests", Some("limit=0")).unwrap_err();
+        let error = command("GET", "requests", Some("limit=0"), b"").unwrap_err();
         assert_eq!(error.param.as_deref(), Some("limit"));
-        assert_eq!(command("GET", "reset", None).unwrap_err().status, 404);
+        assert_eq!(command("GET", "reset", None, b"").unwrap_err().status, 404);
+        let faults = br#"{"operation": "listModels", "fault": "rate_limit", "calls": 2}"#;
+        assert_eq!(
+            command("POST", "faults", None, faults),
+            Ok(Command::Faults(
+                OperationId::ListModels,
+                2,
+                Fault::RateLimit
+            ))
+        );
+        let error = command(
+            "POST",
+            "faults",
+            None,
+            br#"{"operation": "nope", "fault": "rate_limit"}"#,
+        )
+        .unwrap_err();
+        assert!(error.message.contains("nope"), "{}", error.message);
+        assert_eq!(command("GET", "faults", None, b"").unwrap_err().status, 405);
     }
 
     #[test]

@@ -19,10 +19,10 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use crate::MockOptions;
 use crate::error::ApiError;
 use crate::fake_api::{FakeApi, Outcome, Request, Response};
 use crate::replies::Body;
-use crate::MockOptions;
 
 /// The largest request body read; a larger one is answered 413.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
