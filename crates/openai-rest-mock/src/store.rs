@@ -411,7 +411,7 @@ impl Store {
             }),
             RetrieveFineTune => self.with_job(id, |job| Ok(json_reply(&job.object))),
             CancelFineTune => self.cancel(id),
-            ListFineTuneEvents if input.query("stream") == Some("true") => self.follow(id),
+            ListFineTuneEvents if input.query_flag("stream") => self.follow(id),
             ListFineTuneEvents => self.list_events(fixtures, id),
             RetrieveModel => self.retrieve_model(id),
             DeleteModel => self.delete_model(fixtures, id),

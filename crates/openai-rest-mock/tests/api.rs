@@ -825,7 +825,7 @@ async fn embeddings_answer_base64_of_little_endian_float32s_when_asked() {
         .map(|value| value.as_f64().unwrap() as f32)
         .collect();
     for server in Server::modes(MockOptions::default()).await {
-        let body = json!({"model": "m", "input": ["a", "b"], "encoding_format": "base64"});
+        let body = json!({"model": "text-embedding-ada-002", "input": ["a", "b"], "encoding_format": "base64"});
         let answer = server.post_json("/embeddings", body).await.json();
         for item in answer["data"].as_array().unwrap() {
             let bytes = base64::engine::general_purpose::STANDARD
@@ -838,14 +838,16 @@ async fn embeddings_answer_base64_of_little_endian_float32s_when_asked() {
             assert_eq!(decoded, floats, "{}", server.mode);
         }
         for format in [json!("float"), json!(null)] {
-            let body = json!({"model": "m", "input": "a", "encoding_format": format});
+            let body =
+                json!({"model": "text-embedding-ada-002", "input": "a", "encoding_format": format});
             let answer = server.post_json("/embeddings", body).await.json();
             assert_eq!(
                 answer["data"][0]["embedding"].as_array().unwrap().len(),
                 1536
             );
         }
-        let body = json!({"model": "m", "input": "a", "encoding_format": "md5"});
+        let body =
+            json!({"model": "text-embedding-ada-002", "input": "a", "encoding_format": "md5"});
         let answer = server.post_json("/embeddings", body).await;
         assert_eq!(answer.status, 400, "{}", server.mode);
         assert_eq!(answer.json()["error"]["param"], "encoding_format");
@@ -856,13 +858,13 @@ async fn embeddings_answer_base64_of_little_endian_float32s_when_asked() {
 async fn null_is_an_optional_field_not_given() {
     // What the Python library's CLI sends for the options left out.
     for server in Server::modes(MockOptions::default()).await {
-        let body = json!({"model": "m", "prompt": "p", "n": null, "max_tokens": null,
+        let body = json!({"model": "text-davinci-003", "prompt": "p", "n": null, "max_tokens": null,
             "logprobs": null, "temperature": null, "top_p": null, "stop": null,
             "stream": null, "user": null});
         let answer = server.post_json("/completions", body).await;
         assert_eq!(answer.status, 200, "{} {}", server.mode, answer.text());
         assert_eq!(answer.json()["choices"].as_array().unwrap().len(), 1);
-        let body = json!({"model": "m", "messages": [{"role": "user", "content": "c", "name": null}],
+        let body = json!({"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "c", "name": null}],
             "user": null});
         let answer = server.post_json("/chat/completions", body).await;
         assert_eq!(answer.status, 200, "{} {}", server.mode, answer.text());
