@@ -108,8 +108,9 @@ fn check_packages(root: &Path, check: &Path, version: &str) -> Result<()> {
     std::fs::write(
         check.join("Cargo.toml"),
         format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[patch.crates-io]\n{patches}",
-            members.join(", ")
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[patch.crates-io]\n{patches}\n{}",
+            members.join(", "),
+            profiles(root)?
         ),
     )?;
     // The same versions of every dependency as the repository's tests use.
@@ -161,6 +162,24 @@ fn unpack(crate_file: &Path, into: &Path) -> Result<()> {
         crate_file.display()
     );
     Ok(())
+}
+
+/// The `[profile.*]` tables of the root manifest, for the check workspace:
+/// with other profile settings every dependency would build once more.
+fn profiles(root: &Path) -> Result<String> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let mut profiles = String::new();
+    let mut in_profile = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_profile = line.starts_with("[profile.");
+        }
+        if in_profile {
+            profiles.push_str(line);
+            profiles.push('\n');
+        }
+    }
+    Ok(profiles)
 }
 
 /// `[workspace.package] version` of the root manifest.
