@@ -37,6 +37,8 @@ enum Command {
         /// Milliseconds every answer waits.
         #[arg(long, value_name = "MS", default_value_t = 0)]
         latency: u64,
+        #[command(flatten)]
+        limits: Limits,
         /// off, error, warn, info (one line per request) or debug.
         #[arg(long, default_value = "info")]
         log_level: LevelFilter,
@@ -72,6 +74,37 @@ enum Command {
     },
 }
 
+/// What `serve` allows slow and idle clients.
+#[derive(clap::Args)]
+struct Limits {
+    /// Seconds a client may take to send a request's head, from its first
+    /// byte (or from connecting); then its connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    header_timeout: u64,
+    /// Seconds a kept-alive connection may wait between two requests; then
+    /// it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    idle_timeout: u64,
+    /// Seconds a request body (an upload) may send nothing; then the answer
+    /// is 408 and the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    body_timeout: u64,
+    /// Connections served at once; more wait to be accepted, and a warning
+    /// says so.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+}
+
+impl Limits {
+    fn apply(&self, options: MockOptions) -> MockOptions {
+        options
+            .header_timeout(Duration::from_secs(self.header_timeout))
+            .idle_timeout(Duration::from_secs(self.idle_timeout))
+            .body_timeout(Duration::from_secs(self.body_timeout))
+            .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().command {
@@ -80,10 +113,13 @@ async fn main() -> ExitCode {
             fixtures,
             api_key,
             latency,
+            limits,
             log_level,
         } => {
             init_log(log_level);
-            serve(addr, fixtures, api_key, latency).await
+            let options =
+                limits.apply(MockOptions::default().latency(Duration::from_millis(latency)));
+            serve(addr, fixtures, api_key, options).await
         }
         Command::Record {
             upstream,
@@ -115,7 +151,7 @@ async fn serve(
     addr: SocketAddr,
     fixtures: Option<PathBuf>,
     api_key: Option<String>,
-    latency: u64,
+    options: MockOptions,
 ) -> ExitCode {
     let fixtures = match fixtures.map(Fixtures::load).transpose() {
         Ok(fixtures) => fixtures.unwrap_or_default(),
@@ -136,9 +172,7 @@ async fn serve(
             "only the --api-key key is let in: send `Authorization: Bearer <key>` (Azure: `api-key: <key>`)"
         ),
     }
-    let mut options = MockOptions::default()
-        .latency(Duration::from_millis(latency))
-        .fixtures(fixtures);
+    let mut options = options.fixtures(fixtures);
     if let Some(key) = api_key {
         options = options.api_key(key);
     }

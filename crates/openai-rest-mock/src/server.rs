@@ -8,29 +8,31 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, TryStreamExt};
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Empty, Full, Limited, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{BodyExt, Empty, Full, StreamBody};
+use hyper::body::{Body as _, Frame, Incoming};
 use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::MockOptions;
+use crate::connection::{Activity, Limits, Watched};
 use crate::error::ApiError;
 use crate::fake_api::{FakeApi, Outcome, Request, Response};
 use crate::replies::Body;
 
 /// The largest request body read; a larger one is answered 413.
-const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The largest upload (a multipart body) read: the docs allow an
-/// organization 1 GB of files. A body is held in memory while it is
-/// answered, and let go after.
-const MAX_UPLOAD_BYTES: usize = 1024 * 1024 * 1024;
+/// organization 1 GB of files.
+const MAX_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// How long a shutdown waits for the answers under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -43,6 +45,13 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// status and latency, never a header. A connection that cannot be accepted
 /// (reset, or out of file descriptors for a moment) is logged and skipped:
 /// nothing stops the server but `shutdown`.
+///
+/// Slow and idle clients are let go (see [`MockOptions::header_timeout`]
+/// and the options after it): a connection is closed when its request's
+/// head takes too long or when it stays idle too long between requests, a
+/// request body that stalls is answered 408, and at most
+/// [`max_connections`](MockOptions::max_connections) are served at once
+/// (the others wait to be accepted; a warning says so).
 ///
 /// ```no_run
 /// # #[tokio::main]
@@ -60,9 +69,10 @@ pub async fn serve(
     options: MockOptions,
     shutdown: impl Future<Output = ()>,
 ) {
+    let limits = options.limits;
     let api = Arc::new(FakeApi::new(options));
-    run(listener, shutdown, move |request| {
-        answer(api.clone(), request)
+    run(listener, limits, shutdown, move |request| {
+        answer(api.clone(), limits.body_timeout, request)
     })
     .await;
 }
@@ -71,6 +81,7 @@ pub async fn serve(
 /// then drains the answers under way: the loop of `serve` and `record`.
 pub(crate) async fn run<H, F, B, E>(
     listener: TcpListener,
+    limits: Limits,
     shutdown: impl Future<Output = ()>,
     handler: H,
 ) where
@@ -81,8 +92,34 @@ pub(crate) async fn run<H, F, B, E>(
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut at_limit = false;
     tokio::pin!(shutdown);
     loop {
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                at_limit = false;
+                slot
+            }
+            Err(_) => {
+                // Once each time the limit is reached, not per connection.
+                if !at_limit {
+                    tracing::warn!(
+                        "{} connections open, the most allowed (--max-connections): new \
+                         connections wait until one closes",
+                        limits.max_connections
+                    );
+                    at_limit = true;
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -96,12 +133,35 @@ pub(crate) async fn run<H, F, B, E>(
             },
             () = &mut shutdown => break,
         };
-        let service = service_fn(handler.clone());
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let activity = Activity::new();
+        let service = {
+            let (handler, activity) = (handler.clone(), activity.clone());
+            service_fn(move |request| {
+                activity.busy();
+                let sent = AnswerSent(activity.clone());
+                let answer = handler(request);
+                async move {
+                    let response = answer.await?;
+                    // The closure owns `sent`, which hyper drops with the
+                    // body once it has sent it.
+                    Ok::<_, E>(response.map(|body| {
+                        body.map_frame(move |frame| {
+                            let _ = &sent;
+                            frame
+                        })
+                    }))
+                }
+            })
+        };
+        let io = TokioIo::new(Watched::new(stream, activity.clone()));
+        let connection = graceful.watch(http1::Builder::new().serve_connection(io, service));
         tokio::spawn(async move {
-            // A dropped connection or a client that went away: nothing to do.
-            let _ = connection.await;
+            let _slot = slot;
+            tokio::select! {
+                // A dropped connection or a client that went away: nothing to do.
+                _ = connection => {}
+                why = activity.overstayed(&limits) => tracing::debug!("closing a connection: {why}"),
+            }
         });
     }
     tracing::info!("shutting down");
@@ -121,11 +181,140 @@ pub(crate) fn body_limit(headers: &hyper::HeaderMap) -> usize {
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("multipart/form-data"));
-    if upload {
+    let limit = if upload {
         MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
+    };
+    limit as usize
+}
+
+/// Marks its connection idle when dropped: with the answer's body, once
+/// hyper has sent it.
+struct AnswerSent(Arc<Activity>);
+
+impl Drop for AnswerSent {
+    fn drop(&mut self) {
+        self.0.idle();
     }
+}
+
+/// Why a request body was not read to its end.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// It is larger than this many bytes.
+    TooLarge(u64),
+    /// It sent nothing for this long.
+    Stalled(Duration),
+    /// The client went away.
+    Broken,
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::TooLarge(limit) => {
+                write!(f, "The request body is larger than {limit} bytes")
+            }
+            BodyError::Stalled(timeout) => write!(
+                f,
+                "The request body sent nothing for {} s",
+                timeout.as_secs_f64()
+            ),
+            BodyError::Broken => f.write_str("The connection broke while the body was read"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+impl BodyError {
+    /// The answer: 413 or 408, after which hyper closes the connection, the
+    /// body unread; none for a broken connection.
+    fn outcome(&self) -> Outcome {
+        let status = match self {
+            BodyError::TooLarge(_) => 413,
+            BodyError::Stalled(_) => 408,
+            BodyError::Broken => {
+                return Outcome::Drop {
+                    delay: Duration::ZERO,
+                };
+            }
+        };
+        Outcome::Respond(Response::error(&ApiError::invalid_request(
+            status,
+            self.to_string(),
+        )))
+    }
+}
+
+/// A request body's data, piece by piece as it arrives: an error as soon as
+/// it grows over `limit` bytes (at once when its `Content-Length` says it
+/// will), or when it sends nothing for `timeout`; nothing after an error.
+pub(crate) fn body_pieces(
+    body: Incoming,
+    limit: u64,
+    timeout: Duration,
+) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
+    let declared = body.size_hint().lower();
+    let start = Some((body, 0u64));
+    futures::stream::unfold(start, move |state| async move {
+        let (mut body, mut read) = state?;
+        if declared > limit {
+            tokio::spawn(linger(body));
+            return Some((Err(BodyError::TooLarge(limit)), None));
+        }
+        loop {
+            let frame = match tokio::time::timeout(timeout, body.frame()).await {
+                Err(_) => return Some((Err(BodyError::Stalled(timeout)), None)),
+                Ok(None) => return None,
+                Ok(Some(Err(_))) => return Some((Err(BodyError::Broken), None)),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            // Trailers carry nothing the API reads.
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            read += data.len() as u64;
+            if read > limit {
+                tokio::spawn(linger(body));
+                return Some((Err(BodyError::TooLarge(limit)), None));
+            }
+            return Some((Ok(data), Some((body, read))));
+        }
+    })
+}
+
+/// How long the rest of a body too large is read and thrown away while its
+/// 413 goes out.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Reads and drops what a client still sends of a body too large, for a
+/// while: closing a connection with unread data resets it, and the client
+/// would lose the 413 it has not read yet (nginx's lingering close).
+async fn linger(mut body: Incoming) {
+    let _ = tokio::time::timeout(LINGER, async {
+        while let Some(Ok(_)) = body.frame().await {}
+    })
+    .await;
+}
+
+/// The whole body, read with [`body_pieces`].
+async fn read_body(body: Incoming, limit: u64, timeout: Duration) -> Result<Bytes, BodyError> {
+    let mut pieces = std::pin::pin!(body_pieces(body, limit, timeout));
+    let Some(first) = pieces.try_next().await? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = pieces.try_next().await? else {
+        // Most bodies come in one piece: no copy.
+        return Ok(first);
+    };
+    let mut whole = BytesMut::from(&first[..]);
+    whole.extend_from_slice(&second);
+    while let Some(piece) = pieces.try_next().await? {
+        whole.extend_from_slice(&piece);
+    }
+    Ok(whole.freeze())
 }
 
 /// The error that makes hyper close the connection without an answer.
@@ -144,30 +333,23 @@ type ResponseBody = BoxBody<Bytes, Infallible>;
 
 async fn answer(
     api: Arc<FakeApi>,
+    body_timeout: Duration,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<ResponseBody>, ConnectionDropped> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str();
     let path = parts.uri.path();
-    let limit = body_limit(&parts.headers);
-    let outcome = match Limited::new(body, limit).collect().await {
+    let limit = body_limit(&parts.headers) as u64;
+    let outcome = match read_body(body, limit, body_timeout).await {
         Ok(body) => api.handle(&Request {
             method,
             path,
             query: parts.uri.query(),
             headers: &parts.headers,
-            body: &body.to_bytes(),
+            body: &body,
         }),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            let error = ApiError::invalid_request(
-                413,
-                format!("The request body is larger than {limit} bytes"),
-            );
-            Outcome::Respond(Response::error(&error))
-        }
-        // The client went away while sending.
-        Err(_) => return Err(ConnectionDropped),
+        Err(error) => error.outcome(),
     };
     let response = match outcome {
         Outcome::Respond(response) => response,

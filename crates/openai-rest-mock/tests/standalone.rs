@@ -259,6 +259,26 @@ async fn serve_drains_the_answers_under_way_on_sigterm() {
     assert!(cli.wait().success());
 }
 
+/// The connection limit, once reached, is said in the log; the waiting
+/// connection is served when another closes.
+#[tokio::test]
+async fn serve_logs_when_the_connection_limit_is_reached() {
+    let cli = Cli::start(&["--addr", "127.0.0.1:0", "--max-connections", "1"]);
+    let base = cli.base_url();
+    let address = base.trim_start_matches("http://").trim_end_matches("/v1");
+    let open = tokio::net::TcpStream::connect(address).await.unwrap();
+    let waiting = tokio::spawn(send(
+        client().get(format!("{base}/models")).bearer_auth(KEY),
+    ));
+    let line = cli.line_with("connections open");
+    assert!(
+        line.contains("WARN") && line.contains("--max-connections"),
+        "{line}"
+    );
+    drop(open);
+    assert_eq!(waiting.await.unwrap().status, 200);
+}
+
 #[test]
 fn serve_takes_a_fixtures_directory_and_refuses_a_bad_one() {
     let dir = std::env::temp_dir().join(format!("openai-rest-mock-cli-{}", std::process::id()));
