@@ -14,7 +14,7 @@ use crate::MockOptions;
 use crate::error::ApiError;
 use crate::faults::{self, ErrorAnswer, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule};
 use crate::fixtures::{Content, FixtureError, Fixtures};
-use crate::input;
+use crate::input::{self, RequestBody};
 use crate::json::Json;
 use crate::replies::{self, Body};
 use crate::routes::{self, NoRoute, Route};
@@ -66,6 +66,14 @@ impl Response {
             delay: Duration::ZERO,
         }
     }
+}
+
+/// A request let in by its head (see [`FakeApi::accept`]).
+#[derive(Debug)]
+pub(crate) struct Accepted {
+    pub(crate) route: Route,
+    /// The delay its faults add.
+    delay: Duration,
 }
 
 pub(crate) struct FakeApi {
@@ -135,7 +143,18 @@ impl FakeApi {
         Ok(faults)
     }
 
+    /// Answers a request whose body is in memory.
     pub(crate) fn handle(&self, request: &Request) -> Outcome {
+        match self.accept(request) {
+            Ok(accepted) => self.respond(request, accepted, RequestBody::Bytes(request.body)),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// What needs only the request's head: its route, its faults and its
+    /// key. Either the request is accepted, and its body is to be read, or
+    /// this is the answer, whatever the body.
+    pub(crate) fn accept(&self, request: &Request) -> Result<Accepted, Outcome> {
         let route = routes::find(request.method, request.path);
         let faults = match self.faults(request, route.as_ref().ok(), true) {
             Ok(faults) => faults,
@@ -144,17 +163,25 @@ impl FakeApi {
                     param: Some(faults::FAULT_HEADER.into()),
                     ..ApiError::invalid_request(400, message)
                 };
-                return self.delayed(Response::error(&error), Duration::ZERO);
+                return Err(self.delayed(Response::error(&error), Duration::ZERO));
             }
         };
         if faults.failure == Some(Fault::DropConnection) {
-            return Outcome::Drop {
+            return Err(Outcome::Drop {
                 delay: self.latency + faults.delay,
-            };
+            });
         }
-        let response = match (faults.failure.and_then(Fault::error), route) {
+        let refused = match (faults.failure.and_then(Fault::error), route) {
             (Some(error), _) => self.error(error, None),
-            (None, Ok(route)) => self.answer(request, &route),
+            (None, Ok(route)) => match self.authenticate(request.headers, route.operation.api) {
+                Ok(()) => {
+                    return Ok(Accepted {
+                        route,
+                        delay: faults.delay,
+                    });
+                }
+                Err(response) => response,
+            },
             (None, Err(NoRoute::NotFound)) => Response::error(&ApiError::invalid_request(
                 404,
                 format!("Invalid URL ({} {})", request.method, request.path),
@@ -171,24 +198,24 @@ impl FakeApi {
                 response
             }
         };
-        self.delayed(response, faults.delay)
+        Err(self.delayed(refused, faults.delay))
     }
 
-    fn delayed(&self, mut response: Response, delay: Duration) -> Outcome {
-        response.delay = self.latency + delay;
-        Outcome::Respond(response)
-    }
-
-    fn answer(&self, request: &Request, route: &Route) -> Response {
-        if let Err(response) = self.authenticate(request.headers, route.operation.api) {
-            return response;
-        }
-        let input = match input::read(route, request.query, request.headers, request.body) {
+    /// The answer to an accepted request, from its body (`request.body` is
+    /// not read).
+    pub(crate) fn respond(
+        &self,
+        request: &Request,
+        accepted: Accepted,
+        body: RequestBody<'_>,
+    ) -> Outcome {
+        let route = &accepted.route;
+        let input = match input::read(route, request.query, request.headers, body) {
             Ok(input) => input,
-            Err(invalid) => return Response::error(&invalid.into()),
+            Err(invalid) => return self.delayed(Response::error(&invalid.into()), accepted.delay),
         };
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
-        match replies::reply(&fixtures, route, &input) {
+        let response = match replies::reply(&fixtures, route, &input) {
             Ok(reply) => Response {
                 status: reply.status,
                 headers: reply
@@ -200,7 +227,13 @@ impl FakeApi {
                 delay: Duration::ZERO,
             },
             Err(error) => Response::error(&error),
-        }
+        };
+        self.delayed(response, accepted.delay)
+    }
+
+    fn delayed(&self, mut response: Response, delay: Duration) -> Outcome {
+        response.delay = self.latency + delay;
+        Outcome::Respond(response)
     }
 
     /// OpenAI takes `Authorization: Bearer <key>`; Azure an `api-key`

@@ -18,6 +18,7 @@ mod replies;
 mod routes;
 #[cfg(feature = "server")]
 mod server;
+mod uploads;
 
 use std::fmt;
 use std::time::Duration;

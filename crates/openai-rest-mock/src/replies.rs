@@ -147,7 +147,7 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
         CreateModeration => resize(doc, "results", inputs(input), "input")?,
         CreateFile => {
             if let Some(file) = input.file("file") {
-                set(doc, "bytes", (file.bytes.len() as u64).into());
+                set(doc, "bytes", file.size.into());
                 if let Some(name) = &file.file_name {
                     set(doc, "filename", name.as_str().into());
                 }

@@ -25,7 +25,9 @@ use crate::MockOptions;
 use crate::connection::{Activity, Limits, Watched};
 use crate::error::ApiError;
 use crate::fake_api::{FakeApi, Outcome, Request, Response};
+use crate::input::{self, FormError, RequestBody};
 use crate::replies::Body;
+use crate::uploads::Destination;
 
 /// The largest request body read; a larger one is answered 413.
 const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
@@ -87,7 +89,7 @@ pub(crate) async fn run<H, F, B, E>(
 ) where
     H: Fn(hyper::Request<Incoming>) -> F + Clone + Send + 'static,
     F: Future<Output = Result<hyper::Response<B>, E>> + Send + 'static,
-    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
@@ -142,14 +144,7 @@ pub(crate) async fn run<H, F, B, E>(
                 let answer = handler(request);
                 async move {
                     let response = answer.await?;
-                    // The closure owns `sent`, which hyper drops with the
-                    // body once it has sent it.
-                    Ok::<_, E>(response.map(|body| {
-                        body.map_frame(move |frame| {
-                            let _ = &sent;
-                            frame
-                        })
-                    }))
+                    Ok::<_, E>(response.map(|body| Sending { body, _sent: sent }))
                 }
             })
         };
@@ -196,6 +191,33 @@ struct AnswerSent(Arc<Activity>);
 impl Drop for AnswerSent {
     fn drop(&mut self) {
         self.0.idle();
+    }
+}
+
+/// An answer's body with its [`AnswerSent`]; otherwise the body itself,
+/// its size (and so its `Content-Length`) included.
+struct Sending<B> {
+    body: B,
+    _sent: AnswerSent,
+}
+
+impl<B: hyper::body::Body + Unpin> hyper::body::Body for Sending<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -257,16 +279,20 @@ pub(crate) fn body_pieces(
     timeout: Duration,
 ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
     let declared = body.size_hint().lower();
-    let start = Some((body, 0u64));
+    let start = Some((Unread(Some(body)), 0u64));
     futures::stream::unfold(start, move |state| async move {
-        let (mut body, mut read) = state?;
+        let (mut unread, mut read) = state?;
         if declared > limit {
-            tokio::spawn(linger(body));
             return Some((Err(BodyError::TooLarge(limit)), None));
         }
+        let body = unread.0.as_mut()?;
         loop {
             let frame = match tokio::time::timeout(timeout, body.frame()).await {
-                Err(_) => return Some((Err(BodyError::Stalled(timeout)), None)),
+                Err(_) => {
+                    // The client is stalled: nothing to linger for.
+                    unread.0 = None;
+                    return Some((Err(BodyError::Stalled(timeout)), None));
+                }
                 Ok(None) => return None,
                 Ok(Some(Err(_))) => return Some((Err(BodyError::Broken), None)),
                 Ok(Some(Ok(frame))) => frame,
@@ -277,26 +303,36 @@ pub(crate) fn body_pieces(
             };
             read += data.len() as u64;
             if read > limit {
-                tokio::spawn(linger(body));
                 return Some((Err(BodyError::TooLarge(limit)), None));
             }
-            return Some((Ok(data), Some((body, read))));
+            return Some((Ok(data), Some((unread, read))));
         }
     })
 }
 
-/// How long the rest of a body too large is read and thrown away while its
-/// 413 goes out.
+/// How long the rest of a body left unread is read and thrown away while
+/// its answer goes out.
 const LINGER: Duration = Duration::from_secs(2);
 
-/// Reads and drops what a client still sends of a body too large, for a
-/// while: closing a connection with unread data resets it, and the client
-/// would lose the 413 it has not read yet (nginx's lingering close).
-async fn linger(mut body: Incoming) {
-    let _ = tokio::time::timeout(LINGER, async {
-        while let Some(Ok(_)) = body.frame().await {}
-    })
-    .await;
+/// A request body that, dropped before its end (answered from the head, or
+/// too large), is read and thrown away for a while: closing a connection
+/// with unread data resets it, and the client would lose the answer it has
+/// not read yet (nginx's lingering close).
+struct Unread(Option<Incoming>);
+
+impl Drop for Unread {
+    fn drop(&mut self) {
+        if let Some(mut body) = self.0.take()
+            && !body.is_end_stream()
+        {
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(LINGER, async {
+                    while let Some(Ok(_)) = body.frame().await {}
+                })
+                .await;
+            });
+        }
+    }
 }
 
 /// The whole body, read with [`body_pieces`].
@@ -340,16 +376,46 @@ async fn answer(
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str();
     let path = parts.uri.path();
-    let limit = body_limit(&parts.headers) as u64;
-    let outcome = match read_body(body, limit, body_timeout).await {
-        Ok(body) => api.handle(&Request {
-            method,
-            path,
-            query: parts.uri.query(),
-            headers: &parts.headers,
-            body: &body,
-        }),
-        Err(error) => error.outcome(),
+    let head = Request {
+        method,
+        path,
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: &[],
+    };
+    let outcome = match api.accept(&head) {
+        Err(outcome) => {
+            drop(Unread(Some(body)));
+            outcome
+        }
+        // An upload: read as it arrives, never whole.
+        Ok(accepted) if input::takes_form(&accepted.route) => {
+            let pieces = body_pieces(body, MAX_UPLOAD_BYTES, body_timeout);
+            let form = input::read_form(
+                &accepted.route,
+                &parts.headers,
+                pieces,
+                &Destination::Discard,
+            );
+            match form.await {
+                Ok(form) => api.respond(&head, accepted, RequestBody::Form(Ok(form))),
+                Err(FormError::Invalid(invalid)) => {
+                    api.respond(&head, accepted, RequestBody::Form(Err(invalid)))
+                }
+                Err(FormError::Body(error)) => error.outcome(),
+                Err(FormError::Store(error)) => {
+                    tracing::error!("storing an upload: {error}");
+                    Outcome::Respond(Response::error(&ApiError {
+                        kind: "server_error",
+                        ..ApiError::invalid_request(500, "The server could not store the file")
+                    }))
+                }
+            }
+        }
+        Ok(accepted) => match read_body(body, MAX_BODY_BYTES, body_timeout).await {
+            Ok(bytes) => api.respond(&head, accepted, RequestBody::Bytes(&bytes)),
+            Err(error) => error.outcome(),
+        },
     };
     let response = match outcome {
         Outcome::Respond(response) => response,
