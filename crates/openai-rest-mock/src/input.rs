@@ -50,6 +50,10 @@ pub(crate) struct FilePart {
 /// arrived.
 pub(crate) enum RequestBody<'a> {
     Bytes(&'a [u8]),
+    #[cfg_attr(
+        not(feature = "server"),
+        expect(dead_code, reason = "only the standalone server streams uploads")
+    )]
     Form(Result<Form, Invalid>),
 }
 
