@@ -31,7 +31,11 @@ enum Task {
     },
     /// Measure the mock and the client against their limits and their peers
     /// (release builds) and print the table of figures.
-    Bench,
+    Bench {
+        /// Only these rows: throughput, soak, uploads, client, peer, build,
+        /// sse (all by default).
+        rows: Vec<String>,
+    },
     /// Package the published crates (`cargo package`, verified), then test
     /// and document them from their packages beside a crate that depends on
     /// them, outside this workspace.
@@ -55,7 +59,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(&workspace_root(), check),
-        Task::Bench => bench::run(&workspace_root()),
+        Task::Bench { rows } => bench::run(&workspace_root(), &rows),
         Task::Package { allow_dirty } => package::run(&workspace_root(), allow_dirty),
         Task::Verify { args } => return verify(&workspace_root(), &args),
     };
