@@ -287,7 +287,14 @@ pub(crate) fn body_pieces(
         }
         let body = unread.0.as_mut()?;
         loop {
-            let frame = match tokio::time::timeout(timeout, body.frame()).await {
+            // The timer only when the body makes us wait: most bodies
+            // arrive with their head.
+            let mut next = body.frame();
+            let frame = match futures::poll!(&mut next) {
+                std::task::Poll::Ready(frame) => Ok(frame),
+                std::task::Poll::Pending => tokio::time::timeout(timeout, next).await,
+            };
+            let frame = match frame {
                 Err(_) => {
                     // The client is stalled: nothing to linger for.
                     unread.0 = None;
