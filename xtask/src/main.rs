@@ -2,6 +2,7 @@
 
 mod bench;
 mod codegen;
+mod fuzz;
 mod json_schema;
 mod methods;
 mod operations;
@@ -36,6 +37,15 @@ enum Task {
         /// sse (all by default).
         rows: Vec<String>,
     },
+    /// Seed and run the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer) one
+    /// after the other, and print the executions each reached.
+    Fuzz {
+        /// How long each target runs.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// Only these targets: mock_request, client_sse (all by default).
+        targets: Vec<String>,
+    },
     /// Package the published crates (`cargo package`, verified), then test
     /// and document them from their packages beside a crate that depends on
     /// them, outside this workspace.
@@ -60,6 +70,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(&workspace_root(), check),
         Task::Bench { rows } => bench::run(&workspace_root(), &rows),
+        Task::Fuzz { seconds, targets } => fuzz::run(&workspace_root(), seconds, &targets),
         Task::Package { allow_dirty } => package::run(&workspace_root(), allow_dirty),
         Task::Verify { args } => return verify(&workspace_root(), &args),
     };

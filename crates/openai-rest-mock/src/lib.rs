@@ -7,6 +7,9 @@ mod error;
 mod fake_api;
 mod faults;
 mod fixtures;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod input;
 mod json;
 mod mock;

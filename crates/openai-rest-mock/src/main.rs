@@ -79,20 +79,25 @@ enum Command {
 struct Limits {
     /// Seconds a client may take to send a request's head, from its first
     /// byte (or from connecting); then its connection is closed.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = at_least_one())]
     header_timeout: u64,
     /// Seconds a kept-alive connection may wait between two requests; then
     /// it is closed.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = at_least_one())]
     idle_timeout: u64,
     /// Seconds a request body (an upload) may send nothing; then the answer
     /// is 408 and the connection is closed.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = at_least_one())]
     body_timeout: u64,
     /// Connections served at once; more wait to be accepted, and a warning
     /// says so.
-    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = at_least_one())]
     max_connections: u64,
+}
+
+/// A count or a number of seconds: 0 would close every connection at once.
+fn at_least_one() -> clap::builder::RangedU64ValueParser {
+    clap::value_parser!(u64).range(1..)
 }
 
 impl Limits {
