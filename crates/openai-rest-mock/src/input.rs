@@ -51,7 +51,7 @@ pub(crate) struct FilePart {
 pub(crate) enum RequestBody<'a> {
     Bytes(&'a [u8]),
     #[cfg_attr(
-        not(feature = "server"),
+        not(any(feature = "server", test, fuzzing)),
         expect(dead_code, reason = "only the standalone server streams uploads")
     )]
     Form(Result<Form, Invalid>),
