@@ -12,7 +12,8 @@ use anyhow::Result;
 
 use crate::{cargo, cargo_command, cargo_in};
 
-pub fn run(root: &Path) -> Result<()> {
+pub fn run(root: &Path, rows: &[String]) -> Result<()> {
+    let wanted = |row: &str| rows.is_empty() || rows.iter().any(|r| r == row);
     cargo(
         root,
         &[
@@ -26,16 +27,28 @@ pub fn run(root: &Path) -> Result<()> {
             "openai-mock",
         ],
     )?;
-    let peer = build_peer(root)?;
-    let (ours, theirs) = build_cost(root)?;
-    cargo_command(
-        root,
-        &["bench", "-p", "openai-contract-tests", "--bench", "figures"],
-        &[
-            ("OPENAI_BENCH_PEER", &peer.to_string_lossy()),
-            ("OPENAI_BENCH_BUILD_SECONDS", &format!("{ours} {theirs}")),
-        ],
-    )
+    let mut env = Vec::new();
+    if wanted("peer") {
+        env.push((
+            "OPENAI_BENCH_PEER",
+            build_peer(root)?.to_string_lossy().into_owned(),
+        ));
+    }
+    if wanted("build") {
+        let (ours, theirs) = build_cost(root)?;
+        env.push(("OPENAI_BENCH_BUILD_SECONDS", format!("{ours} {theirs}")));
+    }
+    let mut args = vec![
+        "bench",
+        "-p",
+        "openai-contract-tests",
+        "--bench",
+        "figures",
+        "--",
+    ];
+    args.extend(rows.iter().map(String::as_str));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    cargo_command(root, &args, &env)
 }
 
 /// The peer program: its own workspace and target directory, so that

@@ -2,6 +2,7 @@
 
 mod bench;
 mod codegen;
+mod fuzz;
 mod json_schema;
 mod methods;
 mod operations;
@@ -31,7 +32,20 @@ enum Task {
     },
     /// Measure the mock and the client against their limits and their peers
     /// (release builds) and print the table of figures.
-    Bench,
+    Bench {
+        /// Only these rows: throughput, soak, uploads, client, peer, build,
+        /// sse (all by default).
+        rows: Vec<String>,
+    },
+    /// Seed and run the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer) one
+    /// after the other, and print the executions each reached.
+    Fuzz {
+        /// How long each target runs.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// Only these targets: mock_request, client_sse (all by default).
+        targets: Vec<String>,
+    },
     /// Package the published crates (`cargo package`, verified), then test
     /// and document them from their packages beside a crate that depends on
     /// them, outside this workspace.
@@ -55,7 +69,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(&workspace_root(), check),
-        Task::Bench => bench::run(&workspace_root()),
+        Task::Bench { rows } => bench::run(&workspace_root(), &rows),
+        Task::Fuzz { seconds, targets } => fuzz::run(&workspace_root(), seconds, &targets),
         Task::Package { allow_dirty } => package::run(&workspace_root(), allow_dirty),
         Task::Verify { args } => return verify(&workspace_root(), &args),
     };

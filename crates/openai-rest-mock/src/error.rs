@@ -64,6 +64,18 @@ impl ApiError {
         }
     }
 
+    /// The mock's own disk failed, storing an upload: the API's 500.
+    pub(crate) fn storage(reason: impl std::fmt::Display) -> Self {
+        tracing::error!("storing a file: {reason}");
+        ApiError {
+            kind: "server_error",
+            ..ApiError::invalid_request(
+                500,
+                format!("openai-rest-mock could not store the file: {reason}"),
+            )
+        }
+    }
+
     pub(crate) fn body(&self) -> Bytes {
         let text = |s: &str| Json::String(s.to_owned());
         let error = Json::Object(vec![

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, StreamExt as _, TryStreamExt as _};
 use http::HeaderMap;
 use openai_rest_raw::operations::{Api, OperationId};
 
@@ -16,13 +17,23 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::faults::{self, ErrorAnswer, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule};
 use crate::fixtures::{Content, FixtureError, Fixtures};
-use crate::input;
+use crate::input::{self, FormError, RequestBody};
 use crate::json::Json;
 use crate::replies::{self, Body};
 use crate::routes::{self, NoRoute, Route};
 use crate::store::Store;
+use crate::uploads::Destination;
 
-/// A request, as any transport hands it over.
+/// The largest request body read whole (all but uploads); a larger one is
+/// answered 413.
+pub(crate) const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The largest upload (a multipart body) read: the docs allow an
+/// organization 1 GB of files.
+pub(crate) const MAX_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// A request's head, as any transport hands it over; its body comes
+/// apart, as it arrives.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Request<'a> {
     pub(crate) method: &'a str,
@@ -30,7 +41,6 @@ pub(crate) struct Request<'a> {
     pub(crate) path: &'a str,
     pub(crate) query: Option<&'a str>,
     pub(crate) headers: &'a HeaderMap,
-    pub(crate) body: &'a [u8],
 }
 
 /// What to do with a request.
@@ -69,6 +79,14 @@ impl Response {
             delay: Duration::ZERO,
         }
     }
+}
+
+/// A request let in by its head (see [`FakeApi::accept`]).
+#[derive(Debug)]
+pub(crate) struct Accepted {
+    pub(crate) route: Route,
+    /// The delay its faults add.
+    delay: Duration,
 }
 
 pub(crate) struct FakeApi {
@@ -157,11 +175,33 @@ impl FakeApi {
         Ok(faults)
     }
 
-    pub(crate) fn handle(&self, request: &Request) -> Outcome {
+    /// Answers a request whose body is in memory: the test library's way
+    /// in. Nothing in it waits but the writing of an upload to the store,
+    /// on the runtime's blocking pool.
+    pub(crate) fn handle(&self, request: &Request, body: &[u8]) -> Outcome {
+        let body = Bytes::copy_from_slice(body);
+        futures::executor::block_on(self.answer(request, futures::stream::iter([Ok(body)])))
+    }
+
+    /// The one pipeline every request goes through, whatever reads it: the
+    /// admin API; or the API's, by the request's head (route, faults, key),
+    /// then its body (read whole, or a form as it arrives), its checks and
+    /// the answer, each such request logged for the admin API.
+    pub(crate) async fn answer<S>(&self, request: &Request<'_>, body: S) -> Outcome
+    where
+        S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+    {
         if let Some(rest) = request.path.strip_prefix(admin::PREFIX) {
-            return Outcome::Respond(self.admin(request, rest));
+            return match read_whole(body, request.headers).await {
+                Ok(body) => Outcome::Respond(self.admin(request, rest, &body)),
+                Err(error) => error.outcome(),
+            };
         }
-        let outcome = self.handle_api(request);
+        let outcome = match self.accept(request) {
+            Ok(accepted) => self.respond(request, accepted, body).await,
+            // The body is dropped unread.
+            Err(refused) => refused,
+        };
         let status = match &outcome {
             Outcome::Respond(response) => Some(response.status),
             Outcome::Drop { .. } => None,
@@ -172,8 +212,8 @@ impl FakeApi {
     }
 
     /// The admin API: see the `admin` module.
-    fn admin(&self, request: &Request, rest: &str) -> Response {
-        let command = match admin::command(request.method, rest, request.query, request.body) {
+    fn admin(&self, request: &Request, rest: &str, body: &[u8]) -> Response {
+        let command = match admin::command(request.method, rest, request.query, body) {
             Ok(command) => command,
             Err(error) if error.status == 405 => {
                 let mut response = Response::error(&error);
@@ -222,7 +262,10 @@ impl FakeApi {
         }
     }
 
-    fn handle_api(&self, request: &Request) -> Outcome {
+    /// What needs only the request's head: its route, its faults and its
+    /// key. Either the request is accepted, and its body is to be read, or
+    /// this is the answer, whatever the body.
+    fn accept(&self, request: &Request) -> Result<Accepted, Outcome> {
         let route = routes::find(request.method, request.path);
         let faults = match self.faults(request, route.as_ref().ok(), true) {
             Ok(faults) => faults,
@@ -231,17 +274,25 @@ impl FakeApi {
                     param: Some(faults::FAULT_HEADER.into()),
                     ..ApiError::invalid_request(400, message)
                 };
-                return self.delayed(Response::error(&error), Duration::ZERO);
+                return Err(self.delayed(Response::error(&error), Duration::ZERO));
             }
         };
         if faults.failure == Some(Fault::DropConnection) {
-            return Outcome::Drop {
+            return Err(Outcome::Drop {
                 delay: self.latency + faults.delay,
-            };
+            });
         }
-        let response = match (faults.failure.and_then(Fault::error), route) {
+        let refused = match (faults.failure.and_then(Fault::error), route) {
             (Some(error), _) => self.error(error, None),
-            (None, Ok(route)) => self.answer(request, &route),
+            (None, Ok(route)) => match self.authenticate(request.headers, route.operation.api) {
+                Ok(()) => {
+                    return Ok(Accepted {
+                        route,
+                        delay: faults.delay,
+                    });
+                }
+                Err(response) => response,
+            },
             (None, Err(NoRoute::NotFound)) => Response::error(&ApiError::invalid_request(
                 404,
                 format!("Invalid URL ({} {})", request.method, request.path),
@@ -258,25 +309,45 @@ impl FakeApi {
                 response
             }
         };
-        self.delayed(response, faults.delay)
+        Err(self.delayed(refused, faults.delay))
     }
 
-    fn delayed(&self, mut response: Response, delay: Duration) -> Outcome {
-        response.delay = self.latency + delay;
-        Outcome::Respond(response)
-    }
-
-    fn answer(&self, request: &Request, route: &Route) -> Response {
-        if let Err(response) = self.authenticate(request.headers, route.operation.api) {
-            return response;
-        }
-        let input = match input::read(route, request.query, request.headers, request.body) {
+    /// The answer to an accepted request, from its body.
+    async fn respond<S>(&self, request: &Request<'_>, accepted: Accepted, body: S) -> Outcome
+    where
+        S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+    {
+        let route = &accepted.route;
+        let refused = |error: ApiError| self.delayed(Response::error(&error), accepted.delay);
+        let whole;
+        let body = if input::takes_form(route) {
+            // An upload: read as it arrives, its file parts written to the
+            // store (or nowhere), never held whole. Boxed: the other
+            // requests' answers need not carry its size.
+            let destination =
+                (self.store.as_ref()).map_or(Destination::Discard, |store| store.destination());
+            let body = limited(body, MAX_UPLOAD_BYTES, request.headers);
+            match Box::pin(input::read_form(route, request.headers, body, &destination)).await {
+                Ok(form) => RequestBody::Form(form),
+                Err(FormError::Invalid(invalid)) => return refused(invalid.into()),
+                Err(FormError::Body(error)) => return error.outcome(),
+                Err(FormError::Store(error)) => return refused(ApiError::storage(error)),
+            }
+        } else {
+            whole = match read_whole(body, request.headers).await {
+                Ok(whole) => whole,
+                Err(error) => return error.outcome(),
+            };
+            RequestBody::Bytes(&whole)
+        };
+        let mut input = match input::read(route, request.query, body) {
             Ok(input) => input,
-            Err(invalid) => return Response::error(&invalid.into()),
+            Err(invalid) => return refused(invalid.into()),
         };
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
-        let stored = (self.store.as_ref()).and_then(|store| store.answer(&fixtures, route, &input));
-        match stored.unwrap_or_else(|| replies::reply(&fixtures, route, &input)) {
+        let stored =
+            (self.store.as_ref()).and_then(|store| store.answer(&fixtures, route, &mut input));
+        let response = match stored.unwrap_or_else(|| replies::reply(&fixtures, route, &input)) {
             Ok(reply) => Response {
                 status: reply.status,
                 headers: reply
@@ -288,7 +359,13 @@ impl FakeApi {
                 delay: Duration::ZERO,
             },
             Err(error) => Response::error(&error),
-        }
+        };
+        self.delayed(response, accepted.delay)
+    }
+
+    fn delayed(&self, mut response: Response, delay: Duration) -> Outcome {
+        response.delay = self.latency + delay;
+        Outcome::Respond(response)
     }
 
     /// OpenAI takes `Authorization: Bearer <key>`; Azure an `api-key`
@@ -340,6 +417,119 @@ impl FakeApi {
             delay: Duration::ZERO,
         }
     }
+}
+
+/// Why a request body was not read to its end.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// It is larger than this many bytes.
+    TooLarge(u64),
+    /// It sent nothing for this long.
+    #[cfg_attr(
+        not(feature = "server"),
+        expect(dead_code, reason = "only the standalone server waits for a body")
+    )]
+    Stalled(Duration),
+    /// The client went away.
+    #[cfg_attr(
+        not(feature = "server"),
+        expect(dead_code, reason = "only the standalone server waits for a body")
+    )]
+    Broken,
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::TooLarge(limit) => {
+                write!(f, "The request body is larger than {limit} bytes")
+            }
+            BodyError::Stalled(timeout) => write!(
+                f,
+                "The request body sent nothing for {} s",
+                timeout.as_secs_f64()
+            ),
+            BodyError::Broken => f.write_str("The connection broke while the body was read"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+impl BodyError {
+    /// The answer: 413 or 408, after which the connection is closed, the
+    /// body unread; none for a broken connection.
+    fn outcome(&self) -> Outcome {
+        let status = match self {
+            BodyError::TooLarge(_) => 413,
+            BodyError::Stalled(_) => 408,
+            BodyError::Broken => {
+                return Outcome::Drop {
+                    delay: Duration::ZERO,
+                };
+            }
+        };
+        Outcome::Respond(Response::error(&ApiError::invalid_request(
+            status,
+            self.to_string(),
+        )))
+    }
+}
+
+/// `body`, cut off with [`BodyError::TooLarge`] as soon as it grows over
+/// `limit` bytes, or at once when its `Content-Length` says it will.
+fn limited<S>(
+    body: S,
+    limit: u64,
+    headers: &HeaderMap,
+) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static
+where
+    S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+{
+    let declared = (headers.get(http::header::CONTENT_LENGTH))
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .unwrap_or(0);
+    let too_large = (declared > limit).then_some(Err(BodyError::TooLarge(limit)));
+    let mut read = 0u64;
+    let body = body.map(move |piece| {
+        let piece = piece?;
+        read += piece.len() as u64;
+        if read > limit {
+            return Err(BodyError::TooLarge(limit));
+        }
+        Ok(piece)
+    });
+    // Nothing is read after an error.
+    futures::stream::iter(too_large)
+        .chain(body)
+        .scan(false, |failed, piece| {
+            let next = (!*failed).then(|| {
+                *failed = piece.is_err();
+                piece
+            });
+            futures::future::ready(next)
+        })
+}
+
+/// A body other than an upload, whole (up to [`MAX_BODY_BYTES`]).
+async fn read_whole<S>(body: S, headers: &HeaderMap) -> Result<Bytes, BodyError>
+where
+    S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+{
+    let mut pieces = std::pin::pin!(limited(body, MAX_BODY_BYTES, headers));
+    let Some(first) = pieces.try_next().await? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = pieces.try_next().await? else {
+        // Most bodies come in one piece: no copy.
+        return Ok(first);
+    };
+    let mut whole = BytesMut::from(&first[..]);
+    whole.extend_from_slice(&second);
+    while let Some(piece) = pieces.try_next().await? {
+        whole.extend_from_slice(&piece);
+    }
+    Ok(whole.freeze())
 }
 
 /// A key as the API shows it in its 401: only the first 3 and last 4
@@ -476,6 +666,16 @@ mod tests {
         })
     }
 
+    fn runtime() -> &'static tokio::runtime::Runtime {
+        static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+        RUNTIME.get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        })
+    }
+
     fn answer_of(
         api: &FakeApi,
         method: &str,
@@ -492,9 +692,10 @@ mod tests {
             path,
             query,
             headers,
-            body,
         };
-        match api.handle(&request) {
+        // The store writes uploads on a runtime's blocking pool.
+        let _runtime = runtime().enter();
+        match api.handle(&request, body) {
             Outcome::Respond(response) => response,
             Outcome::Drop { .. } => panic!("dropped without a fault: {method} {path}"),
         }
@@ -594,7 +795,7 @@ mod tests {
                 Body::Full(body) => serde_json::from_slice::<serde_json::Value>(body).unwrap()["choices"].as_array().unwrap().len(),
                 // 7 events per choice, then [DONE].
                 Body::Events(events) => (events.len() - 1) / 7,
-                Body::Live(_) => unreachable!("completions do not follow a job"),
+                Body::Live(_) | Body::File { .. } => unreachable!("completions are events or JSON"),
             };
             prop_assert_eq!(count, choices);
         }

@@ -3,10 +3,15 @@
 
 mod admin;
 mod clock;
+#[cfg(feature = "server")]
+mod connection;
 mod error;
 mod fake_api;
 mod faults;
 mod fixtures;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod input;
 mod json;
 mod mock;
@@ -19,6 +24,7 @@ mod routes;
 #[cfg(feature = "server")]
 mod server;
 mod store;
+mod uploads;
 
 use std::fmt;
 use std::time::Duration;
@@ -57,6 +63,8 @@ pub struct MockOptions {
     pub(crate) fixtures: Fixtures,
     pub(crate) stateless: bool,
     pub(crate) clock_speed: f64,
+    #[cfg(feature = "server")]
+    pub(crate) limits: connection::Limits,
 }
 
 impl Default for MockOptions {
@@ -68,6 +76,8 @@ impl Default for MockOptions {
             fixtures: Fixtures::default(),
             stateless: false,
             clock_speed: 1.0,
+            #[cfg(feature = "server")]
+            limits: connection::Limits::default(),
         }
     }
 }
@@ -122,18 +132,68 @@ impl MockOptions {
         };
         self
     }
+
+    /// The standalone server's wait for a request's head, from the
+    /// connection's opening or the head's first byte: past it the connection
+    /// is closed. 30 s by default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use openai_rest_mock::MockOptions;
+    ///
+    /// let options = MockOptions::default()
+    ///     .header_timeout(Duration::from_secs(5))
+    ///     .idle_timeout(Duration::from_secs(10))
+    ///     .body_timeout(Duration::from_secs(5))
+    ///     .max_connections(256);
+    /// # let _ = options;
+    /// ```
+    #[cfg(feature = "server")]
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_timeout = timeout;
+        self
+    }
+
+    /// The standalone server's wait for the next request on a kept-alive
+    /// connection: past it the connection is closed. 60 s by default.
+    #[cfg(feature = "server")]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// The longest a request body may send nothing to the standalone
+    /// server: past it the answer is 408 and the connection is closed.
+    /// 30 s by default.
+    #[cfg(feature = "server")]
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_timeout = timeout;
+        self
+    }
+
+    /// The most connections the standalone server serves at once; more
+    /// wait to be accepted until one closes, and a warning is logged. 1024
+    /// by default.
+    #[cfg(feature = "server")]
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections.max(1);
+        self
+    }
 }
 
 impl fmt::Debug for MockOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockOptions")
+        let mut debug = f.debug_struct("MockOptions");
+        debug
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("latency", &self.latency)
             .field("retry_after", &self.retry_after)
             .field("fixtures", &self.fixtures)
             .field("stateless", &self.stateless)
-            .field("clock_speed", &self.clock_speed)
-            .finish()
+            .field("clock_speed", &self.clock_speed);
+        #[cfg(feature = "server")]
+        debug.field("limits", &self.limits);
+        debug.finish()
     }
 }
 

@@ -47,6 +47,8 @@ enum Command {
         /// (then only POST /__mock/clock/advance moves it).
         #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
         clock_speed: f64,
+        #[command(flatten)]
+        limits: Limits,
         /// off, error, warn, info (one line per request) or debug.
         #[arg(long, default_value = "info")]
         log_level: LevelFilter,
@@ -82,6 +84,42 @@ enum Command {
     },
 }
 
+/// What `serve` allows slow and idle clients.
+#[derive(clap::Args)]
+struct Limits {
+    /// Seconds a client may take to send a request's head, from its first
+    /// byte (or from connecting); then its connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = at_least_one())]
+    header_timeout: u64,
+    /// Seconds a kept-alive connection may wait between two requests; then
+    /// it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = at_least_one())]
+    idle_timeout: u64,
+    /// Seconds a request body (an upload) may send nothing; then the answer
+    /// is 408 and the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = at_least_one())]
+    body_timeout: u64,
+    /// Connections served at once; more wait to be accepted, and a warning
+    /// says so.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = at_least_one())]
+    max_connections: u64,
+}
+
+/// A count or a number of seconds: 0 would close every connection at once.
+fn at_least_one() -> clap::builder::RangedU64ValueParser {
+    clap::value_parser!(u64).range(1..)
+}
+
+impl Limits {
+    fn apply(&self, options: MockOptions) -> MockOptions {
+        options
+            .header_timeout(Duration::from_secs(self.header_timeout))
+            .idle_timeout(Duration::from_secs(self.idle_timeout))
+            .body_timeout(Duration::from_secs(self.body_timeout))
+            .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().command {
@@ -92,13 +130,16 @@ async fn main() -> ExitCode {
             latency,
             stateless,
             clock_speed,
+            limits,
             log_level,
         } => {
             init_log(log_level);
-            let options = MockOptions::default()
-                .latency(Duration::from_millis(latency))
-                .stateless(stateless)
-                .clock_speed(clock_speed);
+            let options = limits.apply(
+                MockOptions::default()
+                    .latency(Duration::from_millis(latency))
+                    .stateless(stateless)
+                    .clock_speed(clock_speed),
+            );
             serve(addr, fixtures, api_key, options).await
         }
         Command::Record {

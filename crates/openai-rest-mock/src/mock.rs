@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use wiremock::{Match, Mock, MockServer, Respond, ResponseTemplate};
 
+use crate::error::ApiError;
 use crate::fake_api::{FakeApi, Outcome, Request};
 use crate::fixtures::FixtureError;
-use crate::replies::Body;
 use crate::routes;
 use crate::{Fault, MockOptions, OperationId};
 
@@ -55,7 +55,7 @@ impl OpenAiMock {
             // connection.
             .respond_with_err(move |request: &wiremock::Request| {
                 // Uses up the scheduled fault, if that is where the drop came from.
-                let _ = dropping.handle(&view(request));
+                let _ = dropping.handle(&view(request), &request.body);
                 std::io::Error::new(
                     std::io::ErrorKind::ConnectionAborted,
                     "openai-rest-mock dropped the connection (fault drop_connection)",
@@ -324,7 +324,6 @@ fn view(request: &wiremock::Request) -> Request<'_> {
         path: request.url.path(),
         query: request.url.query(),
         headers: &request.headers,
-        body: &request.body,
     }
 }
 
@@ -382,7 +381,7 @@ struct Answers(Arc<FakeApi>);
 
 impl Respond for Answers {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let response = match self.0.handle(&view(request)) {
+        let response = match self.0.handle(&view(request), &request.body) {
             Outcome::Respond(response) => response,
             // The `DropsConnection` mock sees these first, under the same
             // server lock, so they do not get here.
@@ -390,11 +389,12 @@ impl Respond for Answers {
                 return ResponseTemplate::new(400).set_body_string("drop_connection missed");
             }
         };
-        let body = match response.body {
-            Body::Full(bytes) => bytes.to_vec(),
-            Body::Events(events) => events.concat(),
-            // wiremock answers whole bodies: the events so far.
-            Body::Live(live) => live.now.concat(),
+        let body = match response.body.whole() {
+            Ok(body) => body,
+            Err(error) => {
+                let error = ApiError::storage(error);
+                return ResponseTemplate::new(error.status).set_body_bytes(error.body().to_vec());
+            }
         };
         let mut template = ResponseTemplate::new(response.status).set_body_bytes(body);
         // A zero delay would still wait for the timer's next tick.

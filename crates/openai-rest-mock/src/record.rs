@@ -22,6 +22,7 @@ use openai_rest_raw::operations::{Api, Operation, OperationId};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+use crate::connection::Limits;
 use crate::error::ApiError;
 use crate::input::Input;
 use crate::recording::{self, NotWritten};
@@ -260,7 +261,7 @@ pub async fn record(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), RecordError> {
     let proxy = Arc::new(Proxy::new(options)?);
-    server::run(listener, shutdown, move |request| {
+    server::run(listener, Limits::default(), shutdown, move |request| {
         relay(proxy.clone(), request)
     })
     .await;

@@ -34,6 +34,28 @@ pub(crate) enum Body {
     Events(Vec<Bytes>),
     /// Server-sent events as they happen: those so far, then the rest.
     Live(Live),
+    /// A stored file's bytes, read as they are sent.
+    File {
+        file: std::fs::File,
+        size: u64,
+    },
+}
+
+impl Body {
+    /// The whole body, as the test library answers (wiremock sends whole
+    /// bodies): a live stream's events so far; a stored file read at once.
+    pub(crate) fn whole(self) -> std::io::Result<Vec<u8>> {
+        Ok(match self {
+            Body::Full(bytes) => bytes.to_vec(),
+            Body::Events(events) => events.concat(),
+            Body::Live(live) => live.now.concat(),
+            Body::File { mut file, size } => {
+                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                std::io::Read::read_to_end(&mut file, &mut bytes)?;
+                bytes
+            }
+        })
+    }
 }
 
 /// A stream of events that goes on while something (a fine-tune) runs.
@@ -181,7 +203,7 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
         CreateModeration => resize(doc, "results", inputs(input), "input")?,
         CreateFile => {
             if let Some(file) = input.file("file") {
-                set(doc, "bytes", (file.bytes.len() as u64).into());
+                set(doc, "bytes", file.size.into());
                 if let Some(name) = &file.file_name {
                     set(doc, "filename", name.as_str().into());
                 }

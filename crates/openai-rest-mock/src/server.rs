@@ -9,28 +9,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::Stream;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Empty, Full, Limited, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{BodyExt, Empty, Full, StreamBody};
+use hyper::body::{Body as _, Frame, Incoming};
 use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::MockOptions;
-use crate::error::ApiError;
-use crate::fake_api::{FakeApi, Outcome, Request, Response};
+use crate::connection::{Activity, Limits, Watched};
+use crate::fake_api::{BodyError, FakeApi, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Outcome, Request};
 use crate::replies::Body;
-
-/// The largest request body read; a larger one is answered 413.
-const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
-
-/// The largest upload (a multipart body) read: the docs allow an
-/// organization 1 GB of files. A body is held in memory while it is
-/// answered, and let go after.
-const MAX_UPLOAD_BYTES: usize = 1024 * 1024 * 1024;
 
 /// How long a shutdown waits for the answers under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -43,6 +37,13 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// status and latency, never a header. A connection that cannot be accepted
 /// (reset, or out of file descriptors for a moment) is logged and skipped:
 /// nothing stops the server but `shutdown`.
+///
+/// Slow and idle clients are let go (see [`MockOptions::header_timeout`]
+/// and the options after it): a connection is closed when its request's
+/// head takes too long or when it stays idle too long between requests, a
+/// request body that stalls is answered 408, and at most
+/// [`max_connections`](MockOptions::max_connections) are served at once
+/// (the others wait to be accepted; a warning says so).
 ///
 /// ```no_run
 /// # #[tokio::main]
@@ -60,9 +61,10 @@ pub async fn serve(
     options: MockOptions,
     shutdown: impl Future<Output = ()>,
 ) {
+    let limits = options.limits;
     let api = Arc::new(FakeApi::new(options));
-    run(listener, shutdown, move |request| {
-        answer(api.clone(), request)
+    run(listener, limits, shutdown, move |request| {
+        answer(api.clone(), limits.body_timeout, request)
     })
     .await;
 }
@@ -71,18 +73,45 @@ pub async fn serve(
 /// then drains the answers under way: the loop of `serve` and `record`.
 pub(crate) async fn run<H, F, B, E>(
     listener: TcpListener,
+    limits: Limits,
     shutdown: impl Future<Output = ()>,
     handler: H,
 ) where
     H: Fn(hyper::Request<Incoming>) -> F + Clone + Send + 'static,
     F: Future<Output = Result<hyper::Response<B>, E>> + Send + 'static,
-    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut at_limit = false;
     tokio::pin!(shutdown);
     loop {
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                at_limit = false;
+                slot
+            }
+            Err(_) => {
+                // Once each time the limit is reached, not per connection.
+                if !at_limit {
+                    tracing::warn!(
+                        "{} connections open, the most allowed (--max-connections): new \
+                         connections wait until one closes",
+                        limits.max_connections
+                    );
+                    at_limit = true;
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -96,12 +125,28 @@ pub(crate) async fn run<H, F, B, E>(
             },
             () = &mut shutdown => break,
         };
-        let service = service_fn(handler.clone());
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let activity = Activity::new();
+        let service = {
+            let (handler, activity) = (handler.clone(), activity.clone());
+            service_fn(move |request| {
+                activity.busy();
+                let sent = AnswerSent(activity.clone());
+                let answer = handler(request);
+                async move {
+                    let response = answer.await?;
+                    Ok::<_, E>(response.map(|body| Sending { body, _sent: sent }))
+                }
+            })
+        };
+        let io = TokioIo::new(Watched::new(stream, activity.clone()));
+        let connection = graceful.watch(http1::Builder::new().serve_connection(io, service));
         tokio::spawn(async move {
-            // A dropped connection or a client that went away: nothing to do.
-            let _ = connection.await;
+            let _slot = slot;
+            tokio::select! {
+                // A dropped connection or a client that went away: nothing to do.
+                _ = connection => {}
+                why = activity.overstayed(&limits) => tracing::debug!("closing a connection: {why}"),
+            }
         });
     }
     tracing::info!("shutting down");
@@ -121,10 +166,110 @@ pub(crate) fn body_limit(headers: &hyper::HeaderMap) -> usize {
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("multipart/form-data"));
-    if upload {
+    let limit = if upload {
         MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
+    };
+    limit as usize
+}
+
+/// Marks its connection idle when dropped: with the answer's body, once
+/// hyper has sent it.
+struct AnswerSent(Arc<Activity>);
+
+impl Drop for AnswerSent {
+    fn drop(&mut self) {
+        self.0.idle();
+    }
+}
+
+/// An answer's body with its [`AnswerSent`]; otherwise the body itself,
+/// its size (and so its `Content-Length`) included.
+struct Sending<B> {
+    body: B,
+    _sent: AnswerSent,
+}
+
+impl<B: hyper::body::Body + Unpin> hyper::body::Body for Sending<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A request body's data, piece by piece as it arrives: an error when it
+/// sends nothing for `timeout` or breaks off; nothing after an error. (The
+/// fake API sets the limits on its size.)
+fn body_pieces(
+    body: Incoming,
+    timeout: Duration,
+) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
+    futures::stream::unfold(Some(Unread(Some(body))), move |unread| async move {
+        let mut unread = unread?;
+        let body = unread.0.as_mut()?;
+        loop {
+            // The timer only when the body makes us wait: most bodies
+            // arrive with their head.
+            let mut next = body.frame();
+            let frame = match futures::poll!(&mut next) {
+                std::task::Poll::Ready(frame) => Ok(frame),
+                std::task::Poll::Pending => tokio::time::timeout(timeout, next).await,
+            };
+            let frame = match frame {
+                Err(_) => {
+                    // The client is stalled: nothing to linger for.
+                    unread.0 = None;
+                    return Some((Err(BodyError::Stalled(timeout)), None));
+                }
+                Ok(None) => return None,
+                Ok(Some(Err(_))) => return Some((Err(BodyError::Broken), None)),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            // Trailers carry nothing the API reads.
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            return Some((Ok(data), Some(unread)));
+        }
+    })
+}
+
+/// How long the rest of a body left unread is read and thrown away while
+/// its answer goes out.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// A request body that, dropped before its end (answered from the head, or
+/// too large), is read and thrown away for a while: closing a connection
+/// with unread data resets it, and the client would lose the answer it has
+/// not read yet (nginx's lingering close).
+struct Unread(Option<Incoming>);
+
+impl Drop for Unread {
+    fn drop(&mut self) {
+        if let Some(mut body) = self.0.take()
+            && !body.is_end_stream()
+        {
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(LINGER, async {
+                    while let Some(Ok(_)) = body.frame().await {}
+                })
+                .await;
+            });
+        }
     }
 }
 
@@ -140,35 +285,34 @@ impl std::fmt::Display for ConnectionDropped {
 
 impl std::error::Error for ConnectionDropped {}
 
-type ResponseBody = BoxBody<Bytes, Infallible>;
+/// Only a stored file's bytes can fail to be read as they are sent; hyper
+/// then breaks the connection off, since their `Content-Length` has gone
+/// out.
+type ResponseBody = BoxBody<Bytes, std::io::Error>;
+
+fn boxed<B>(body: B) -> ResponseBody
+where
+    B: hyper::body::Body<Data = Bytes, Error = Infallible> + Send + Sync + 'static,
+{
+    body.map_err(|never| match never {}).boxed()
+}
 
 async fn answer(
     api: Arc<FakeApi>,
+    body_timeout: Duration,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<ResponseBody>, ConnectionDropped> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str();
     let path = parts.uri.path();
-    let limit = body_limit(&parts.headers);
-    let outcome = match Limited::new(body, limit).collect().await {
-        Ok(body) => api.handle(&Request {
-            method,
-            path,
-            query: parts.uri.query(),
-            headers: &parts.headers,
-            body: &body.to_bytes(),
-        }),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            let error = ApiError::invalid_request(
-                413,
-                format!("The request body is larger than {limit} bytes"),
-            );
-            Outcome::Respond(Response::error(&error))
-        }
-        // The client went away while sending.
-        Err(_) => return Err(ConnectionDropped),
+    let head = Request {
+        method,
+        path,
+        query: parts.uri.query(),
+        headers: &parts.headers,
     };
+    let outcome = api.answer(&head, body_pieces(body, body_timeout)).await;
     let response = match outcome {
         Outcome::Respond(response) => response,
         Outcome::Drop { delay } => {
@@ -186,19 +330,25 @@ async fn answer(
         };
     }
     let body = match response.body {
-        Body::Full(bytes) if bytes.is_empty() => Empty::new().boxed(),
-        Body::Full(bytes) => Full::new(bytes).boxed(),
+        Body::Full(bytes) if bytes.is_empty() => boxed(Empty::new()),
+        Body::Full(bytes) => boxed(Full::new(bytes)),
         // One frame, so one HTTP chunk, per event.
-        Body::Events(events) => StreamBody::new(futures::stream::iter(
+        Body::Events(events) => boxed(StreamBody::new(futures::stream::iter(
             events.into_iter().map(|event| Ok(Frame::data(event))),
-        ))
-        .boxed(),
+        ))),
         Body::Live(live) => {
             use futures::StreamExt as _;
             let now = futures::stream::iter(live.now);
             let rest = futures::stream::iter(live.rest).flatten();
             let events = now.chain(rest).map(|event| Ok(Frame::data(event)));
-            BodyExt::boxed(StreamBody::new(events))
+            boxed(StreamBody::new(events))
+        }
+        // Read on the blocking pool, piece by piece as it is sent.
+        Body::File { file, size } => {
+            use futures::StreamExt as _;
+            builder = builder.header(hyper::header::CONTENT_LENGTH, size);
+            let file = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+            BodyExt::boxed(StreamBody::new(file.map(|piece| piece.map(Frame::data))))
         }
     };
     log(method, path, &response.status, started);

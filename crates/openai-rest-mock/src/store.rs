@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,10 +20,11 @@ use crate::input::Input;
 use crate::json::Json;
 use crate::replies::{self, Body, DONE, Live, LiveStream, Reply};
 use crate::routes::Route;
+use crate::uploads::{self, Destination, Shelf};
 
 /// The docs: "the size of all the files uploaded by one organization can be
 /// up to 1 GB".
-pub(crate) const MAX_STORED_BYTES: u64 = 1 << 30;
+const MAX_STORED_BYTES: u64 = 1 << 30;
 
 /// The models of early 2023 that the API listed to everyone (besides the
 /// documented ids of the fixtures and the fine-tuned models made here).
@@ -74,8 +75,9 @@ pub(crate) struct Store {
     /// The shapes of the objects the mock makes, from the fixtures.
     file_template: Json,
     model_template: Json,
-    /// Created with the first upload.
-    dir: OnceLock<Result<tempfile::TempDir, String>>,
+    /// Where uploads are written as they arrive, and the bytes they hold
+    /// against the 1 GB.
+    shelf: Arc<Shelf>,
     state: Mutex<State>,
 }
 
@@ -83,8 +85,6 @@ pub(crate) struct Store {
 struct State {
     /// In the order created, as the API lists them.
     files: Vec<StoredFile>,
-    /// The bytes of the uploaded files, counted against the 1 GB.
-    stored_bytes: u64,
     /// Every model `GET /models` lists, in order; base models first.
     models: Vec<Json>,
     /// Base models cannot be deleted.
@@ -147,6 +147,42 @@ enum Effect {
     Succeed,
 }
 
+/// What the store keeps a list of: found by id, or the API's 404.
+trait Object {
+    fn id(&self) -> &str;
+    fn missing(id: &str) -> ApiError;
+}
+
+impl Object for StoredFile {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn missing(id: &str) -> ApiError {
+        no_such_file(id)
+    }
+}
+
+impl Object for Job {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn missing(id: &str) -> ApiError {
+        no_such_job(id)
+    }
+}
+
+impl Object for Deployment {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn missing(id: &str) -> ApiError {
+        no_such_deployment(id)
+    }
+}
+
 struct StoredFile {
     id: String,
     object: Json,
@@ -168,7 +204,7 @@ impl Store {
             clock,
             file_template: template(OperationId::CreateFile),
             model_template: template(OperationId::RetrieveModel),
-            dir: OnceLock::new(),
+            shelf: Arc::new(Shelf::new(MAX_STORED_BYTES)),
             state: Mutex::new(State::default()),
         };
         *store.state.lock().unwrap_or_else(PoisonError::into_inner) = store.seeded(fixtures);
@@ -181,9 +217,21 @@ impl Store {
         let seeded = self.seeded(fixtures);
         let old = std::mem::replace(&mut *self.lock(), seeded);
         for file in old.files {
-            if let FileContent::Disk { path, .. } = file.content {
-                let _ = std::fs::remove_file(path);
-            }
+            self.remove(file);
+        }
+    }
+
+    /// Where the file parts of uploads go: the store's directory, each
+    /// counted against the 1 GB as it arrives.
+    pub(crate) fn destination(&self) -> Destination {
+        Destination::Directory(self.shelf.clone())
+    }
+
+    /// Removes an uploaded file's bytes, off the runtime's threads.
+    fn remove(&self, file: StoredFile) {
+        if let FileContent::Disk { path, size } = file.content {
+            self.shelf.release(size);
+            uploads::remove(path);
         }
     }
 
@@ -391,7 +439,7 @@ impl Store {
         self: &Arc<Self>,
         fixtures: &Fixtures,
         route: &Route,
-        input: &Input,
+        input: &mut Input,
     ) -> Option<Result<Reply, ApiError>> {
         use OperationId::*;
         let id = route.param().unwrap_or_default();
@@ -401,7 +449,11 @@ impl Store {
             ListFiles => self.list(fixtures, operation, |state| {
                 state.files.iter().map(|file| file.object.clone()).collect()
             }),
-            RetrieveFile => self.with_file(id, |file| Ok(json_reply(&file.object))),
+            RetrieveFile => self.with(
+                id,
+                |state| &state.files,
+                |file| Ok(json_reply(&file.object)),
+            ),
             DownloadFile => self.download(id),
             DeleteFile => self.delete_file(fixtures, id),
             ListModels => self.list(fixtures, operation, |state| state.models.clone()),
@@ -409,7 +461,9 @@ impl Store {
             ListFineTunes => self.list(fixtures, operation, |state| {
                 state.jobs.iter().map(|job| job.object.clone()).collect()
             }),
-            RetrieveFineTune => self.with_job(id, |job| Ok(json_reply(&job.object))),
+            RetrieveFineTune => {
+                self.with(id, |state| &state.jobs, |job| Ok(json_reply(&job.object)))
+            }
             CancelFineTune => self.cancel(id),
             ListFineTuneEvents if input.query_flag("stream") => self.follow(id),
             ListFineTuneEvents => self.list_events(fixtures, id),
@@ -421,13 +475,11 @@ impl Store {
                     .map(|deployment| deployment.object.clone())
                     .collect()
             }),
-            RetrieveDeployment => {
-                let state = self.lock();
-                (state.deployments.iter())
-                    .find(|deployment| deployment.id == id)
-                    .map(|deployment| json_reply(&deployment.object))
-                    .ok_or_else(|| no_such_deployment(id))
-            }
+            RetrieveDeployment => self.with(
+                id,
+                |state| &state.deployments,
+                |deployment| Ok(json_reply(&deployment.object)),
+            ),
             DeleteDeployment => {
                 let mut state = self.lock();
                 let before = state.deployments.len();
@@ -494,33 +546,25 @@ impl Store {
         Ok(json_reply(&envelope))
     }
 
-    fn create_file(&self, fixtures: &Fixtures, input: &Input) -> Result<Reply, ApiError> {
+    /// Adopts the uploaded file where it was written as it arrived (its
+    /// bytes already counted against the 1 GB): no copy, no wait.
+    fn create_file(&self, fixtures: &Fixtures, input: &mut Input) -> Result<Reply, ApiError> {
         let mut object = json(fixtures, OperationId::CreateFile)
             .cloned()
             .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
-        // The schema check has made sure of both.
-        let (Some(file), Some(purpose)) = (input.file("file"), input.text("purpose")) else {
+        // The schema check has made sure of both, and the store's
+        // destination of the file's bytes.
+        let (Some(file), Some(purpose)) = (input.take_file("file"), input.text("purpose")) else {
             return Err(ApiError::invalid_request(
                 400,
                 "'file' and 'purpose' are required",
             ));
         };
-        let size = file.bytes.len() as u64;
+        let Some(stored) = file.stored else {
+            return Err(ApiError::storage("the upload was not written"));
+        };
+        let size = stored.size();
         let id = new_id("file-");
-        let dir = self
-            .dir
-            .get_or_init(|| {
-                tempfile::Builder::new()
-                    .prefix("openai-rest-mock-")
-                    .tempdir()
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| storage_error(e))?;
-        let path = dir.path().join(&id);
-        // Written before the lock is taken, so uploads do not wait for each
-        // other's disk writes; counted and listed only once complete.
-        std::fs::write(&path, &file.bytes).map_err(|e| storage_error(&e.to_string()))?;
         object.replace("id", id.as_str().into());
         object.replace("bytes", size.into());
         object.replace("created_at", self.clock.unix().into());
@@ -530,61 +574,53 @@ impl Store {
         );
         object.replace("purpose", purpose.into());
         object.replace("status", "uploaded".into());
-        let mut state = self.lock();
-        if state.stored_bytes + size > MAX_STORED_BYTES {
-            drop(state);
-            let _ = std::fs::remove_file(&path);
-            return Err(ApiError {
-                param: Some("file".into()),
-                ..ApiError::invalid_request(
-                    400,
-                    format!(
-                        "Uploading this file ({size} bytes) would exceed your organization's \
-                         storage limit of 1 GB of files; delete files you no longer need"
-                    ),
-                )
-            });
-        }
-        state.stored_bytes += size;
-        state.files.push(StoredFile {
+        self.lock().files.push(StoredFile {
             id,
             object: object.clone(),
-            content: FileContent::Disk { path, size },
+            content: FileContent::Disk {
+                path: stored.keep(),
+                size,
+            },
         });
         Ok(json_reply(&object))
     }
 
-    fn with_file(
+    /// `answer` from the object `id` of the kind `of` lists, under the
+    /// lock; the kind's 404 when there is none.
+    fn with<T: Object>(
         &self,
         id: &str,
-        answer: impl FnOnce(&StoredFile) -> Result<Reply, ApiError>,
+        of: impl FnOnce(&State) -> &Vec<T>,
+        answer: impl FnOnce(&T) -> Result<Reply, ApiError>,
     ) -> Result<Reply, ApiError> {
         let state = self.lock();
-        let file = state
-            .files
-            .iter()
-            .find(|file| file.id == id)
-            .ok_or_else(|| no_such_file(id))?;
-        answer(file)
+        let object = (of(&state).iter())
+            .find(|object| object.id() == id)
+            .ok_or_else(|| T::missing(id))?;
+        answer(object)
     }
 
+    /// The file's bytes: opened under the lock, so that a delete cannot
+    /// remove it first, and read after, as the answer goes out.
     fn download(&self, id: &str) -> Result<Reply, ApiError> {
-        let content = self.with_file(id, |file| {
-            let body = match &file.content {
-                FileContent::Memory(bytes) => bytes.clone(),
-                // Read under the lock: a delete cannot remove the file
-                // half-way through.
-                FileContent::Disk { path, .. } => std::fs::read(path)
-                    .map_err(|e| storage_error(&e.to_string()))?
-                    .into(),
-            };
-            Ok(Reply {
-                status: 200,
-                content_type: Some("application/octet-stream"),
-                body: Body::Full(body),
-            })
-        })?;
-        Ok(content)
+        let body = self.with(
+            id,
+            |state| &state.files,
+            |file| {
+                Ok(Reply {
+                    status: 200,
+                    content_type: Some("application/octet-stream"),
+                    body: match &file.content {
+                        FileContent::Memory(bytes) => Body::Full(bytes.clone()),
+                        FileContent::Disk { path, size } => Body::File {
+                            file: std::fs::File::open(path).map_err(ApiError::storage)?,
+                            size: *size,
+                        },
+                    },
+                })
+            },
+        )?;
+        Ok(body)
     }
 
     fn delete_file(&self, fixtures: &Fixtures, id: &str) -> Result<Reply, ApiError> {
@@ -598,10 +634,8 @@ impl Store {
             .position(|file| file.id == id)
             .ok_or_else(|| no_such_file(id))?;
         let file = state.files.remove(at);
-        if let FileContent::Disk { path, size } = file.content {
-            state.stored_bytes -= size;
-            let _ = std::fs::remove_file(path);
-        }
+        drop(state);
+        self.remove(file);
         answer.replace("id", id.into());
         Ok(json_reply(&answer))
     }
@@ -770,20 +804,6 @@ impl Store {
         Ok(reply)
     }
 
-    fn with_job(
-        &self,
-        id: &str,
-        answer: impl FnOnce(&Job) -> Result<Reply, ApiError>,
-    ) -> Result<Reply, ApiError> {
-        let state = self.lock();
-        let job = state
-            .jobs
-            .iter()
-            .find(|job| job.id == id)
-            .ok_or_else(|| no_such_job(id))?;
-        answer(job)
-    }
-
     fn cancel(&self, id: &str) -> Result<Reply, ApiError> {
         let mut state = self.lock();
         let job = state
@@ -810,15 +830,15 @@ impl Store {
         let mut envelope = json(fixtures, OperationId::ListFineTuneEvents)
             .cloned()
             .ok_or_else(|| no_fixture(OperationId::ListFineTuneEvents))?;
-        let events = {
-            let state = self.lock();
-            let job = (state.jobs.iter())
-                .find(|job| job.id == id)
-                .ok_or_else(|| no_such_job(id))?;
-            job.object.get("events").cloned()
-        };
-        envelope.replace("data", events.unwrap_or(Json::Array(vec![])));
-        Ok(json_reply(&envelope))
+        self.with(
+            id,
+            |state| &state.jobs,
+            |job| {
+                let events = job.object.get("events").cloned();
+                envelope.replace("data", events.unwrap_or(Json::Array(vec![])));
+                Ok(json_reply(&envelope))
+            },
+        )
     }
 
     /// The events of job `id` after the first `seen`, whether it has ended,
@@ -1081,15 +1101,4 @@ fn no_fixture(operation: OperationId) -> ApiError {
         404,
         format!("openai-rest-mock has no fixture {operation}/response"),
     )
-}
-
-/// The mock's own disk failed: the API's 500.
-fn storage_error(reason: &str) -> ApiError {
-    ApiError {
-        kind: "server_error",
-        ..ApiError::invalid_request(
-            500,
-            format!("openai-rest-mock could not store the file: {reason}"),
-        )
-    }
 }

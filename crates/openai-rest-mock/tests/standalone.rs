@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{KEY, Server, client, fixture, send};
+use common::{KEY, Server, client, file, fixture, send};
 use openai_rest_mock::{FAULT_HEADER, MockOptions};
 use serde_json::json;
 
@@ -119,6 +119,37 @@ async fn a_body_over_the_limit_gets_a_413() {
     )
     .await;
     answer.assert_error(413, None);
+}
+
+/// An upload larger than any piece it arrives in is read as a stream: its
+/// size is what was sent, and a bad line far into it is still found.
+#[tokio::test]
+async fn a_large_upload_is_checked_as_it_arrives() {
+    let server = Server::standalone(MockOptions::default()).await;
+    let line = b"{\"prompt\": \"Say this\", \"completion\": \"is a test\"}\n";
+    let lines: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(line.len() * 200_000)
+        .collect();
+    let form = reqwest::multipart::Form::new()
+        .text("purpose", "fine-tune")
+        .part("file", file(lines.clone(), "train.jsonl"));
+    let answer = server.post_form("/files", form).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.json()["bytes"], lines.len());
+    assert_eq!(answer.json()["filename"], "train.jsonl");
+
+    let mut bad = lines;
+    bad.extend(b"{\"prompt\": \"no completion\"}\n");
+    let form = reqwest::multipart::Form::new()
+        .part("file", file(bad, "train.jsonl"))
+        .text("purpose", "fine-tune");
+    let answer = server.post_form("/files", form).await;
+    let error = answer.assert_error(400, Some("file"));
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("line 200001"), "{message}");
 }
 
 /// `openai-mock serve` (or another command) as a child process, with its
@@ -257,6 +288,26 @@ async fn serve_drains_the_answers_under_way_on_sigterm() {
     cli.line_with("SIGTERM");
     assert_eq!(in_flight.await.unwrap().status, 200);
     assert!(cli.wait().success());
+}
+
+/// The connection limit, once reached, is said in the log; the waiting
+/// connection is served when another closes.
+#[tokio::test]
+async fn serve_logs_when_the_connection_limit_is_reached() {
+    let cli = Cli::start(&["--addr", "127.0.0.1:0", "--max-connections", "1"]);
+    let base = cli.base_url();
+    let address = base.trim_start_matches("http://").trim_end_matches("/v1");
+    let open = tokio::net::TcpStream::connect(address).await.unwrap();
+    let waiting = tokio::spawn(send(
+        client().get(format!("{base}/models")).bearer_auth(KEY),
+    ));
+    let line = cli.line_with("connections open");
+    assert!(
+        line.contains("WARN") && line.contains("--max-connections"),
+        "{line}"
+    );
+    drop(open);
+    assert_eq!(waiting.await.unwrap().status, 200);
 }
 
 #[test]

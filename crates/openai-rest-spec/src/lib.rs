@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
-pub use files::File;
+pub use files::{File, FileCheck, MAX_LINE_BYTES, ReadFile};
 pub use violation::{Problem, Step, Violation};
 
 /// The component schemas of `openapi/openai.yaml` and `openapi/azure.yaml` as
@@ -295,6 +295,45 @@ impl Schema {
     /// # Ok::<(), openai_rest_spec::SchemaError>(())
     /// ```
     pub fn check_files(&self, fields: &Value, files: &[File<'_>]) -> Result<(), Violation> {
+        let files: Vec<ReadFile> = (files.iter())
+            .map(|file| {
+                let mut check = self.file_check(file.name, file.file_name);
+                check.update(file.bytes);
+                check.finish()
+            })
+            .collect();
+        self.check_read_files(fields, &files)
+    }
+
+    /// Starts reading the file part `name` piece by piece, for an upload
+    /// too large to hold: feed it with [`FileCheck::update`], then check
+    /// what [`FileCheck::finish`] gives with
+    /// [`check_read_files`](Self::check_read_files). The answer is the one
+    /// [`check_files`](Self::check_files) gives for the whole file, however
+    /// the file is cut into pieces.
+    ///
+    /// ```
+    /// let schema = openai_rest_spec::schema("CreateFileRequest")?;
+    /// let fields = serde_json::json!({"purpose": "fine-tune"});
+    /// let mut check = schema.file_check("file", Some("data.jsonl"));
+    /// check.update(b"{\"prompt\": \"a\", \"comp");
+    /// check.update(b"letion\": \"b\"}\n");
+    /// let file = check.finish();
+    /// assert_eq!(file.len(), 35);
+    /// assert!(schema.check_read_files(&fields, &[file]).is_ok());
+    /// # Ok::<(), openai_rest_spec::SchemaError>(())
+    /// ```
+    pub fn file_check(&self, name: &str, file_name: Option<&str>) -> FileCheck<'_> {
+        FileCheck::new(&self.files, name, file_name)
+    }
+
+    /// [`check_files`](Self::check_files) for files read piece by piece
+    /// with [`file_check`](Self::file_check).
+    ///
+    /// # Errors
+    ///
+    /// The first [`Violation`] found.
+    pub fn check_read_files(&self, fields: &Value, files: &[ReadFile]) -> Result<(), Violation> {
         files::check(&self.files, fields, files)
     }
 }

@@ -143,6 +143,13 @@ pub enum FileProblem {
     NotJsonLines,
     /// No line at all.
     NoLines,
+    /// A line (numbered from 1) longer than `limit` bytes.
+    LineTooLong {
+        /// The line's number.
+        number: usize,
+        /// The most bytes a line may have.
+        limit: usize,
+    },
     /// A line (numbered from 1) that breaks the schema of lines.
     Line {
         /// The line's number.
@@ -266,6 +273,9 @@ impl fmt::Display for FileProblem {
             ),
             FileProblem::NotJsonLines => f.write_str("the file is not UTF-8 JSON Lines"),
             FileProblem::NoLines => f.write_str("the file has no lines"),
+            FileProblem::LineTooLong { number, limit } => {
+                write!(f, "line {number} of the file is longer than {limit} bytes")
+            }
             FileProblem::Line { number, violation } => {
                 write!(f, "line {number} of the file is invalid: {violation}")?;
                 match violation.param() {

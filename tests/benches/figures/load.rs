@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct Shot {
     pub method: hyper::Method,
     pub path: &'static str,
+    pub content_type: String,
     pub body: Bytes,
 }
 
@@ -31,15 +32,25 @@ impl Shot {
         Self {
             method: hyper::Method::GET,
             path,
+            content_type: String::new(),
             body: Bytes::new(),
         }
     }
 
     pub fn post(path: &'static str, json: &'static str) -> Self {
+        Self::post_as(
+            path,
+            "application/json".into(),
+            Bytes::from_static(json.as_bytes()),
+        )
+    }
+
+    pub fn post_as(path: &'static str, content_type: String, body: Bytes) -> Self {
         Self {
             method: hyper::Method::POST,
             path,
-            body: Bytes::from_static(json.as_bytes()),
+            content_type,
+            body,
         }
     }
 
@@ -50,7 +61,7 @@ impl Shot {
             .header(hyper::header::HOST, addr.to_string())
             .header(hyper::header::AUTHORIZATION, "Bearer sk-bench");
         if !self.body.is_empty() {
-            builder = builder.header(hyper::header::CONTENT_TYPE, "application/json");
+            builder = builder.header(hyper::header::CONTENT_TYPE, &self.content_type);
         }
         builder
             .body(Full::new(self.body.clone()))
@@ -63,8 +74,6 @@ impl Shot {
 pub enum Until {
     /// After this long.
     Elapsed(Duration),
-    /// After this many requests in all.
-    Requests(u64),
 }
 
 /// What a load run measured.
@@ -123,11 +132,6 @@ pub async fn closed_loop(
             };
             while !stop.load(Ordering::Relaxed) {
                 let n = sent.fetch_add(1, Ordering::Relaxed);
-                if let Until::Requests(limit) = until
-                    && n >= limit
-                {
-                    break;
-                }
                 let shot = &shots[n as usize % shots.len()];
                 let began = Instant::now();
                 match exchange(&mut sender, shot.request(addr)).await {
@@ -151,10 +155,9 @@ pub async fn closed_loop(
             load
         }));
     }
-    if let Until::Elapsed(duration) = until {
-        tokio::time::sleep(duration).await;
-        stop.store(true, Ordering::Relaxed);
-    }
+    let Until::Elapsed(duration) = until;
+    tokio::time::sleep(duration).await;
+    stop.store(true, Ordering::Relaxed);
     let mut total = Load::default();
     for task in tasks {
         let load = task.await.expect("a load task panicked");

@@ -8,6 +8,7 @@
 
 mod client;
 mod load;
+mod uploads;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,8 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// How long each server is measured, in `ROUNDS` turns.
 const MEASURE: Duration = Duration::from_secs(5);
 const ROUNDS: u32 = 5;
-const SOAK_REQUESTS: u64 = 1_000_000;
+const SOAK_CONNECTIONS: usize = 256;
+const SOAK: Duration = Duration::from_secs(60);
 
 const COMPLETION: &str =
     r#"{"model":"text-davinci-003","prompt":"Say this is a test","max_tokens":7,"temperature":0}"#;
@@ -51,16 +53,39 @@ fn main() {
         ));
         return;
     }
-    // `cargo bench` passes `--bench`; this harness takes no options.
+    // `cargo bench` passes `--bench`; other arguments pick rows by name
+    // (`throughput`, `soak`, `uploads`, `client`, `peer`, `build`, `sse`).
+    let picked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let wanted = |row: &str| picked.is_empty() || picked.iter().any(|p| p == row);
     let mut table = Table::default();
     runtime.block_on(async {
-        mock_throughput(&mut table).await;
-        mock_soak(&mut table).await;
-        client_overhead(&mut table).await;
-        client_against_peer(&mut table).await;
-        build_cost(&mut table);
-        sse_decoding(&mut table).await;
-        upload_memory(&mut table).await;
+        if wanted("throughput") {
+            mock_throughput(&mut table).await;
+        }
+        if wanted("soak") {
+            mock_soak(&mut table).await;
+        }
+        if wanted("uploads") {
+            mock_upload_memory(&mut table).await;
+        }
+        if wanted("client") {
+            client_overhead(&mut table).await;
+        }
+        if wanted("peer") {
+            client_against_peer(&mut table).await;
+        }
+        if wanted("build") {
+            build_cost(&mut table);
+        }
+        if wanted("sse") {
+            sse_decoding(&mut table).await;
+        }
+        if wanted("client") {
+            upload_memory(&mut table).await;
+        }
     });
     table.print();
 }
@@ -147,6 +172,15 @@ impl Server {
         Server::start(command, addr).await
     }
 
+    /// Resets the process's peak resident memory (VmHWM) to its current
+    /// one, so that a peak read later is the peak since now.
+    fn reset_peak(&self) {
+        // 5: reset the peak RSS (Linux 4.0+; see proc(5), clear_refs).
+        if let Err(error) = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5") {
+            eprintln!("cannot reset the peak memory ({error}): the peak includes the start-up");
+        }
+    }
+
     fn memory_mib(&self) -> (f64, f64) {
         let (rss, peak) = load::memory_kib(self.child.id()).expect("reading /proc");
         (rss as f64 / 1024.0, peak as f64 / 1024.0)
@@ -204,7 +238,7 @@ async fn measure_in_turns(mock: &Server, bare: &Server, shot: &Shot) -> (Load, L
     (on_mock, on_bare)
 }
 
-/// Row 1: requests per second of the mock against the bare server, per request.
+/// Requests per second of the mock against the bare server, per request.
 async fn mock_throughput(table: &mut Table) {
     for (name, shot, _, _) in throughput_cases() {
         eprintln!("measuring mock throughput, {name} ...");
@@ -233,10 +267,24 @@ async fn mock_throughput(table: &mut Table) {
     }
 }
 
-/// Row 2: the mock's resident memory before and after a million mixed requests.
+/// 256 connections of mixed requests (JSON, streams, small uploads)
+/// for 60 s: the mock's errors and its resident memory growth.
 async fn mock_soak(table: &mut Table) {
-    eprintln!("soaking the mock with {SOAK_REQUESTS} requests ...");
+    eprintln!(
+        "soaking the mock with {SOAK_CONNECTIONS} connections for {} s ...",
+        SOAK.as_secs()
+    );
     let mock = Server::mock().await;
+    let (form_type, form) = uploads::small_form();
+    let audio = Shot::post_as(
+        "/v1/audio/transcriptions",
+        "multipart/form-data; boundary=a".into(),
+        Bytes::from_static(
+            b"--a\r\ncontent-disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n\
+              --a\r\ncontent-disposition: form-data; name=\"file\"; filename=\"hello.mp3\"\r\n\r\n\
+              ID3 not really audio\r\n--a--\r\n",
+        ),
+    );
     let shots: Arc<Vec<Shot>> = Arc::new(vec![
         Shot::get("/v1/models"),
         Shot::post("/v1/completions", COMPLETION),
@@ -246,19 +294,25 @@ async fn mock_soak(table: &mut Table) {
             r#"{"model":"gpt-3.5-turbo","messages":[{"role":"user","content":"Hello!"}]}"#,
         ),
         Shot::post(
+            "/v1/chat/completions",
+            r#"{"model":"gpt-3.5-turbo","messages":[{"role":"user","content":"Hello!"}],"stream":true}"#,
+        ),
+        Shot::post(
             "/v1/embeddings",
             r#"{"model":"text-embedding-ada-002","input":"The food was delicious and the waiter..."}"#,
         ),
+        Shot::post_as("/v1/files", form_type, form),
+        audio,
         Shot::get("/v1/files/file-XjGxS3KTG0uNmNOK362iJua3"),
         Shot::get("/v1/fine-tunes/ft-AF1WoRqd3aJAHsqc9NY7iL8F/events"),
         Shot::get("/v1/models/curie:ft-acmeco-2021-03-03-21-44-20"),
     ]);
     // Warm up first: allocator pools and the runtime's buffers grow once.
-    load::closed_loop(
+    let warm = load::closed_loop(
         mock.addr,
         shots.clone(),
-        CONNECTIONS,
-        Until::Requests(20_000),
+        SOAK_CONNECTIONS,
+        Until::Elapsed(Duration::from_secs(5)),
         false,
     )
     .await;
@@ -266,29 +320,110 @@ async fn mock_soak(table: &mut Table) {
     let soak = load::closed_loop(
         mock.addr,
         shots,
-        CONNECTIONS,
-        Until::Requests(SOAK_REQUESTS),
+        SOAK_CONNECTIONS,
+        Until::Elapsed(SOAK),
         false,
     )
     .await;
     let (after, peak) = mock.memory_mib();
     table.row(
-        "mock memory growth over 1,000,000 requests".into(),
+        format!(
+            "mock soak errors, {SOAK_CONNECTIONS} conns x {} s",
+            SOAK.as_secs()
+        ),
+        Figure::AtMost {
+            measured: (soak.failures + warm.failures) as f64,
+            target: 0.0,
+            unit: "errors",
+        },
+        format!(
+            "{} requests ({:.0} req/s) of 11 kinds: JSON, streams, small uploads; an error is a \
+             failed exchange or a non-2xx answer",
+            soak.requests,
+            soak.per_second()
+        ),
+    );
+    table.row(
+        format!(
+            "mock soak memory growth, {SOAK_CONNECTIONS} conns x {} s",
+            SOAK.as_secs()
+        ),
         Figure::AtMost {
             measured: after - before,
             target: 20.0,
             unit: "MiB",
         },
-        format!(
-            "RSS {before:.1} -> {after:.1} MiB (peak {peak:.1}); {} requests in {:.1} s, {} failures",
-            soak.requests,
-            soak.elapsed.as_secs_f64(),
-            soak.failures
-        ),
+        format!("RSS {before:.1} -> {after:.1} MiB (peak {peak:.1}) after a 5 s warm-up"),
     );
 }
 
-/// Row 3: the time per call of the client against plain reqwest + serde_json.
+/// The mock's peak resident memory above its baseline while
+/// it reads one 500 MB upload, then 16 concurrent 50 MB uploads, each a
+/// fresh process; each answer's `bytes` must be the size sent.
+async fn mock_upload_memory(table: &mut Table) {
+    for (name, count, size, target) in [
+        (
+            "mock upload memory, one 500 MB upload",
+            1,
+            500_000_000,
+            32.0,
+        ),
+        (
+            "mock upload memory, 16 x 50 MB at once",
+            16,
+            50_000_000,
+            128.0,
+        ),
+    ] {
+        eprintln!("measuring {name} ...");
+        let mock = Server::mock().await;
+        // Warm up: the runtime, the schemas, the first upload's buffers.
+        uploads::upload(mock.addr, 1_000_000)
+            .await
+            .unwrap_or_else(|e| panic!("a warm-up upload: {e}"));
+        let (before, _) = mock.memory_mib();
+        mock.reset_peak();
+        let started = std::time::Instant::now();
+        let answers =
+            futures::future::join_all((0..count).map(|_| uploads::upload(mock.addr, size))).await;
+        let elapsed = started.elapsed();
+        let (_, peak) = mock.memory_mib();
+        let wrong: Vec<String> = answers
+            .iter()
+            .filter_map(|answer| match answer {
+                Ok((sent, bytes)) if sent == bytes => None,
+                Ok((sent, bytes)) => Some(format!("bytes {bytes} for {sent} sent")),
+                Err(error) => Some(error.clone()),
+            })
+            .collect();
+        let sent: u64 = answers.iter().flatten().map(|(sent, _)| sent).sum();
+        table.row(
+            name.into(),
+            Figure::AtMost {
+                // A wrong answer fails the row whatever the memory.
+                measured: if wrong.is_empty() {
+                    peak - before
+                } else {
+                    f64::NAN
+                },
+                target,
+                unit: "MiB",
+            },
+            format!(
+                "RSS {before:.1} MiB before, peak {peak:.1} MiB; {:.0} MB in {:.1} s; {}",
+                sent as f64 / 1e6,
+                elapsed.as_secs_f64(),
+                if wrong.is_empty() {
+                    format!("all {count} answers' bytes = size sent")
+                } else {
+                    format!("WRONG: {}", wrong.join("; "))
+                }
+            ),
+        );
+    }
+}
+
+/// The time per call of the client against plain reqwest + serde_json.
 async fn client_overhead(table: &mut Table) {
     eprintln!(
         "timing {} client calls and as many plain ones ...",
@@ -381,7 +516,7 @@ fn build_cost(table: &mut Table) {
     );
 }
 
-/// Row 4: events per second of the client's stream type against a plain loop.
+/// Events per second of the client's stream type against a plain loop.
 async fn sse_decoding(table: &mut Table) {
     eprintln!("decoding {} events ...", client::SSE_EVENTS);
     let (ours, plain) = client::sse(&fixtures_dir()).await;
@@ -398,7 +533,7 @@ async fn sse_decoding(table: &mut Table) {
     );
 }
 
-/// Row 5: the client's peak memory uploading a 200 MB file to the mock.
+/// The client's peak memory uploading a 200 MB file to the mock.
 async fn upload_memory(table: &mut Table) {
     eprintln!("uploading {} MiB ...", client::UPLOAD_BYTES / 1024 / 1024);
     let dir = std::env::temp_dir().join(format!("openai-bench-{}", std::process::id()));
