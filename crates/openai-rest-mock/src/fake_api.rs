@@ -127,10 +127,15 @@ impl FakeApi {
         file_name: &str,
         bytes: Bytes,
     ) -> Result<(), FixtureError> {
-        self.fixtures
+        let mut fixtures = self
+            .fixtures
             .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .set(operation, file_name, bytes)
+            .unwrap_or_else(PoisonError::into_inner);
+        fixtures.set(operation, file_name, bytes)?;
+        if let Some(store) = &self.store {
+            store.fixtures_changed();
+        }
+        Ok(())
     }
 
     /// Moves the mock's clock forward; nothing to move in stateless mode.

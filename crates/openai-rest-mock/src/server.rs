@@ -302,7 +302,8 @@ async fn answer(
     body_timeout: Duration,
     request: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<ResponseBody>, ConnectionDropped> {
-    let started = Instant::now();
+    // No clock read for a line that is not logged.
+    let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str();
     let path = parts.uri.path();
@@ -364,8 +365,11 @@ async fn wait(delay: Duration) {
     }
 }
 
-/// `status` is formatted only when the line is logged.
-fn log(method: &str, path: &str, status: &dyn std::fmt::Display, started: Instant) {
-    let latency = started.elapsed().as_secs_f64() * 1000.0;
-    tracing::info!("{method} {path} {status} {latency:.1}ms");
+/// `status` is formatted only when the line is logged, which is when the
+/// answer `started`.
+fn log(method: &str, path: &str, status: &dyn std::fmt::Display, started: Option<Instant>) {
+    if let Some(started) = started {
+        let latency = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!("{method} {path} {status} {latency:.1}ms");
+    }
 }

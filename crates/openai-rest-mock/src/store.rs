@@ -87,6 +87,9 @@ struct State {
     files: Vec<StoredFile>,
     /// Every model `GET /models` lists, in order; base models first.
     models: Vec<Json>,
+    /// `GET /models`'s answer, made once per change of `models`: the list
+    /// most asked for, and the longest.
+    models_answer: Option<Bytes>,
     /// Base models cannot be deleted.
     base_models: HashSet<String>,
     /// Fine-tunes, in the order created.
@@ -359,10 +362,13 @@ impl Store {
             jobs,
             files,
             models,
+            models_answer,
             ..
         } = &mut *state;
         for job in jobs.iter_mut() {
-            self.catch_up(job, now, files, models);
+            if self.catch_up(job, now, files, models) {
+                *models_answer = None;
+            }
         }
         for deployment in &mut state.deployments {
             let Some(created) = deployment.created else {
@@ -379,14 +385,16 @@ impl Store {
         state
     }
 
-    /// Applies the steps of `job`'s plan that are due at `now`.
+    /// Applies the steps of `job`'s plan that are due at `now`; whether
+    /// they added a model.
     fn catch_up(
         &self,
         job: &mut Job,
         now: Duration,
         files: &mut Vec<StoredFile>,
         models: &mut Vec<Json>,
-    ) {
+    ) -> bool {
+        let mut models_changed = false;
         while let Some(step) = job.next_step {
             let Some((at, message, effect)) = plan(job, step) else {
                 job.next_step = None;
@@ -425,12 +433,14 @@ impl Store {
                     model.replace("id", job.fine_tuned_model.as_str().into());
                     model.replace("owned_by", ORGANIZATION_OWNER.into());
                     models.push(model);
+                    models_changed = true;
                 }
             }
             push_event(&mut job.object, unix, &message);
             job.object.replace("updated_at", unix.into());
             job.next_step = Some(step + 1);
         }
+        models_changed
     }
 
     /// The answer to a request whose result depends on the state; `None`
@@ -456,7 +466,7 @@ impl Store {
             ),
             DownloadFile => self.download(id),
             DeleteFile => self.delete_file(fixtures, id),
-            ListModels => self.list(fixtures, operation, |state| state.models.clone()),
+            ListModels => self.list_models(fixtures),
             CreateFineTune => self.create_fine_tune(fixtures, input),
             ListFineTunes => self.list(fixtures, operation, |state| {
                 state.jobs.iter().map(|job| job.object.clone()).collect()
@@ -544,6 +554,28 @@ impl Store {
             .ok_or_else(|| no_fixture(operation))?;
         envelope.replace("data", Json::Array(items(&self.lock())));
         Ok(json_reply(&envelope))
+    }
+
+    fn list_models(&self, fixtures: &Fixtures) -> Result<Reply, ApiError> {
+        let mut state = self.lock();
+        if state.models_answer.is_none() {
+            let mut envelope = json(fixtures, OperationId::ListModels)
+                .cloned()
+                .ok_or_else(|| no_fixture(OperationId::ListModels))?;
+            envelope.replace("data", Json::Array(state.models.clone()));
+            state.models_answer = Some(envelope.to_bytes(true).into());
+        }
+        Ok(Reply {
+            status: 200,
+            content_type: Some("application/json"),
+            body: Body::Full(state.models_answer.clone().unwrap_or_default()),
+        })
+    }
+
+    /// The fixtures changed: the answers made from them are to be made
+    /// anew.
+    pub(crate) fn fixtures_changed(&self) {
+        self.lock().models_answer = None;
     }
 
     /// Adopts the uploaded file where it was written as it arrived (its
@@ -678,6 +710,7 @@ impl Store {
             });
         }
         state.models.remove(at);
+        state.models_answer = None;
         answer.replace("id", id.into());
         Ok(json_reply(&answer))
     }
