@@ -329,8 +329,8 @@ impl FakeApi {
             // An upload: read as it arrives, its file parts written to the
             // store (or nowhere), never held whole. Boxed: the other
             // requests' answers need not carry its size.
-            let destination =
-                (self.store.as_ref()).map_or(Destination::Discard, |store| store.destination());
+            let destination = (self.store.as_ref())
+                .map_or(Destination::Discard, |store| store.destination(route));
             let body = limited(body, MAX_UPLOAD_BYTES, request.headers);
             match Box::pin(input::read_form(route, request.headers, body, &destination)).await {
                 Ok(form) => RequestBody::Form(form),

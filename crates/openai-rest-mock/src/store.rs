@@ -224,10 +224,15 @@ impl Store {
         }
     }
 
-    /// Where the file parts of uploads go: the store's directory, each
-    /// counted against the 1 GB as it arrives.
-    pub(crate) fn destination(&self) -> Destination {
-        Destination::Directory(self.shelf.clone())
+    /// Where the file parts of uploads to `route` go: the store's
+    /// directory, each counted against the 1 GB as it arrives, for a file
+    /// the store keeps (`POST /files`); nowhere for the others, which are
+    /// answered from their checks.
+    pub(crate) fn destination(&self, route: &Route) -> Destination {
+        match route.operation.id {
+            OperationId::CreateFile => Destination::Directory(self.shelf.clone()),
+            _ => Destination::Discard,
+        }
     }
 
     /// Removes an uploaded file's bytes, off the runtime's threads.
