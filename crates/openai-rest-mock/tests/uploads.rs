@@ -5,6 +5,7 @@
 //! it points the temporary directory (`TMPDIR`) at a directory of its own
 //! to look into.
 
+#[path = "integration/common.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! their timeouts while other clients keep being served. The timeouts are
 //! short here so that the tests take a few seconds.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
