@@ -224,6 +224,7 @@ impl FakeApi {
 
     fn handle_api(&self, request: &Request) -> Outcome {
         let route = routes::find(request.method, request.path);
+        let azure_authoring = route.as_ref().is_ok_and(Route::is_azure_authoring);
         let faults = match self.faults(request, route.as_ref().ok(), true) {
             Ok(faults) => faults,
             Err(message) => {
@@ -258,6 +259,11 @@ impl FakeApi {
                 response
             }
         };
+        let response = if azure_authoring {
+            in_azure_authoring_shape(response)
+        } else {
+            response
+        };
         self.delayed(response, faults.delay)
     }
 
@@ -277,16 +283,28 @@ impl FakeApi {
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
         let stored = (self.store.as_ref()).and_then(|store| store.answer(&fixtures, route, &input));
         match stored.unwrap_or_else(|| replies::reply(&fixtures, route, &input)) {
-            Ok(reply) => Response {
-                status: reply.status,
-                headers: reply
-                    .content_type
-                    .map(|content_type| ("content-type", content_type.into()))
-                    .into_iter()
-                    .collect(),
-                body: reply.body,
+            // A 204 has no body, whatever the fixture holds.
+            Ok(reply) if reply.status == 204 => Response {
+                status: 204,
+                headers: Vec::new(),
+                body: Body::Full(Bytes::new()),
                 delay: Duration::ZERO,
             },
+            Ok(reply) => {
+                let mut headers: Vec<_> = (reply.content_type)
+                    .map(|content_type| ("content-type", content_type.into()))
+                    .into_iter()
+                    .collect();
+                if route.is_azure_authoring() && reply.status == 201 {
+                    headers.extend(location(route, &input, &reply.body));
+                }
+                Response {
+                    status: reply.status,
+                    headers,
+                    body: reply.body,
+                    delay: Duration::ZERO,
+                }
+            }
             Err(error) => Response::error(&error),
         }
     }
@@ -340,6 +358,41 @@ impl FakeApi {
             delay: Duration::ZERO,
         }
     }
+}
+
+/// Azure's authoring API answers 201 with the new item's URL: the
+/// collection's path, the id the body gives, the request's `api-version`.
+fn location(
+    route: &Route,
+    input: &input::Input,
+    body: &Body,
+) -> Option<(&'static str, Cow<'static, str>)> {
+    let Body::Full(bytes) = body else {
+        return None;
+    };
+    let doc: Json = serde_json::from_slice(bytes).ok()?;
+    let Some(Json::String(id)) = doc.get("id") else {
+        return None;
+    };
+    let collection = format!("{}{}", routes::prefix(Api::Azure), route.operation.path);
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "api-version",
+            input.query("api-version").unwrap_or_default(),
+        )
+        .finish();
+    Some(("location", format!("{collection}/{id}?{query}").into()))
+}
+
+/// An error answer of Azure's authoring API: its body in Azure's shape.
+fn in_azure_authoring_shape(mut response: Response) -> Response {
+    if response.status >= 400
+        && let Body::Full(bytes) = &response.body
+        && let Some(body) = crate::error::azure_authoring_body(response.status, bytes)
+    {
+        response.body = Body::Full(body);
+    }
+    response
 }
 
 /// A key as the API shows it in its 401: only the first 3 and last 4
@@ -501,7 +554,7 @@ mod tests {
     }
 
     /// What the mock must never do with what a client sends: answer 5xx, or
-    /// an error that is not the API's error shape.
+    /// an error that is not the API's error shape (OpenAI's or Azure's).
     fn assert_client_error_or_success(response: &Response) -> Result<(), TestCaseError> {
         prop_assert!(response.status < 500, "status {}", response.status);
         if response.status >= 400 {
@@ -510,7 +563,11 @@ mod tests {
             };
             let body: serde_json::Value = serde_json::from_slice(body).unwrap();
             prop_assert!(body["error"]["message"].is_string(), "{body}");
-            prop_assert!(body["error"]["type"].is_string(), "{body}");
+            // OpenAI's `type`, or the `code` of Azure's authoring body.
+            prop_assert!(
+                body["error"]["type"].is_string() || body["error"]["code"].is_string(),
+                "{body}"
+            );
         }
         Ok(())
     }

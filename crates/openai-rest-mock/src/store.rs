@@ -411,6 +411,7 @@ impl Store {
             }),
             RetrieveFineTune => self.with_job(id, |job| Ok(json_reply(&job.object))),
             CancelFineTune => self.cancel(id),
+            DeleteFineTune => self.delete_azure_fine_tune(id),
             ListFineTuneEvents if input.query_flag("stream") => self.follow(id),
             ListFineTuneEvents => self.list_events(fixtures, id),
             RetrieveModel => self.retrieve_model(id),
@@ -782,6 +783,21 @@ impl Store {
             .find(|job| job.id == id)
             .ok_or_else(|| no_such_job(id))?;
         answer(job)
+    }
+
+    /// Azure's fine-tune delete (OpenAI has none): the job goes, its events
+    /// with it; its files and fine-tuned model stay.
+    fn delete_azure_fine_tune(&self, id: &str) -> Result<Reply, ApiError> {
+        let mut state = self.lock();
+        let at = (state.jobs.iter())
+            .position(|job| job.id == id)
+            .ok_or_else(|| no_such_job(id))?;
+        state.jobs.remove(at);
+        Ok(Reply {
+            status: 204,
+            content_type: None,
+            body: Body::Full(Bytes::new()),
+        })
     }
 
     fn cancel(&self, id: &str) -> Result<Reply, ApiError> {
