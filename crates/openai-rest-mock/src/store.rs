@@ -216,9 +216,12 @@ impl Store {
 
         if let Some(template) = json(fixtures, OperationId::RetrieveModel) {
             for id in BASE_MODELS {
+                // A base model is its own root, with no parent.
                 let mut model = template.clone();
                 model.replace("id", (*id).into());
                 model.replace("owned_by", "openai".into());
+                model.replace("root", (*id).into());
+                model.replace("parent", Json::Null);
                 state.base_models.insert((*id).to_owned());
                 state.models.push(model);
             }
@@ -239,10 +242,8 @@ impl Store {
         if let Some(id) = (json(fixtures, OperationId::DeleteModel)).and_then(|doc| text(doc, "id"))
             && let Some(template) = json(fixtures, OperationId::RetrieveModel)
         {
-            let mut model = template.clone();
-            model.replace("id", id.into());
-            model.replace("owned_by", ORGANIZATION_OWNER.into());
-            state.models.push(model);
+            let base = id.split(':').next().unwrap_or(id);
+            state.models.push(fine_tuned_model(template, id, base));
         }
         // The documented jobs, as the list, retrieve and cancel examples
         // print them (the single-object examples win); they do not move.
@@ -263,10 +264,8 @@ impl Store {
                     .any(|known| text(known, "id") == Some(model))
                 && let Some(template) = json(fixtures, OperationId::RetrieveModel)
             {
-                let mut entry = template.clone();
-                entry.replace("id", model.into());
-                entry.replace("owned_by", ORGANIZATION_OWNER.into());
-                state.models.push(entry);
+                let base = text(&object, "model").unwrap_or("curie");
+                state.models.push(fine_tuned_model(template, model, base));
             }
             state.jobs.retain(|job| job.id != id);
             state.jobs.push(Job {
@@ -373,9 +372,10 @@ impl Store {
                     job.object.replace("status", "succeeded".into());
                     job.object
                         .replace("fine_tuned_model", job.fine_tuned_model.as_str().into());
-                    let mut model = self.model_template.clone();
-                    model.replace("id", job.fine_tuned_model.as_str().into());
-                    model.replace("owned_by", ORGANIZATION_OWNER.into());
+                    let base = text(&job.object, "model").unwrap_or("curie");
+                    let mut model =
+                        fine_tuned_model(&self.model_template, &job.fine_tuned_model, base);
+                    model.replace("created", unix.into());
                     models.push(model);
                 }
             }
@@ -1025,6 +1025,16 @@ fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError
             )
         }),
     }
+}
+
+/// A fine-tuned model of the organization: its base is its root and parent.
+fn fine_tuned_model(template: &Json, id: &str, base: &str) -> Json {
+    let mut model = template.clone();
+    model.replace("id", id.into());
+    model.replace("owned_by", ORGANIZATION_OWNER.into());
+    model.replace("root", base.into());
+    model.replace("parent", base.into());
+    model
 }
 
 /// Azure's answer for a deployment it does not have.

@@ -128,6 +128,16 @@ async fn models_are_the_known_ones_and_unknown_ids_are_model_not_found() {
             server.get("/models/text-davinci-003").await.json(),
             fixture_json("retrieveModel/response.json")
         );
+        // A base model is its own root; a fine-tuned one has its base as
+        // root and parent.
+        let lineage = |model: Value| (model["root"].clone(), model["parent"].clone());
+        let base = server.get("/models/gpt-4").await.json();
+        assert_eq!(lineage(base), (json!("gpt-4"), Value::Null), "{mode}");
+        let tuned = server
+            .get("/models/curie:ft-acmeco-2021-03-03-21-44-20")
+            .await
+            .json();
+        assert_eq!(lineage(tuned), (json!("curie"), json!("curie")), "{mode}");
 
         let error = server
             .get("/models/no-such-model")
