@@ -1,5 +1,6 @@
 //! Error answers, in the API's shape:
-//! `{"error": {"message", "type", "param", "code"}}`.
+//! `{"error": {"message", "type", "param", "code"}}`, and in Azure's
+//! authoring API's, `{"error": {"code", "message", "target"}}`.
 
 use bytes::Bytes;
 
