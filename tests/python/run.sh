@@ -22,6 +22,9 @@ trap 'for pid in "${mocks[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 
 start_mock() {
     local log=$1
     shift
+    # Emptied here, not by the redirection below, which the background
+    # process may make only after the loop has read a previous run's line.
+    : >"$log"
     target/debug/openai-mock serve --addr 127.0.0.1:0 --api-key "$key" --log-level info "$@" 2>"$log" &
     mocks+=($!)
     url=

@@ -117,6 +117,7 @@ pub fn roundtrip(
         }
         "ScaleSettings" => via::<::openai_rest_raw::azure::types::ScaleSettings>(json),
         "ScaleType" => via::<::openai_rest_raw::azure::types::ScaleType>(json),
+        "State" => via::<::openai_rest_raw::azure::types::State>(json),
         _ => return None,
     })
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use openai_rest_client::types::{
     CreateCompletionRequest, CreateDeploymentRequest, CreateFineTuneRequest, Prompt, ScaleSettings,
-    ScaleType,
+    ScaleType, State,
 };
 use openai_rest_client::{AzureAuth, AzureConfig, Client, Error, Upload};
 use openai_rest_mock::{MockOptions, OpenAiMock};
@@ -187,7 +187,7 @@ async fn azure_story(stage: &Stage) {
         .model("text-davinci-002")
         .scale_settings(ScaleSettings::builder().scale_type(ScaleType::Standard));
     let created = deployments.create(request).await.unwrap();
-    assert_eq!(created.status, "notRunning");
+    assert_eq!(created.status, State::NotRunning);
     assert_eq!(created.model, "text-davinci-002");
 
     // Not ready yet: Azure's 404 for inference on it.
@@ -211,7 +211,7 @@ async fn azure_story(stage: &Stage) {
         .expect("the deployment ends")
         .unwrap();
     ticking.abort();
-    assert_eq!(ready.status, "succeeded");
+    assert_eq!(ready.status, State::Succeeded);
     assert_eq!(ready.id, created.id);
     assert!(ready.updated_at > created.updated_at, "{ready:?}");
     let listed = deployments.list().await.unwrap();

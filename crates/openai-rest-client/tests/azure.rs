@@ -166,7 +166,7 @@ async fn deployments_create_wait_list_retrieve_delete() {
         .await
         .unwrap();
     assert_eq!(deployment, documented(OperationId::CreateDeployment));
-    assert_eq!(deployment.status, "notRunning");
+    assert_eq!(deployment.status, State::NotRunning);
     let sent = sent_azure(&mock, "POST", "/openai/deployments").await;
     assert_eq!(
         json(&sent),
@@ -186,7 +186,7 @@ async fn deployments_create_wait_list_retrieve_delete() {
         .mount(mock.server())
         .await;
     let deployment = key_client(&mock).deployments().wait(id).await.unwrap();
-    assert_eq!(deployment.status, "succeeded");
+    assert_eq!(deployment.status, State::Succeeded);
     let polls = received(&mock).await;
     assert_eq!(polls.len(), 3);
     assert!(

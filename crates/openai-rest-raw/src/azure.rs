@@ -137,8 +137,7 @@ pub mod types {
         pub object: ::std::string::String,
         pub owner: ::std::string::String,
         pub scale_settings: ScaleSettings,
-        ///`notRunning`, `running`, `succeeded`, `failed`, `canceled` or `deleted`. The guide waits until it is `succeeded` or `failed`.
-        pub status: ::std::string::String,
+        pub status: State,
         pub updated_at: i64,
     }
     impl Deployment {
@@ -215,6 +214,73 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ScaleType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The state of an item of Azure's authoring API (its `State` of api-version 2022-12-01): created and not yet `running`; `succeeded` (a deployment is then ready for completions and embeddings), `canceled`, `failed` or `deleted` are final. The guide waits until a deployment is `succeeded` or `failed`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum State {
+        #[serde(rename = "notRunning")]
+        NotRunning,
+        #[serde(rename = "running")]
+        Running,
+        #[serde(rename = "succeeded")]
+        Succeeded,
+        #[serde(rename = "canceled")]
+        Canceled,
+        #[serde(rename = "failed")]
+        Failed,
+        #[serde(rename = "deleted")]
+        Deleted,
+    }
+    impl ::std::fmt::Display for State {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::NotRunning => f.write_str("notRunning"),
+                Self::Running => f.write_str("running"),
+                Self::Succeeded => f.write_str("succeeded"),
+                Self::Canceled => f.write_str("canceled"),
+                Self::Failed => f.write_str("failed"),
+                Self::Deleted => f.write_str("deleted"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for State {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "notRunning" => Ok(Self::NotRunning),
+                "running" => Ok(Self::Running),
+                "succeeded" => Ok(Self::Succeeded),
+                "canceled" => Ok(Self::Canceled),
+                "failed" => Ok(Self::Failed),
+                "deleted" => Ok(Self::Deleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for State {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for State {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -564,7 +630,7 @@ pub mod types {
             object: ::std::result::Result<::std::string::String, ::std::string::String>,
             owner: ::std::result::Result<::std::string::String, ::std::string::String>,
             scale_settings: ::std::result::Result<super::ScaleSettings, ::std::string::String>,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<super::State, ::std::string::String>,
             updated_at: ::std::result::Result<i64, ::std::string::String>,
         }
         impl ::std::default::Default for Deployment {
@@ -644,7 +710,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::State>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -3516,4 +3582,7 @@ impl crate::Schema for types::ScaleSettings {
 }
 impl crate::Schema for types::ScaleType {
     const NAME: &'static str = "ScaleType";
+}
+impl crate::Schema for types::State {
+    const NAME: &'static str = "State";
 }
