@@ -13,7 +13,11 @@ venv=target/python
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
-cargo build --quiet -p openai-rest-mock --features server --bin openai-mock
+# The mock's binary as the test suite builds it (`cargo test` builds the bins
+# its tests run): after `cargo test --workspace` this builds nothing, where
+# `cargo build -p openai-rest-mock` resolves features differently and builds
+# the mock and part of its dependencies once more.
+cargo test --workspace --no-run --quiet
 key="sk-official-client-test-$$-0123456789"
 mocks=()
 trap 'for pid in "${mocks[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done' EXIT

@@ -1,4 +1,4 @@
-//! Helpers of the contract tests in `tests/tests/`, and [`verify`], which
+//! Helpers of the contract tests in `tests/tests/contract/`, and [`verify`], which
 //! runs the same cases against a live server (`cargo xtask verify`).
 
 pub mod arbitrary;

@@ -25,7 +25,7 @@ enum Task {
     /// Generate crates/openai-rest-raw from the specs in openapi/.
     Codegen {
         /// Regenerate in memory and fail with a diff if the committed code
-        /// differs; then check the fixtures against the generated types.
+        /// differs.
         #[arg(long)]
         check: bool,
     },

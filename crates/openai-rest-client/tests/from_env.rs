@@ -1,6 +1,7 @@
 //! `Client::from_env`. The only test of its binary: it changes the
 //! process's environment, which no other thread may read meanwhile.
 
+#[path = "integration/common.rs"]
 mod common;
 
 use common::*;

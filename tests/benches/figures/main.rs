@@ -56,6 +56,7 @@ fn main() {
     runtime.block_on(async {
         mock_throughput(&mut table).await;
         mock_soak(&mut table).await;
+        store_churn(&mut table).await;
         client_overhead(&mut table).await;
         client_against_peer(&mut table).await;
         build_cost(&mut table);
@@ -286,6 +287,78 @@ async fn mock_soak(table: &mut Table) {
             soak.failures
         ),
     );
+}
+
+/// Files created and deleted by [`store_churn`], after as many to warm up.
+const CHURN_FILES: usize = 10_000;
+
+/// The stateful mock's memory after 10,000 files of 10 KiB were uploaded and
+/// deleted by 16 clients at once: the store keeps file bytes on disk, not in
+/// memory, and lets go of every trace of a deleted file.
+async fn store_churn(table: &mut Table) {
+    eprintln!("creating and deleting {CHURN_FILES} files ...");
+    let mock = Server::mock().await;
+    let base_url = format!("http://{}/v1", mock.addr);
+    churn(&base_url, CHURN_FILES / 10).await;
+    let (before, _) = mock.memory_mib();
+    let started = std::time::Instant::now();
+    churn(&base_url, CHURN_FILES).await;
+    let elapsed = started.elapsed();
+    let (after, peak) = mock.memory_mib();
+    table.row(
+        format!("mock memory growth over {CHURN_FILES} files created and deleted"),
+        Figure::AtMost {
+            measured: after - before,
+            target: 20.0,
+            unit: "MiB",
+        },
+        format!(
+            "RSS {before:.1} -> {after:.1} MiB (peak {peak:.1}); 10 KiB each, 16 clients, {:.1} s",
+            elapsed.as_secs_f64()
+        ),
+    );
+}
+
+/// Uploads and deletes `files` files of 10 KiB through 16 clients at once;
+/// panics on any answer but 200.
+async fn churn(base_url: &str, files: usize) {
+    const LINE: &[u8] = b"{\"prompt\": \"a\", \"completion\": \"b\"}\n";
+    let content = Bytes::from(LINE.repeat(10 * 1024 / LINE.len()));
+    let http = reqwest::Client::new();
+    let clients = (0..16).map(|_| {
+        let (http, content) = (http.clone(), content.clone());
+        let base_url = base_url.to_owned();
+        tokio::spawn(async move {
+            for _ in 0..files / 16 {
+                let file =
+                    reqwest::multipart::Part::stream(content.clone()).file_name("churn.jsonl");
+                let form = reqwest::multipart::Form::new()
+                    .text("purpose", "fine-tune")
+                    .part("file", file);
+                let created: serde_json::Value = http
+                    .post(format!("{base_url}/files"))
+                    .bearer_auth("sk-bench")
+                    .multipart(form)
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status)
+                    .expect("an upload")
+                    .json()
+                    .await
+                    .expect("the file object");
+                let id = created["id"].as_str().expect("the file's id");
+                http.delete(format!("{base_url}/files/{id}"))
+                    .bearer_auth("sk-bench")
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status)
+                    .expect("a delete");
+            }
+        })
+    });
+    for client in clients.collect::<Vec<_>>() {
+        client.await.expect("a churning client");
+    }
 }
 
 /// Row 3: the time per call of the client against plain reqwest + serde_json.

@@ -4,7 +4,7 @@
 //! replay itself, so the mock runs stateless: any id and model will do (the
 //! `state` tests cover what the stateful mock remembers).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Arguments the API would refuse are refused before anything is sent, with
 //! a message that names the problem.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The mock keeps state: files and models live through their lifecycle, in
 //! both transports, and every unknown id gets the API's error body.
 
-mod common;
+use crate::common;
 
 use common::{KEY, Server, file, fixture, fixture_json};
 use openai_rest_mock::MockOptions;
@@ -769,73 +769,5 @@ async fn thirty_two_clients_create_list_and_delete_without_losing_an_update() {
         assert!(kept.iter().all(|id| listed.contains(id)), "{mode}");
         let unique: std::collections::HashSet<_> = listed.iter().collect();
         assert_eq!(unique.len(), listed.len(), "{mode}: an id twice");
-    }
-}
-
-/// The resident memory of this process, from /proc (Linux).
-fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
-}
-
-/// 10,000 files of 10 KiB created and deleted on the standalone server: the
-/// store keeps their bytes on disk, not in memory, and lets go of them.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ten_thousand_files_created_and_deleted_leave_memory_flat() {
-    let server = std::sync::Arc::new(Server::standalone(MockOptions::default()).await);
-    let before = documented_files(&server).await;
-    let content: Vec<u8> = LINE
-        .iter()
-        .copied()
-        .cycle()
-        .take(10 * 1024 / LINE.len() * LINE.len())
-        .collect();
-    let round = |count: usize| {
-        let server = server.clone();
-        let content = content.clone();
-        async move {
-            let tasks: Vec<_> = (0..16)
-                .map(|_| {
-                    let server = server.clone();
-                    let content = content.clone();
-                    tokio::spawn(async move {
-                        for _ in 0..count / 16 {
-                            let created = server
-                                .post_form("/files", upload(&content, "big.jsonl"))
-                                .await;
-                            let id = created.json()["id"].as_str().unwrap().to_owned();
-                            let deleted = common::send(
-                                server
-                                    .request("DELETE", &format!("/files/{id}"))
-                                    .bearer_auth(KEY),
-                            )
-                            .await;
-                            assert_eq!(deleted.status, 200);
-                        }
-                    })
-                })
-                .collect();
-            for task in tasks {
-                task.await.unwrap();
-            }
-        }
-    };
-    // A first round warms the allocator and the connection pools.
-    round(1_000).await;
-    let warm = resident_bytes();
-    round(10_000).await;
-    let after = resident_bytes();
-    assert_eq!(documented_files(&server).await, before);
-    if let (Some(warm), Some(after)) = (warm, after) {
-        let grown = after.saturating_sub(warm);
-        println!(
-            "10,000 files of 10 KiB: resident {:.1} MiB after 1,000, {:.1} MiB after 10,000 more (+{:.1} MiB)",
-            warm as f64 / 1048576.0,
-            after as f64 / 1048576.0,
-            grown as f64 / 1048576.0
-        );
-        // 10,000 uploads in memory would be 100 MiB.
-        assert!(grown < 32 << 20, "grew by {grown} bytes");
     }
 }

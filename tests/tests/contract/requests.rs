@@ -1,7 +1,7 @@
 //! For every JSON request type, arbitrary valid values (generated from the
 //! spec) are accepted by openai-rest-mock: the spec, the generator and the mock's
 //! validation agree. (That they decode back to equal values, without nulls
-//! they did not have, is tests/tests/roundtrip.rs.)
+//! they did not have, is tests/tests/contract/roundtrip.rs.)
 
 use openai_contract_tests::arbitrary;
 use openai_rest_mock::{MockOptions, OpenAiMock};

@@ -1,7 +1,7 @@
 //! Building a client: what is required, what is refused, and what the
 //! options put on the wire.
 
-mod common;
+use crate::common;
 
 use common::*;
 use openai_rest_client::{AzureAuth, AzureConfig, Client, Error};

@@ -1,7 +1,7 @@
 //! Every OpenAI operation once against the mock: what went over the wire
 //! (method, path, query, headers, body) and what came back decoded.
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::StreamExt;

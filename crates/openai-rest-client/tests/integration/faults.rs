@@ -1,7 +1,7 @@
 //! The fault matrix: each failure ends in the right typed error or in the
 //! right retried success, without a panic.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

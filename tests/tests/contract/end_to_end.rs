@@ -2,7 +2,7 @@
 //! gets the documented response decoded into the generated type, and that
 //! is compared field by field with the fixture; streams are read to the end.
 //! Azure's cases run with both kinds of auth. What each call sent is a
-//! reviewed insta snapshot (tests/tests/snapshots/).
+//! reviewed insta snapshot (tests/tests/contract/snapshots/).
 
 use openai_contract_tests::cases::{CASES, Case, Ids, Output, fixtures_dir};
 use openai_contract_tests::lossless::losses;

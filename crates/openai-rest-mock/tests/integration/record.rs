@@ -2,7 +2,7 @@
 //! arrive, recorded in the fixtures layout with secrets masked, and what a
 //! broken upstream or a failed write does.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The standalone server: real streaming, graceful shutdown, the body
 //! limit, and the `openai-mock serve` and `record` command lines.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

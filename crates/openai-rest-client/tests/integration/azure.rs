@@ -1,7 +1,7 @@
 //! Azure OpenAI: the URLs, the `api-version` query, both kinds of
 //! authentication, every Azure operation, and the OpenAI-only ones refused.
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::StreamExt;

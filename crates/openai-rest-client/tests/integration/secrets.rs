@@ -1,7 +1,7 @@
 //! The API key never shows in Debug or Display output, error messages or
 //! logs, even when a server echoes it.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! Everything that is not a success, in both modes: authentication,
 //! validation, unknown paths and methods, and the faults.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
