@@ -292,6 +292,10 @@ impl ClientBuilder {
         let http = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
+                // `Transport` retries; reqwest's own policy (protocol NACKs,
+                // which HTTP/1.1 does not send) copied every request's
+                // headers and URI before sending, in case it retried.
+                .retry(reqwest::retry::never().max_retries_per_request(0))
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
