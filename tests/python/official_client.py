@@ -1,10 +1,13 @@
 """Every documented call through the official Python library of early 2023
 (openai==0.27.8), unchanged, against a running `openai-mock serve`.
 
-    python tests/python/official_client.py http://127.0.0.1:8080 sk-the-mock-key
+    python tests/python/official_client.py http://127.0.0.1:8080 sk-the-mock-key [stateless|stateful]
 
 The mock must be started with `--api-key` set to the key given here (a wrong
-key is one of the checks). The library is used as the docs use it: module
+key is one of the checks), and with `--stateless` or not as the third
+argument says (stateless by default). Against the stateless mock the
+documented objects answer as documented; against the stateful one what the
+calls create lives until deleted, and is 404 afterwards. The library is used as the docs use it: module
 settings (`api_base`, `api_key`, `api_type`, `api_version`) and plain calls.
 Faults (429, 500, 503, a slow answer) are scheduled on the mock beforehand
 through its `/__mock/faults` admin route, so that the call itself is the one
@@ -17,6 +20,7 @@ import os
 import signal
 import struct
 import sys
+import time
 import traceback
 import urllib.request
 
@@ -58,6 +62,26 @@ def expect_equal(got, expected, what):
         raise AssertionError(f"{what}: got {got!r}, expected {expected!r}")
 
 
+def expect_not_found(call, what):
+    """`call` raises the 404 the library calls an InvalidRequestError."""
+    try:
+        call()
+    except openai.error.InvalidRequestError as error:
+        expect_equal(error.http_status, 404, what)
+        return
+    raise AssertionError(f"{what}: answered, expected a 404")
+
+
+def expect_model_list(models, what):
+    """The documented 3 models (stateless), or those and the base models."""
+    ids = [model.id for model in models.data]
+    documented = [m["id"] for m in fixture_json("listModels/response.json")["data"]]
+    if STATEFUL:
+        expect(set(documented) <= set(ids) and "text-davinci-003" in ids, f"{what}: {ids}")
+    else:
+        expect_equal(ids, documented, what)
+
+
 def fail_next(operation, fault, calls=1):
     """Schedules `fault` for the next `calls` calls to `operation`."""
     body = json.dumps({"operation": operation, "fault": fault, "calls": calls}).encode()
@@ -96,10 +120,11 @@ def use_azure(api_type="azure"):
 def models():
     models = openai.Model.list()
     expect_equal(models.object, "list", "list object")
-    expect_equal(len(models.data), 3, "models listed")
+    expect_model_list(models, "models listed")
     for model in models.data:
         expect(isinstance(model.created, int), f"{model.id} has a created time")
-        expect_equal(model.root, model.id, "a base model's root")
+        # A base model is its own root; a fine-tuned one (`curie:ft-...`) has its base.
+        expect_equal(model.root, model.id.split(":")[0], f"{model.id}'s root")
         expect_equal(model.permission[0].object, "model_permission", "permission")
     model = openai.Model.retrieve("text-davinci-003")
     expect_equal((model.id, model.owned_by, model.created), ("text-davinci-003", "openai", 1669599635), "model")
@@ -108,6 +133,8 @@ def models():
     expect_equal(openai.Model.retrieve(fine_tuned).id, fine_tuned, "fine-tuned model")
     deleted = openai.Model.delete(fine_tuned)
     expect_equal((deleted.id, deleted.deleted), (fine_tuned, True), "deleted model")
+    if STATEFUL:
+        expect_not_found(lambda: openai.Model.retrieve(fine_tuned), "a deleted model")
 
 
 @check
@@ -260,22 +287,38 @@ def files():
     expect_equal((uploaded.object, uploaded.bytes, uploaded.purpose), ("file", 140, "fine-tune"), "upload")
     expect_equal(uploaded.status, "uploaded", "status after upload")
     listed = openai.File.list()
-    expect_equal(len(listed.data), 2, "files listed")
     retrieved = openai.File.retrieve(uploaded.id)
-    expect_equal((retrieved.id, retrieved.status), (uploaded.id, "processed"), "retrieved")
+    if STATEFUL:
+        expect_equal(listed.data[-1].id, uploaded.id, "the upload listed last")
+        expect_equal(retrieved, uploaded, "retrieved as uploaded")
+    else:
+        expect_equal(len(listed.data), 2, "files listed")
+        expect_equal((retrieved.id, retrieved.status), (uploaded.id, "processed"), "retrieved")
     expect_equal(openai.File.download(uploaded.id), TRAINING, "content")
     deleted = openai.File.delete(uploaded.id)
     expect_equal((deleted.id, deleted.deleted), (uploaded.id, True), "deleted")
+    if STATEFUL:
+        expect_not_found(lambda: openai.File.retrieve(uploaded.id), "a deleted file")
 
 
 @check
 def fine_tunes():
-    job = openai.FineTune.create(training_file="file-XGinujblHPwGLSztz8cPS8XY", model="curie", n_epochs=4)
-    expect_equal((job.object, job.status, job.training_files[0].id), ("fine-tune", "pending", "file-XGinujblHPwGLSztz8cPS8XY"), "created")
-    expect_equal(len(openai.FineTune.list().data), 3, "jobs listed")
+    training_file = "file-XGinujblHPwGLSztz8cPS8XY"
+    if STATEFUL:
+        with open(os.path.join(FIXTURES, "downloadFile", "response.jsonl"), "rb") as f:
+            training_file = openai.File.create(file=f, purpose="fine-tune").id
+    created = openai.FineTune.create(training_file=training_file, model="curie", n_epochs=4)
+    expect_equal((created.object, created.status, created.training_files[0].id), ("fine-tune", "pending", training_file), "created")
+    listed = openai.FineTune.list().data
+    if STATEFUL:
+        expect_equal(listed[-1].id, created.id, "the new job listed last")
+    else:
+        expect_equal(len(listed), 3, "jobs listed")
     job = openai.FineTune.retrieve(id="ft-AF1WoRqd3aJAHsqc9NY7iL8F")
     expect_equal((job.status, job.fine_tuned_model), ("succeeded", "curie:ft-acmeco-2021-03-03-21-44-20"), "retrieved")
-    cancelled = openai.FineTune.cancel(id="ft-xhrpBbvVUzYGo8oUO1FY4nI7")
+    # Stateless, the documented cancel; stateful, the job just created (the
+    # documented one has ended, and cannot be cancelled).
+    cancelled = openai.FineTune.cancel(id=created.id if STATEFUL else "ft-xhrpBbvVUzYGo8oUO1FY4nI7")
     expect_equal(cancelled.status, "cancelled", "cancelled")
     events = openai.FineTune.list_events(id="ft-AF1WoRqd3aJAHsqc9NY7iL8F")
     expect_equal(len(events.data), 5, "events")
@@ -354,7 +397,7 @@ def errors():
     except openai.error.Timeout:
         pass
     # The mock still works afterwards.
-    expect_equal(len(openai.Model.list().data), 3, "after the faults")
+    expect_model_list(openai.Model.list(), "after the faults")
 
 
 # ----- Azure, as the docs' Azure guide sets it up -------------------------------
@@ -369,7 +412,8 @@ def azure_guide():
     polls = 0
     while status not in ["succeeded", "failed"]:
         polls += 1
-        expect(polls < 100, "the deployment never finished")
+        expect(polls < 200, "the deployment never finished")
+        time.sleep(0.05)
         status = openai.Deployment.retrieve(id=deployment_id)["status"]
     expect_equal(status, "succeeded", "deployment status")
     prompt = "The food was delicious and the waiter"
@@ -387,8 +431,24 @@ def azure_api_key():
         deployments = openai.Deployment.list()
         expect_equal(deployments.data[0].object, "deployment", "deployments listed")
         expect(openai.Deployment.delete("deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f") is None, "a 204 delete")
+        azure_files_and_fine_tunes()
     finally:
         use_openai()
+
+
+def azure_files_and_fine_tunes():
+    """Azure's authoring answers: 201 on creation, 204 (the library's None)
+    on deletion, its own error body on a 404."""
+    with open(os.path.join(FIXTURES, "downloadFile", "response.jsonl"), "rb") as f:
+        uploaded = openai.File.create(file=f, purpose="fine-tune")
+    expect_equal((uploaded.object, uploaded.purpose), ("file", "fine-tune"), "an Azure upload")
+    job = openai.FineTune.create(training_file=uploaded.id, model="curie")
+    expect_equal(job.object, "fine-tune", "an Azure fine-tune")
+    expect(openai.FineTune.delete(job.id) is None, "an Azure fine-tune deleted: 204")
+    expect(openai.File.delete(uploaded.id) is None, "an Azure file deleted: 204")
+    if STATEFUL:
+        expect_not_found(lambda: openai.File.retrieve(uploaded.id), "a deleted Azure file")
+        expect_not_found(lambda: openai.FineTune.retrieve(job.id), "a deleted Azure fine-tune")
 
 
 @check
@@ -401,11 +461,12 @@ def azure_ad_token():
 
 
 def main():
-    global MOCK, KEY
-    if len(sys.argv) != 3:
+    global MOCK, KEY, STATEFUL
+    if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], ["stateless"], ["stateful"]):
         print(__doc__, file=sys.stderr)
         return 2
     MOCK, KEY = sys.argv[1].rstrip("/"), sys.argv[2]
+    STATEFUL = sys.argv[3:] == ["stateful"]
     expect_equal(openai.version.VERSION, "0.27.8", "the library's version")
     use_openai()
 

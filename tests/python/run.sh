@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The mock against clients that are not ours, on 127.0.0.1 only:
 #   1. every documented call through the official Python library of early
-#      2023 (openai==0.27.8), as the docs make it (official_client.py);
+#      2023 (openai==0.27.8), as the docs make it (official_client.py),
+#      against a stateful mock and a stateless one;
 #   2. a spec-driven fuzz of both specs (schemathesis.sh).
-# It makes a virtual environment in target/python, builds and starts
-# `openai-mock serve` on a free port, and stops it at the end.
+# It makes a virtual environment in target/python, builds `openai-mock`,
+# starts each mock on a free port, and stops them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,23 +19,41 @@ venv=target/python
 # the mock and part of its dependencies once more.
 cargo test --workspace --no-run --quiet
 key="sk-official-client-test-$$-0123456789"
-log="$venv/mock.log"
-# Stateless: schemathesis draws ids at random, which a stateful mock rightly
-# answers 404, and the script reads the documented objects as documented.
-target/debug/openai-mock serve --stateless --addr 127.0.0.1:0 --api-key "$key" --log-level info 2>"$log" &
-mock=$!
-trap 'kill "$mock" 2>/dev/null || true; wait "$mock" 2>/dev/null || true' EXIT
-url=
-for _ in $(seq 200); do
-    url=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/v1 .*|\1|p' "$log")
-    [ -n "$url" ] && break
-    sleep 0.05
-done
-[ -n "$url" ] || { cat "$log" >&2; echo "the mock did not start" >&2; exit 1; }
+mocks=()
+trap 'for pid in "${mocks[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done' EXIT
+# Starts `openai-mock serve` with the options given, on a free port; its URL
+# goes into $url.
+start_mock() {
+    local log=$1
+    shift
+    # Emptied here, not by the redirection below, which the background
+    # process may make only after the loop has read a previous run's line.
+    : >"$log"
+    target/debug/openai-mock serve --addr 127.0.0.1:0 --api-key "$key" --log-level info "$@" 2>"$log" &
+    mocks+=($!)
+    url=
+    for _ in $(seq 200); do
+        url=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/v1 .*|\1|p' "$log")
+        [ -n "$url" ] && return 0
+        sleep 0.05
+    done
+    cat "$log" >&2
+    echo "the mock did not start" >&2
+    exit 1
+}
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 
-echo "== the official Python library (openai==0.27.8) against $url"
-"$venv/bin/python" tests/python/official_client.py "$url" "$key"
+# The default, stateful mock: what the calls create lives until deleted. Its
+# clock runs 50 times faster, so that a deployment succeeds in 60 ms.
+start_mock "$venv/mock-stateful.log" --clock-speed 50
+echo "== the official Python library (openai==0.27.8) against the stateful mock at $url"
+"$venv/bin/python" tests/python/official_client.py "$url" "$key" stateful
+
+# Stateless: the script reads the documented objects as documented, and
+# schemathesis draws ids at random, which a stateful mock rightly answers 404.
+start_mock "$venv/mock.log" --stateless
+echo "== the official Python library (openai==0.27.8) against the stateless mock at $url"
+"$venv/bin/python" tests/python/official_client.py "$url" "$key" stateless
 
 # The spec-driven fuzz: 50 schema-valid requests per operation of each spec.
 # Checks: no 5xx; every answer's status, content type, headers and body as

@@ -126,7 +126,7 @@ pub const CASES: &[Case] = &[
     case!(Azure, ListFiles, "listFiles", "client.files().list()", Some("listFiles/response.json"), list_files),
     case!(Azure, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/response.json"), create_file),
     case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file, ids),
-    case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", Some("deleteFile/response.json"), delete_file, ids),
+    case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", None, delete_file_on_azure, ids),
     case!(Azure, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file, ids),
     case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune, ids),
     case!(Azure, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/response.json"), list_fine_tunes),
@@ -134,6 +134,7 @@ pub const CASES: &[Case] = &[
     case!(Azure, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune, ids),
     case!(Azure, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events, ids),
     case!(Azure, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream, ids),
+    case!(Azure, DeleteFineTune, "deleteFineTune", "client.fine_tunes().delete(id)", None, delete_fine_tune, ids),
     case!(Azure, ListModels, "listModels", "client.models().list()", Some("listModels/response.json"), list_models),
     case!(Azure, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model),
 ];
@@ -341,6 +342,22 @@ async fn delete_file(client: &Client, ids: &Ids) -> openai_rest_client::Result<O
     Ok(json(client.files().delete(&ids.file_to_delete).await?))
 }
 
+/// Azure answers 204 and no body; the call still answers OpenAI's object,
+/// made from the id. Anything else is an answer where none was expected.
+async fn delete_file_on_azure(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    let deleted = client.files().delete(&ids.file_to_delete).await?;
+    Ok(
+        match (
+            deleted.id == ids.file_to_delete,
+            deleted.deleted,
+            deleted.object.as_str(),
+        ) {
+            (true, true, "file") => Output::Empty,
+            _ => json(deleted),
+        },
+    )
+}
+
 async fn download_file(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
     Ok(Output::Bytes(
         client.files().content(&ids.file).await?.to_vec(),
@@ -364,6 +381,12 @@ async fn cancel_fine_tune(client: &Client, ids: &Ids) -> openai_rest_client::Res
     Ok(json(
         client.fine_tunes().cancel(&ids.fine_tune_to_cancel).await?,
     ))
+}
+
+/// Azure only: the job cancelled before, which the run started.
+async fn delete_fine_tune(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    client.fine_tunes().delete(&ids.fine_tune_to_cancel).await?;
+    Ok(Output::Empty)
 }
 
 async fn list_fine_tune_events(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {

@@ -106,6 +106,8 @@ pub fn roundtrip(
         "Prompt" => via::<::openai_rest_raw::types::Prompt>(json),
         "StopSequences" => via::<::openai_rest_raw::types::StopSequences>(json),
         "ApiVersion" => via::<::openai_rest_raw::azure::types::ApiVersion>(json),
+        "AzureError" => via::<::openai_rest_raw::azure::types::AzureError>(json),
+        "AzureErrorResponse" => via::<::openai_rest_raw::azure::types::AzureErrorResponse>(json),
         "CreateDeploymentRequest" => {
             via::<::openai_rest_raw::azure::types::CreateDeploymentRequest>(json)
         }
@@ -115,6 +117,7 @@ pub fn roundtrip(
         }
         "ScaleSettings" => via::<::openai_rest_raw::azure::types::ScaleSettings>(json),
         "ScaleType" => via::<::openai_rest_raw::azure::types::ScaleType>(json),
+        "State" => via::<::openai_rest_raw::azure::types::State>(json),
         _ => return None,
     })
 }

@@ -663,7 +663,7 @@ fn phase(operation: OperationId) -> u8 {
         CreateFile | CreateFineTune | CreateDeployment => 1,
         RetrieveFile | DownloadFile | RetrieveFineTune | ListFineTuneEvents
         | RetrieveDeployment => 2,
-        CancelFineTune | DeleteFile | DeleteModel | DeleteDeployment => 3,
+        CancelFineTune | DeleteFineTune | DeleteFile | DeleteModel | DeleteDeployment => 3,
         _ => 0,
     }
 }
@@ -676,6 +676,7 @@ fn costly(operation: OperationId) -> Option<&'static str> {
         CreateFile => "uploads a file",
         CreateFineTune => "starts a fine-tune, which costs money",
         CancelFineTune => "cancels a fine-tune",
+        DeleteFineTune => "deletes a fine-tune",
         CreateImage | CreateImageEdit | CreateImageVariation => {
             "generates images, which costs money"
         }
@@ -712,6 +713,10 @@ fn needs(operation: OperationId) -> Option<(IdOf, &'static str)> {
         CancelFineTune => (
             |ids| &ids.fine_tune_to_cancel,
             "cancels only a fine-tune it started, and none was",
+        ),
+        DeleteFineTune => (
+            |ids| &ids.fine_tune_to_cancel,
+            "deletes only a fine-tune it started, and none was",
         ),
         DeleteModel => (
             |ids| &ids.model_to_delete,

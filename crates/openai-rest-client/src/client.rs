@@ -493,10 +493,11 @@ impl Client {
 impl Client {
     /// Sends with the client's retries: `attempt` makes one try each time it
     /// is called.
-    pub(crate) async fn send<T, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T>
+    pub(crate) async fn send<T, E, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<ResponseValue<T>, transport::RawError>>,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, transport::RawError<E>>>,
+        E: transport::ErrorBody,
     {
         self.transport.send(operation, attempt).await
     }

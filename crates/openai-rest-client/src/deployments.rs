@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use crate::types::{CreateDeploymentRequest, Deployment, ListDeploymentsResponse};
+use crate::types::{CreateDeploymentRequest, Deployment, ListDeploymentsResponse, State};
 use crate::{Client, Result};
 
 /// The deployments API, from [`Client::deployments`].
@@ -115,8 +115,8 @@ impl Deployments<'_> {
         loop {
             let deployment = self.retrieve(id).await?;
             if matches!(
-                deployment.status.as_str(),
-                "succeeded" | "failed" | "canceled" | "deleted"
+                deployment.status,
+                State::Succeeded | State::Failed | State::Canceled | State::Deleted
             ) {
                 return Ok(deployment);
             }

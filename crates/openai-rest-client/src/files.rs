@@ -85,14 +85,38 @@ impl Files<'_> {
         on_backend!(self.client, "retrieveFile", retrieve_file.file_id(id))
     }
 
-    /// Deletes the file `id`.
+    /// Deletes the file `id`. Azure answers 204 with no body; the answer is
+    /// then the one OpenAI gives (`id`, `object` `file`, `deleted` true), so
+    /// that the call reads the same on both backends.
     ///
     /// # Errors
     ///
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn delete(&self, id: &str) -> Result<DeleteFileResponse> {
-        on_backend!(self.client, "deleteFile", delete_file.file_id(id))
+        let client = self.client;
+        match &client.shared.backend {
+            Backend::OpenAi(raw) => {
+                client
+                    .send("deleteFile", || raw.delete_file().file_id(id).send())
+                    .await
+            }
+            Backend::Azure { raw, api_version } => {
+                client
+                    .send("deleteFile", || {
+                        raw.delete_file()
+                            .file_id(id)
+                            .api_version(api_version.as_str())
+                            .send()
+                    })
+                    .await?;
+                Ok(DeleteFileResponse {
+                    id: id.to_owned(),
+                    object: "file".to_owned(),
+                    deleted: true,
+                })
+            }
+        }
     }
 
     /// The content of the file `id`, as uploaded. Retried as a whole; for a

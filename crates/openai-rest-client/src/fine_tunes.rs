@@ -17,7 +17,8 @@ pub struct FineTunes<'c> {
 }
 
 impl Client {
-    /// Create, list, follow and cancel fine-tuning jobs.
+    /// Create, list, follow and cancel fine-tuning jobs (and, on Azure,
+    /// delete them).
     pub fn fine_tunes(&self) -> FineTunes<'_> {
         FineTunes { client: self }
     }
@@ -81,6 +82,26 @@ impl FineTunes<'_> {
             "cancelFineTune",
             cancel_fine_tune.fine_tune_id(id)
         )
+    }
+
+    /// Deletes the job `id`. Azure only: OpenAI cannot delete a job (on an
+    /// OpenAI client this is an [`Error::Unsupported`], sent to no one).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on an OpenAI client, before sending; otherwise
+    /// the API's error by status, or a transport error, once the retries are
+    /// spent (see [`Error`]).
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        let (raw, version) = self.client.azure("deleteFineTune")?;
+        self.client
+            .send("deleteFineTune", || {
+                raw.delete_fine_tune()
+                    .fine_tune_id(id)
+                    .api_version(version)
+                    .send()
+            })
+            .await
     }
 
     /// The events of the job `id` so far.

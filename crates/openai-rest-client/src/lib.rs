@@ -78,6 +78,7 @@ pub use upload::Upload;
 pub mod types {
     pub use openai_rest_raw::azure::types::{
         CreateDeploymentRequest, Deployment, ListDeploymentsResponse, ScaleSettings, ScaleType,
+        State,
     };
     pub use openai_rest_raw::types::*;
 }

@@ -74,7 +74,33 @@ pub(crate) const USER_AGENT: &str = concat!("openai-rest-client/", env!("CARGO_P
 
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
-pub(crate) type RawError = progenitor_client::Error<ErrorResponse>;
+/// What a raw call fails with; `E` is the error body its spec declares:
+/// OpenAI's, or that of Azure's authoring API.
+pub(crate) type RawError<E = ErrorResponse> = progenitor_client::Error<E>;
+
+/// An error body a raw call decodes, read into the one [`ApiError`], so
+/// that an error reads the same on both backends.
+pub(crate) trait ErrorBody {
+    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError;
+}
+
+impl ErrorBody for ErrorResponse {
+    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError {
+        api_error_from_body(status, headers, self.error, secret)
+    }
+}
+
+impl ErrorBody for openai_rest_raw::azure::types::AzureErrorResponse {
+    /// Azure's `code` is the code, and the field at fault (`target`) the
+    /// `param`; it has no `type`.
+    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError {
+        ApiError {
+            param: self.error.target,
+            code: Some(self.error.code),
+            ..api_error(status, headers, self.error.message, secret)
+        }
+    }
+}
 
 /// The status and headers of the response of the current attempt.
 #[derive(Default)]
@@ -126,10 +152,15 @@ pub(crate) fn hooks(headers: HeaderMap) -> openai_rest_raw::Hooks {
 
 impl Transport {
     /// Sends with retries: `attempt` makes one try each time it is called.
-    pub(crate) async fn send<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
+    pub(crate) async fn send<T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        mut attempt: F,
+    ) -> Result<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, RawError>>,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+        E: ErrorBody,
     {
         self.send_with(operation, self.max_retries, || Ok(attempt()))
             .await
@@ -137,7 +168,7 @@ impl Transport {
 
     /// [`send`](Self::send) for attempts that can fail before sending (an
     /// upload file that cannot be opened), with at most `max_retries` retries.
-    pub(crate) async fn send_with<T, F, Fut>(
+    pub(crate) async fn send_with<T, E, F, Fut>(
         &self,
         operation: &'static str,
         max_retries: u32,
@@ -145,7 +176,8 @@ impl Transport {
     ) -> Result<T>
     where
         F: FnMut() -> Result<Fut>,
-        Fut: Future<Output = Result<ResponseValue<T>, RawError>>,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+        E: ErrorBody,
     {
         let mut retries = 0;
         loop {
@@ -197,13 +229,13 @@ impl Transport {
     }
 
     /// The [`Error`] for what the raw client answered.
-    async fn convert(&self, raw: RawError, seen: Seen) -> Error {
+    async fn convert<E: ErrorBody>(&self, raw: RawError<E>, seen: Seen) -> Error {
         let secret = &self.secret;
         match raw {
             RawError::ErrorResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
-                let body = response.into_inner().error;
-                Error::from_api(api_error_from_body(status, &headers, body, secret))
+                let body = response.into_inner();
+                Error::from_api(body.into_api_error(status, &headers, secret))
             }
             RawError::InvalidResponsePayload(body, source) => {
                 let text = String::from_utf8_lossy(&body).into_owned();
@@ -284,9 +316,10 @@ pub(crate) fn api_error_from_body(
 /// [`api_error`] for an error body that is not OpenAI's error object: an
 /// `{"error": {"message", "code", ...}}` without `type` or `param` (what
 /// Azure OpenAI answers, e.g. `{"error": {"code": "DeploymentNotFound",
-/// "message": ...}}`, or `{"code": "notFound", ...}` from its authoring API)
-/// gives its message and code, so that an error reads the same on both
-/// backends; anything else is its own (shortened) message.
+/// "message": ...}}`, or `{"code": "notFound", "message", "target"}` from
+/// its authoring API) gives its message, code and field at fault (`param`),
+/// so that an error reads the same on both backends; anything else is its
+/// own (shortened) message.
 pub(crate) fn api_error_from_text(
     status: StatusCode,
     headers: &HeaderMap,
@@ -306,6 +339,9 @@ pub(crate) fn api_error_from_text(
         error_type: Option<String>,
         #[serde(default)]
         param: Option<String>,
+        /// Azure's authoring API names the field at fault `target`.
+        #[serde(default)]
+        target: Option<String>,
     }
     let Ok(Body { error }) = serde_json::from_str::<Body>(&text) else {
         return api_error(status, headers, text, secret);
@@ -317,7 +353,7 @@ pub(crate) fn api_error_from_text(
     };
     ApiError {
         error_type: error.error_type,
-        param: error.param,
+        param: error.param.or(error.target),
         code,
         ..api_error(status, headers, error.message, secret)
     }
@@ -380,9 +416,9 @@ pub(crate) fn deadline(wait: Duration) -> Instant {
 }
 
 /// The whole body of a byte response, as one attempt.
-pub(crate) async fn read_all(
-    response: impl Future<Output = Result<ResponseValue<ByteStream>, RawError>>,
-) -> Result<ResponseValue<Bytes>, RawError> {
+pub(crate) async fn read_all<E>(
+    response: impl Future<Output = Result<ResponseValue<ByteStream>, RawError<E>>>,
+) -> Result<ResponseValue<Bytes>, RawError<E>> {
     let response = response.await?;
     let (status, headers) = (response.status(), response.headers().clone());
     let mut body = response.into_inner();

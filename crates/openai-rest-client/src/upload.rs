@@ -171,7 +171,7 @@ fn unreadable(path: &Path, error: std::io::Error) -> Error {
 impl crate::Client {
     /// Sends a call that carries `uploads`: they are checked first, and the
     /// call is not retried when one of them cannot be sent twice.
-    pub(crate) async fn send_upload<T, F, Fut>(
+    pub(crate) async fn send_upload<T, E, F, Fut>(
         &self,
         operation: &'static str,
         uploads: &[&Upload],
@@ -180,8 +180,9 @@ impl crate::Client {
     where
         F: FnMut() -> Result<Fut>,
         Fut: Future<
-            Output = Result<progenitor_client::ResponseValue<T>, crate::transport::RawError>,
+            Output = Result<progenitor_client::ResponseValue<T>, crate::transport::RawError<E>>,
         >,
+        E: crate::transport::ErrorBody,
     {
         for upload in uploads {
             upload.check()?;

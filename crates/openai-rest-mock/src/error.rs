@@ -1,5 +1,6 @@
 //! Error answers, in the API's shape:
-//! `{"error": {"message", "type", "param", "code"}}`.
+//! `{"error": {"message", "type", "param", "code"}}`, and in Azure's
+//! authoring API's, `{"error": {"code", "message", "target"}}`.
 
 use bytes::Bytes;
 
@@ -100,5 +101,112 @@ impl From<Invalid> for ApiError {
             param: invalid.param,
             ..ApiError::invalid_request(400, invalid.message)
         }
+    }
+}
+
+/// The codes of Azure's authoring API (api-version 2022-12-01).
+const AZURE_CODES: &[&str] = &[
+    "conflict",
+    "invalidPayload",
+    "forbidden",
+    "notFound",
+    "unexpectedEntityState",
+    "itemDoesAlreadyExist",
+    "serviceUnavailable",
+    "internalFailure",
+    "quotaExceeded",
+    "jsonlValidationFailed",
+    "fileImportFailed",
+];
+
+/// What the gateway in front of an Azure resource answered for a missing
+/// or wrong key.
+const AZURE_ACCESS_DENIED: &str = "Access denied due to invalid subscription key or wrong API \
+    endpoint. Make sure to provide a valid key for an active subscription and use a correct \
+    regional API endpoint for your resource.";
+
+/// An error body of OpenAI's shape, said as Azure's authoring API said it:
+/// `{"error": {"code", "message", "target"}}`, the code one of Azure's (or
+/// the gateway's `401` and `429`), the `param` as `target`. `None` when
+/// `openai_body` is not an error body.
+pub(crate) fn azure_authoring_body(status: u16, openai_body: &[u8]) -> Option<Bytes> {
+    let doc: Json = serde_json::from_slice(openai_body).ok()?;
+    let error = doc.get("error")?;
+    let field = |name: &str| match error.get(name) {
+        Some(Json::String(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    let by_status = match status {
+        400 => "invalidPayload",
+        401 => "401",
+        403 => "forbidden",
+        404 => "notFound",
+        409 => "conflict",
+        429 => "429",
+        503 => "serviceUnavailable",
+        _ => "internalFailure",
+    };
+    let code = field("code")
+        .filter(|code| AZURE_CODES.contains(code))
+        .unwrap_or(by_status);
+    let message = match status {
+        401 => AZURE_ACCESS_DENIED,
+        _ => field("message")?,
+    };
+    let text = |s: &str| Json::String(s.to_owned());
+    let mut fields = vec![
+        ("code".into(), text(code)),
+        ("message".into(), text(message)),
+    ];
+    if let Some(target) = field("param") {
+        fields.push(("target".into(), text(target)));
+    }
+    Some(
+        Json::Object(vec![("error".into(), Json::Object(fields))])
+            .to_bytes(true)
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn azure(status: u16, error: &ApiError) -> serde_json::Value {
+        let body = azure_authoring_body(status, &error.body()).expect("an error body");
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    #[test]
+    fn azure_says_an_error_with_its_own_code_and_the_param_as_target() {
+        let invalid = ApiError {
+            param: Some("training_file".into()),
+            ..ApiError::invalid_request(400, "No such File object: file-x")
+        };
+        assert_eq!(
+            azure(400, &invalid),
+            serde_json::json!({"error": {
+                "code": "invalidPayload",
+                "message": "No such File object: file-x",
+                "target": "training_file",
+            }})
+        );
+        let missing = ApiError {
+            code: Some("notFound"),
+            ..ApiError::invalid_request(404, "The specified deployment 'd' does not exist.")
+        };
+        assert_eq!(azure(404, &missing)["error"]["code"], "notFound");
+        let model = ApiError {
+            code: Some("model_not_found"),
+            ..ApiError::invalid_request(404, "The model `m` does not exist")
+        };
+        assert_eq!(azure(404, &model)["error"]["code"], "notFound");
+        let denied = azure(
+            401,
+            &ApiError::invalid_request(401, "Incorrect API key provided"),
+        );
+        assert_eq!(denied["error"]["code"], "401");
+        assert_eq!(denied["error"]["message"], AZURE_ACCESS_DENIED);
+        assert_eq!(azure_authoring_body(500, b"not json"), None);
     }
 }

@@ -272,6 +272,7 @@ impl FakeApi {
     /// this is the answer, whatever the body.
     fn accept(&self, request: &Request) -> Result<Accepted, Outcome> {
         let route = routes::find(request.method, request.path);
+        let azure_authoring = route.as_ref().is_ok_and(Route::is_azure_authoring);
         let faults = match self.faults(request, route.as_ref().ok(), true) {
             Ok(faults) => faults,
             Err(message) => {
@@ -314,6 +315,11 @@ impl FakeApi {
                 response
             }
         };
+        let refused = if azure_authoring {
+            in_azure_authoring_shape(refused)
+        } else {
+            refused
+        };
         Err(self.delayed(refused, faults.delay))
     }
 
@@ -323,7 +329,15 @@ impl FakeApi {
         S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
     {
         let route = &accepted.route;
-        let refused = |error: ApiError| self.delayed(Response::error(&error), accepted.delay);
+        let shaped = |response: Response| {
+            if route.is_azure_authoring() {
+                in_azure_authoring_shape(response)
+            } else {
+                response
+            }
+        };
+        let refused =
+            |error: ApiError| self.delayed(shaped(Response::error(&error)), accepted.delay);
         let whole;
         let body = if input::takes_form(route) {
             // An upload: read as it arrives, its file parts written to the
@@ -353,19 +367,31 @@ impl FakeApi {
         let stored =
             (self.store.as_ref()).and_then(|store| store.answer(&fixtures, route, &mut input));
         let response = match stored.unwrap_or_else(|| replies::reply(&fixtures, route, &input)) {
-            Ok(reply) => Response {
-                status: reply.status,
-                headers: reply
-                    .content_type
-                    .map(|content_type| ("content-type", content_type.into()))
-                    .into_iter()
-                    .collect(),
-                body: reply.body,
+            // A 204 has no body, whatever the fixture holds.
+            Ok(reply) if reply.status == 204 => Response {
+                status: 204,
+                headers: Vec::new(),
+                body: Body::Full(Bytes::new()),
                 delay: Duration::ZERO,
             },
+            Ok(reply) => {
+                let mut headers: Vec<_> = (reply.content_type)
+                    .map(|content_type| ("content-type", content_type.into()))
+                    .into_iter()
+                    .collect();
+                if route.is_azure_authoring() && reply.status == 201 {
+                    headers.extend(location(route, &input, &reply.body));
+                }
+                Response {
+                    status: reply.status,
+                    headers,
+                    body: reply.body,
+                    delay: Duration::ZERO,
+                }
+            }
             Err(error) => Response::error(&error),
         };
-        self.delayed(response, accepted.delay)
+        self.delayed(shaped(response), accepted.delay)
     }
 
     fn delayed(&self, mut response: Response, delay: Duration) -> Outcome {
@@ -535,6 +561,41 @@ where
         whole.extend_from_slice(&piece);
     }
     Ok(whole.freeze())
+}
+
+/// Azure's authoring API answers 201 with the new item's URL: the
+/// collection's path, the id the body gives, the request's `api-version`.
+fn location(
+    route: &Route,
+    input: &input::Input,
+    body: &Body,
+) -> Option<(&'static str, Cow<'static, str>)> {
+    let Body::Full(bytes) = body else {
+        return None;
+    };
+    let doc: Json = serde_json::from_slice(bytes).ok()?;
+    let Some(Json::String(id)) = doc.get("id") else {
+        return None;
+    };
+    let collection = format!("{}{}", routes::prefix(Api::Azure), route.operation.path);
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "api-version",
+            input.query("api-version").unwrap_or_default(),
+        )
+        .finish();
+    Some(("location", format!("{collection}/{id}?{query}").into()))
+}
+
+/// An error answer of Azure's authoring API: its body in Azure's shape.
+fn in_azure_authoring_shape(mut response: Response) -> Response {
+    if response.status >= 400
+        && let Body::Full(bytes) = &response.body
+        && let Some(body) = crate::error::azure_authoring_body(response.status, bytes)
+    {
+        response.body = Body::Full(body);
+    }
+    response
 }
 
 /// A key as the API shows it in its 401: only the first 3 and last 4
@@ -707,7 +768,7 @@ mod tests {
     }
 
     /// What the mock must never do with what a client sends: answer 5xx, or
-    /// an error that is not the API's error shape.
+    /// an error that is not the API's error shape (OpenAI's or Azure's).
     fn assert_client_error_or_success(response: &Response) -> Result<(), TestCaseError> {
         prop_assert!(response.status < 500, "status {}", response.status);
         if response.status >= 400 {
@@ -716,7 +777,11 @@ mod tests {
             };
             let body: serde_json::Value = serde_json::from_slice(body).unwrap();
             prop_assert!(body["error"]["message"].is_string(), "{body}");
-            prop_assert!(body["error"]["type"].is_string(), "{body}");
+            // OpenAI's `type`, or the `code` of Azure's authoring body.
+            prop_assert!(
+                body["error"]["type"].is_string() || body["error"]["code"].is_string(),
+                "{body}"
+            );
         }
         Ok(())
     }

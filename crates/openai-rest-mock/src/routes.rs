@@ -20,6 +20,18 @@ impl Route {
     pub(crate) fn param(&self) -> Option<&str> {
         self.params.first().map(|(_, value)| value.as_str())
     }
+
+    /// Whether this is Azure's authoring API (deployments, files,
+    /// fine-tunes, models), which answers in its own shapes; Azure's
+    /// inference (a deployment's completions and embeddings) answers in
+    /// OpenAI's.
+    pub(crate) fn is_azure_authoring(&self) -> bool {
+        self.operation.api == Api::Azure
+            && !self
+                .operation
+                .path
+                .starts_with("/deployments/{deployment-id}/")
+    }
 }
 
 /// Why a request has no route.

@@ -272,9 +272,12 @@ impl Store {
 
         if let Some(template) = json(fixtures, OperationId::RetrieveModel) {
             for id in BASE_MODELS {
+                // A base model is its own root, with no parent.
                 let mut model = template.clone();
                 model.replace("id", (*id).into());
                 model.replace("owned_by", "openai".into());
+                model.replace("root", (*id).into());
+                model.replace("parent", Json::Null);
                 state.base_models.insert((*id).to_owned());
                 state.models.push(model);
             }
@@ -295,10 +298,8 @@ impl Store {
         if let Some(id) = (json(fixtures, OperationId::DeleteModel)).and_then(|doc| text(doc, "id"))
             && let Some(template) = json(fixtures, OperationId::RetrieveModel)
         {
-            let mut model = template.clone();
-            model.replace("id", id.into());
-            model.replace("owned_by", ORGANIZATION_OWNER.into());
-            state.models.push(model);
+            let base = id.split(':').next().unwrap_or(id);
+            state.models.push(fine_tuned_model(template, id, base));
         }
         // The documented jobs, as the list, retrieve and cancel examples
         // print them (the single-object examples win); they do not move.
@@ -319,10 +320,8 @@ impl Store {
                     .any(|known| text(known, "id") == Some(model))
                 && let Some(template) = json(fixtures, OperationId::RetrieveModel)
             {
-                let mut entry = template.clone();
-                entry.replace("id", model.into());
-                entry.replace("owned_by", ORGANIZATION_OWNER.into());
-                state.models.push(entry);
+                let base = text(&object, "model").unwrap_or("curie");
+                state.models.push(fine_tuned_model(template, model, base));
             }
             state.jobs.retain(|job| job.id != id);
             state.jobs.push(Job {
@@ -434,9 +433,10 @@ impl Store {
                     job.object.replace("status", "succeeded".into());
                     job.object
                         .replace("fine_tuned_model", job.fine_tuned_model.as_str().into());
-                    let mut model = self.model_template.clone();
-                    model.replace("id", job.fine_tuned_model.as_str().into());
-                    model.replace("owned_by", ORGANIZATION_OWNER.into());
+                    let base = text(&job.object, "model").unwrap_or("curie");
+                    let mut model =
+                        fine_tuned_model(&self.model_template, &job.fine_tuned_model, base);
+                    model.replace("created", unix.into());
                     models.push(model);
                     models_changed = true;
                 }
@@ -480,6 +480,7 @@ impl Store {
                 self.with(id, |state| &state.jobs, |job| Ok(json_reply(&job.object)))
             }
             CancelFineTune => self.cancel(id),
+            DeleteFineTune => self.delete_azure_fine_tune(id),
             ListFineTuneEvents if input.query_flag("stream") => self.follow(id),
             ListFineTuneEvents => self.list_events(fixtures, id),
             RetrieveModel => self.retrieve_model(id),
@@ -842,6 +843,21 @@ impl Store {
         Ok(reply)
     }
 
+    /// Azure's fine-tune delete (OpenAI has none): the job goes, its events
+    /// with it; its files and fine-tuned model stay.
+    fn delete_azure_fine_tune(&self, id: &str) -> Result<Reply, ApiError> {
+        let mut state = self.lock();
+        let at = (state.jobs.iter())
+            .position(|job| job.id == id)
+            .ok_or_else(|| no_such_job(id))?;
+        state.jobs.remove(at);
+        Ok(Reply {
+            status: 204,
+            content_type: None,
+            body: Body::Full(Bytes::new()),
+        })
+    }
+
     fn cancel(&self, id: &str) -> Result<Reply, ApiError> {
         let mut state = self.lock();
         let job = state
@@ -1067,6 +1083,16 @@ fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError
             )
         }),
     }
+}
+
+/// A fine-tuned model of the organization: its base is its root and parent.
+fn fine_tuned_model(template: &Json, id: &str, base: &str) -> Json {
+    let mut model = template.clone();
+    model.replace("id", id.into());
+    model.replace("owned_by", ORGANIZATION_OWNER.into());
+    model.replace("root", base.into());
+    model.replace("parent", base.into());
+    model
 }
 
 /// Azure's answer for a deployment it does not have.

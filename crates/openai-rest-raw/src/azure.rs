@@ -59,6 +59,61 @@ pub mod types {
                 })
         }
     }
+    ///An error of the Microsoft REST guidelines. The authoring API's codes of 2022-12-01 are `conflict`, `invalidPayload`, `forbidden`, `notFound`, `unexpectedEntityState`, `itemDoesAlreadyExist`, `serviceUnavailable`, `internalFailure`, `quotaExceeded`, `jsonlValidationFailed` and `fileImportFailed`; the gateway in front of it answers `401` and `429` as codes.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureError {
+        pub code: ::std::string::String,
+        ///More errors, each of this shape (Azure nests them; this spec stops at one level, so that generated types stay finite).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub details: ::std::vec::Vec<AzureErrorDetailsItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub innererror: ::std::option::Option<AzureErrorInnererror>,
+        pub message: ::std::string::String,
+        ///The request field at fault, when there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureError {
+        pub fn builder() -> builder::AzureError {
+            Default::default()
+        }
+    }
+    ///`AzureErrorDetailsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureErrorDetailsItem {
+        pub code: ::std::string::String,
+        pub message: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureErrorDetailsItem {
+        pub fn builder() -> builder::AzureErrorDetailsItem {
+            Default::default()
+        }
+    }
+    ///A more specific `code` (e.g. `invalidPayload`), and possibly a further `innererror` inside.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AzureErrorInnererror {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub innererror: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AzureErrorInnererror {
+        pub fn builder() -> builder::AzureErrorInnererror {
+            Default::default()
+        }
+    }
+    ///`AzureErrorResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureErrorResponse {
+        pub error: AzureError,
+    }
+    impl AzureErrorResponse {
+        pub fn builder() -> builder::AzureErrorResponse {
+            Default::default()
+        }
+    }
     ///`CreateDeploymentRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
@@ -82,8 +137,7 @@ pub mod types {
         pub object: ::std::string::String,
         pub owner: ::std::string::String,
         pub scale_settings: ScaleSettings,
-        ///`notRunning`, `running`, `succeeded`, `failed`, `canceled` or `deleted`. The guide waits until it is `succeeded` or `failed`.
-        pub status: ::std::string::String,
+        pub status: State,
         pub updated_at: i64,
     }
     impl Deployment {
@@ -167,8 +221,353 @@ pub mod types {
             value.parse()
         }
     }
+    ///The state of an item of Azure's authoring API (its `State` of api-version 2022-12-01): created and not yet `running`; `succeeded` (a deployment is then ready for completions and embeddings), `canceled`, `failed` or `deleted` are final. The guide waits until a deployment is `succeeded` or `failed`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum State {
+        #[serde(rename = "notRunning")]
+        NotRunning,
+        #[serde(rename = "running")]
+        Running,
+        #[serde(rename = "succeeded")]
+        Succeeded,
+        #[serde(rename = "canceled")]
+        Canceled,
+        #[serde(rename = "failed")]
+        Failed,
+        #[serde(rename = "deleted")]
+        Deleted,
+    }
+    impl ::std::fmt::Display for State {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::NotRunning => f.write_str("notRunning"),
+                Self::Running => f.write_str("running"),
+                Self::Succeeded => f.write_str("succeeded"),
+                Self::Canceled => f.write_str("canceled"),
+                Self::Failed => f.write_str("failed"),
+                Self::Deleted => f.write_str("deleted"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for State {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "notRunning" => Ok(Self::NotRunning),
+                "running" => Ok(Self::Running),
+                "succeeded" => Ok(Self::Succeeded),
+                "canceled" => Ok(Self::Canceled),
+                "failed" => Ok(Self::Failed),
+                "deleted" => Ok(Self::Deleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for State {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for State {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AzureError {
+            code: ::std::result::Result<::std::string::String, ::std::string::String>,
+            details: ::std::result::Result<
+                ::std::vec::Vec<super::AzureErrorDetailsItem>,
+                ::std::string::String,
+            >,
+            innererror: ::std::result::Result<
+                ::std::option::Option<super::AzureErrorInnererror>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            target: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureError {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    details: Ok(Default::default()),
+                    innererror: Ok(Default::default()),
+                    message: Err("no value supplied for message".to_string()),
+                    target: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureError {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for code: {e}"));
+                self
+            }
+            pub fn details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureErrorDetailsItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for details: {e}"));
+                self
+            }
+            pub fn innererror<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AzureErrorInnererror>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.innererror = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for innererror: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for target: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureError> for super::AzureError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    details: value.details?,
+                    innererror: value.innererror?,
+                    message: value.message?,
+                    target: value.target?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureError> for AzureError {
+            fn from(value: super::AzureError) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    details: Ok(value.details),
+                    innererror: Ok(value.innererror),
+                    message: Ok(value.message),
+                    target: Ok(value.target),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureErrorDetailsItem {
+            code: ::std::result::Result<::std::string::String, ::std::string::String>,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            target: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureErrorDetailsItem {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    message: Err("no value supplied for message".to_string()),
+                    target: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureErrorDetailsItem {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for code: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for target: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureErrorDetailsItem> for super::AzureErrorDetailsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureErrorDetailsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    message: value.message?,
+                    target: value.target?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureErrorDetailsItem> for AzureErrorDetailsItem {
+            fn from(value: super::AzureErrorDetailsItem) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    message: Ok(value.message),
+                    target: Ok(value.target),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureErrorInnererror {
+            code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            innererror: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureErrorInnererror {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    innererror: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureErrorInnererror {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for code: {e}"));
+                self
+            }
+            pub fn innererror<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.innererror = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for innererror: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureErrorInnererror> for super::AzureErrorInnererror {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureErrorInnererror,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    innererror: value.innererror?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureErrorInnererror> for AzureErrorInnererror {
+            fn from(value: super::AzureErrorInnererror) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    innererror: Ok(value.innererror),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureErrorResponse {
+            error: ::std::result::Result<super::AzureError, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureErrorResponse {
+            fn default() -> Self {
+                Self {
+                    error: Err("no value supplied for error".to_string()),
+                }
+            }
+        }
+        impl AzureErrorResponse {
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureError>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureErrorResponse> for super::AzureErrorResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureErrorResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error: value.error?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureErrorResponse> for AzureErrorResponse {
+            fn from(value: super::AzureErrorResponse) -> Self {
+                Self {
+                    error: Ok(value.error),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct CreateDeploymentRequest {
             model: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -231,7 +630,7 @@ pub mod types {
             object: ::std::result::Result<::std::string::String, ::std::string::String>,
             owner: ::std::result::Result<::std::string::String, ::std::string::String>,
             scale_settings: ::std::result::Result<super::ScaleSettings, ::std::string::String>,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<super::State, ::std::string::String>,
             updated_at: ::std::result::Result<i64, ::std::string::String>,
         }
         impl ::std::default::Default for Deployment {
@@ -311,7 +710,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::State>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -649,7 +1048,7 @@ impl Client {
     }
     ///Delete file
     ///
-    ///Delete a file.
+    ///Deletes a file, also one a fine-tune used. Azure answers 204 with no body (OpenAI answers the deleted object).
     ///
     ///Sends a `DELETE` request to `/files/{file_id}`
     ///
@@ -720,6 +1119,25 @@ impl Client {
     ///```
     pub fn retrieve_fine_tune(&self) -> builder::RetrieveFineTune<'_> {
         builder::RetrieveFineTune::new(self)
+    }
+    ///Delete fine-tune
+    ///
+    ///Deletes a fine-tune job (Azure only: OpenAI has no such call).
+    ///
+    ///Sends a `DELETE` request to `/fine-tunes/{fine_tune_id}`
+    ///
+    ///Arguments:
+    ///- `fine_tune_id`: The ID of the fine-tune job.
+    ///- `api_version`: The API version; the docs use `2022-12-01`. A request without one (or with an empty one) is refused.
+    ///```ignore
+    ///let response = client.delete_fine_tune()
+    ///    .fine_tune_id(fine_tune_id)
+    ///    .api_version(api_version)
+    ///    .send()
+    ///    .await;
+    ///```
+    pub fn delete_fine_tune(&self) -> builder::DeleteFineTune<'_> {
+        builder::DeleteFineTune::new(self)
     }
     ///Cancel fine-tune
     ///
@@ -842,7 +1260,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ListDeploymentsResponse>, Error<crate::types::ErrorResponse>>
+        ) -> Result<ResponseValue<types::ListDeploymentsResponse>, Error<types::AzureErrorResponse>>
         {
             let Self {
                 client,
@@ -936,7 +1354,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::Deployment>, Error<crate::types::ErrorResponse>> {
+        ) -> Result<ResponseValue<types::Deployment>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 deployment_id,
@@ -1033,7 +1451,7 @@ pub mod builder {
         /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
         /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
         /// answer that is not the documented one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<crate::types::ErrorResponse>> {
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 deployment_id,
@@ -1121,10 +1539,8 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<crate::types::ListFilesResponse>,
-            Error<crate::types::ErrorResponse>,
-        > {
+        ) -> Result<ResponseValue<crate::types::ListFilesResponse>, Error<types::AzureErrorResponse>>
+        {
             let Self {
                 client,
                 api_version,
@@ -1217,7 +1633,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<crate::types::ErrorResponse>>
+        ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<types::AzureErrorResponse>>
         {
             let Self {
                 client,
@@ -1315,12 +1731,7 @@ pub mod builder {
         /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
         /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
         /// answer that is not the documented one.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<crate::types::DeleteFileResponse>,
-            Error<crate::types::ErrorResponse>,
-        > {
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 file_id,
@@ -1362,7 +1773,7 @@ pub mod builder {
             (crate::Hooks::after_send)(&client.inner, &result);
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -1419,7 +1830,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<crate::types::ErrorResponse>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 file_id,
@@ -1505,7 +1916,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<crate::types::ListFineTunesResponse>,
-            Error<crate::types::ErrorResponse>,
+            Error<types::AzureErrorResponse>,
         > {
             let Self {
                 client,
@@ -1599,7 +2010,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
+        ) -> Result<ResponseValue<crate::types::FineTune>, Error<types::AzureErrorResponse>>
         {
             let Self {
                 client,
@@ -1643,6 +2054,103 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::delete_fine_tune`]
+    ///
+    ///[`Client::delete_fine_tune`]: super::Client::delete_fine_tune
+    #[derive(Debug, Clone)]
+    pub struct DeleteFineTune<'a> {
+        client: &'a super::Client,
+        fine_tune_id: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
+    }
+    impl<'a> DeleteFineTune<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                fine_tune_id: Err("fine_tune_id was not initialized".to_string()),
+                api_version: Err("api_version was not initialized".to_string()),
+            }
+        }
+        pub fn fine_tune_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.fine_tune_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for fine_tune_id failed".to_string()
+            });
+            self
+        }
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ApiVersion>,
+        {
+            self.api_version = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiVersion` for api_version failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/fine-tunes/{fine_tune_id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::AzureErrorResponse>> {
+            let Self {
+                client,
+                fine_tune_id,
+                api_version,
+            } = self;
+            let fine_tune_id = fine_tune_id.map_err(Error::InvalidRequest)?;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/fine-tunes/{}",
+                client.baseurl,
+                encode_path(&fine_tune_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_fine_tune",
+            };
+            (crate::Hooks::before_send)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::Hooks::after_send)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -1699,7 +2207,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
+        ) -> Result<ResponseValue<crate::types::FineTune>, Error<types::AzureErrorResponse>>
         {
             let Self {
                 client,
@@ -1813,7 +2321,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<crate::types::ListFineTuneEventsResponse>,
-            Error<crate::types::ErrorResponse>,
+            Error<types::AzureErrorResponse>,
         > {
             let Self {
                 client,
@@ -1905,10 +2413,8 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<crate::types::ListModelsResponse>,
-            Error<crate::types::ErrorResponse>,
-        > {
+        ) -> Result<ResponseValue<crate::types::ListModelsResponse>, Error<types::AzureErrorResponse>>
+        {
             let Self {
                 client,
                 api_version,
@@ -2001,8 +2507,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::Model>, Error<crate::types::ErrorResponse>>
-        {
+        ) -> Result<ResponseValue<crate::types::Model>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 model,
@@ -2125,7 +2630,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<super::types::Deployment>, Error<crate::types::ErrorResponse>>
+        ) -> Result<ResponseValue<super::types::Deployment>, Error<super::types::AzureErrorResponse>>
         {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -2688,7 +3193,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<crate::types::ErrorResponse>>
+        ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<super::types::AzureErrorResponse>>
         {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -2733,7 +3238,7 @@ pub mod builder {
             crate::Hooks::after_send(&client.inner, &result);
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -2805,7 +3310,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::FineTune>, Error<crate::types::ErrorResponse>>
+        ) -> Result<ResponseValue<crate::types::FineTune>, Error<super::types::AzureErrorResponse>>
         {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -2859,7 +3364,7 @@ pub mod builder {
             crate::Hooks::after_send(&client.inner, &result);
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
@@ -2933,7 +3438,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<::progenitor_client::ByteStream>,
-            Error<crate::types::ErrorResponse>,
+            Error<super::types::AzureErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -3057,6 +3562,12 @@ impl Client {
 impl crate::Schema for types::ApiVersion {
     const NAME: &'static str = "ApiVersion";
 }
+impl crate::Schema for types::AzureError {
+    const NAME: &'static str = "AzureError";
+}
+impl crate::Schema for types::AzureErrorResponse {
+    const NAME: &'static str = "AzureErrorResponse";
+}
 impl crate::Schema for types::CreateDeploymentRequest {
     const NAME: &'static str = "CreateDeploymentRequest";
 }
@@ -3071,4 +3582,7 @@ impl crate::Schema for types::ScaleSettings {
 }
 impl crate::Schema for types::ScaleType {
     const NAME: &'static str = "ScaleType";
+}
+impl crate::Schema for types::State {
+    const NAME: &'static str = "State";
 }

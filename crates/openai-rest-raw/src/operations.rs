@@ -57,6 +57,8 @@ pub enum OperationId {
     DeleteDeployment,
     ///`deleteFile`
     DeleteFile,
+    ///`deleteFineTune`
+    DeleteFineTune,
     ///`deleteModel`
     DeleteModel,
     ///`downloadFile`
@@ -103,6 +105,7 @@ impl OperationId {
         OperationId::CreateTranslation,
         OperationId::DeleteDeployment,
         OperationId::DeleteFile,
+        OperationId::DeleteFineTune,
         OperationId::DeleteModel,
         OperationId::DownloadFile,
         OperationId::ListDeployments,
@@ -136,6 +139,7 @@ impl OperationId {
             OperationId::CreateTranslation => "createTranslation",
             OperationId::DeleteDeployment => "deleteDeployment",
             OperationId::DeleteFile => "deleteFile",
+            OperationId::DeleteFineTune => "deleteFineTune",
             OperationId::DeleteModel => "deleteModel",
             OperationId::DownloadFile => "downloadFile",
             OperationId::ListDeployments => "listDeployments",
@@ -177,6 +181,7 @@ impl ::std::str::FromStr for OperationId {
             "createTranslation" => Ok(OperationId::CreateTranslation),
             "deleteDeployment" => Ok(OperationId::DeleteDeployment),
             "deleteFile" => Ok(OperationId::DeleteFile),
+            "deleteFineTune" => Ok(OperationId::DeleteFineTune),
             "deleteModel" => Ok(OperationId::DeleteModel),
             "downloadFile" => Ok(OperationId::DownloadFile),
             "listDeployments" => Ok(OperationId::ListDeployments),
@@ -785,7 +790,7 @@ pub const OPERATIONS: &[Operation] = &[
             media_type: "multipart/form-data",
             schema: Some("CreateFileRequest"),
         }),
-        success: 200u16,
+        success: 201u16,
         responses: &[Body {
             media_type: "application/json",
             schema: Some("OpenAiFile"),
@@ -815,11 +820,8 @@ pub const OPERATIONS: &[Operation] = &[
         method: "DELETE",
         path: "/files/{file_id}",
         request: None,
-        success: 200u16,
-        responses: &[Body {
-            media_type: "application/json",
-            schema: Some("DeleteFileResponse"),
-        }],
+        success: 204u16,
+        responses: &[],
         raw_methods: &["delete_file"],
         deprecated: false,
     },
@@ -863,7 +865,7 @@ pub const OPERATIONS: &[Operation] = &[
             media_type: "application/json",
             schema: Some("CreateFineTuneRequest"),
         }),
-        success: 200u16,
+        success: 201u16,
         responses: &[Body {
             media_type: "application/json",
             schema: Some("FineTune"),
@@ -884,6 +886,18 @@ pub const OPERATIONS: &[Operation] = &[
             schema: Some("FineTune"),
         }],
         raw_methods: &["retrieve_fine_tune"],
+        deprecated: false,
+    },
+    Operation {
+        api: Api::Azure,
+        id: OperationId::DeleteFineTune,
+        summary: "Delete fine-tune",
+        method: "DELETE",
+        path: "/fine-tunes/{fine_tune_id}",
+        request: None,
+        success: 204u16,
+        responses: &[],
+        raw_methods: &["delete_fine_tune"],
         deprecated: false,
     },
     Operation {

@@ -48,6 +48,14 @@ fn check_sse(schema: &str, text: &str) -> Result<(), String> {
 
 fn check_fixture(op: &Operation, path: &Path) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let shared_with_a_body = OPERATIONS
+        .iter()
+        .any(|other| other.id == op.id && !other.responses.is_empty());
+    if op.responses.is_empty() && shared_with_a_body {
+        // Azure's deleteFile answers 204 and no body where OpenAI's answers
+        // the shared fixture: the mock sends no body for a 204.
+        return Ok(());
+    }
     let Some(media) = media_type(path)? else {
         let no_body = op.responses.is_empty();
         return match (no_body, bytes.is_empty()) {

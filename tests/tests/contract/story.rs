@@ -1,12 +1,21 @@
-//! The whole story of a stateful mock, end to end with the client, in both
-//! transports: upload → list → retrieve → content → fine-tune → follow every
-//! event through `succeeded` → complete with the fine-tuned model → delete
-//! the model → 404.
+//! The stories of a stateful mock, end to end with the client, in both
+//! transports, with the mock's clock moved by the test:
+//! - OpenAI: upload → list → retrieve → content → fine-tune → follow every
+//!   event through `succeeded` → complete with the fine-tuned model → delete
+//!   the model → 404;
+//! - Azure: create a deployment → `wait` until it has succeeded → complete
+//!   on it → delete it → retrieve answers 404.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openai_rest_client::types::{CreateCompletionRequest, CreateFineTuneRequest, Prompt};
-use openai_rest_client::{Client, Error, Upload};
+use openai_rest_client::types::{
+    CreateCompletionRequest, CreateDeploymentRequest, CreateFineTuneRequest, Prompt, ScaleSettings,
+    ScaleType, State,
+};
+use openai_rest_client::{AzureAuth, AzureConfig, Client, Error, Upload};
 use openai_rest_mock::{MockOptions, OpenAiMock};
 
 const TRAINING: &[u8] = b"{\"prompt\": \"Say hi ->\", \"completion\": \" hi\\n\"}\n";
@@ -21,10 +30,83 @@ fn client(base_url: String) -> Client {
         .expect("a client")
 }
 
-/// The story against the mock at `base_url`; `tick` moves its clock while
-/// `follow` waits (the library's clock), or does nothing (the server's runs).
-async fn story(base_url: String, tick: impl Fn() + Send + Sync + 'static) {
-    let client = client(base_url);
+/// Moves a mock's clock on by half a second of mock time.
+type Tick = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// A stateful mock whose clock stands still until the test moves it, in
+/// one of the two transports.
+struct Stage {
+    /// `http://127.0.0.1:<port>`: the Azure endpoint; OpenAI's base URL is
+    /// this + `/v1`.
+    origin: String,
+    tick: Tick,
+    /// Stops the standalone server when dropped.
+    _stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+const STEP: Duration = Duration::from_millis(500);
+
+impl Stage {
+    /// The test library (wiremock), its clock moved through
+    /// `OpenAiMock::advance_clock`.
+    async fn library() -> Stage {
+        let mock = Arc::new(OpenAiMock::start_with(MockOptions::default().clock_speed(0.0)).await);
+        let origin = mock.azure_endpoint();
+        let tick: Tick = Arc::new(move || {
+            mock.advance_clock(STEP);
+            Box::pin(async {})
+        });
+        Stage {
+            origin,
+            tick,
+            _stop: None,
+        }
+    }
+
+    /// The standalone server, its clock moved through the admin API, as a
+    /// user of the server who does not write Rust would.
+    async fn server() -> Stage {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let options = MockOptions::default().clock_speed(0.0);
+        tokio::spawn(openai_rest_mock::serve(listener, options, async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::new();
+        let advance = format!(
+            "{origin}/__mock/clock/advance?seconds={}",
+            STEP.as_secs_f64()
+        );
+        let tick: Tick = Arc::new(move || {
+            let sent = http.post(&advance).send();
+            Box::pin(async move {
+                let answer = sent.await.expect("the admin API answers");
+                assert_eq!(answer.status(), 200, "{answer:?}");
+            })
+        });
+        Stage {
+            origin,
+            tick,
+            _stop: Some(stop),
+        }
+    }
+
+    /// Moves the clock on every millisecond until aborted.
+    fn ticking(&self) -> tokio::task::JoinHandle<()> {
+        let tick = self.tick.clone();
+        tokio::spawn(async move {
+            loop {
+                tick().await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    }
+}
+
+/// The OpenAI story on `stage`.
+async fn story(stage: &Stage) {
+    let client = client(format!("{}/v1", stage.origin));
     let files = client.files();
     let uploaded = files
         .create(Upload::bytes(TRAINING.to_vec(), "story.jsonl"), "fine-tune")
@@ -41,12 +123,7 @@ async fn story(base_url: String, tick: impl Fn() + Send + Sync + 'static) {
     let job = client.fine_tunes().create(request).await.unwrap();
     assert_eq!(job.status, "pending");
 
-    let ticking = tokio::spawn(async move {
-        loop {
-            tick();
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    });
+    let ticking = stage.ticking();
     let mut messages = Vec::new();
     let done = tokio::time::timeout(
         Duration::from_secs(20),
@@ -94,29 +171,91 @@ async fn story(base_url: String, tick: impl Fn() + Send + Sync + 'static) {
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
 }
 
+/// The Azure story on `stage`: create a deployment → `wait` → complete on
+/// it → delete it → retrieve answers Azure's 404, the same typed error as
+/// on OpenAI.
+async fn azure_story(stage: &Stage) {
+    let config = AzureConfig::new(&stage.origin, AzureAuth::api_key("story-azure-key"));
+    let client = Client::builder()
+        .azure(config)
+        .max_retries(0)
+        .poll_interval(Duration::from_millis(2))
+        .build()
+        .expect("an Azure client");
+    let deployments = client.deployments();
+    let request = CreateDeploymentRequest::builder()
+        .model("text-davinci-002")
+        .scale_settings(ScaleSettings::builder().scale_type(ScaleType::Standard));
+    let created = deployments.create(request).await.unwrap();
+    assert_eq!(created.status, State::NotRunning);
+    assert_eq!(created.model, "text-davinci-002");
+
+    // Not ready yet: Azure's 404 for inference on it.
+    let on_it = client.with_deployment(&created.id);
+    let completion = || {
+        CreateCompletionRequest::builder()
+            .model("text-davinci-002")
+            .prompt(Prompt::Text("Say this is a test".into()))
+    };
+    let early = on_it.completions().create(completion()).await.unwrap_err();
+    assert_eq!(early.status().map(|s| s.as_u16()), Some(404), "{early:?}");
+    assert_eq!(
+        early.api_error().and_then(|api| api.code.as_deref()),
+        Some("DeploymentNotFound"),
+        "{early:?}"
+    );
+
+    let ticking = stage.ticking();
+    let ready = tokio::time::timeout(Duration::from_secs(20), deployments.wait(&created.id))
+        .await
+        .expect("the deployment ends")
+        .unwrap();
+    ticking.abort();
+    assert_eq!(ready.status, State::Succeeded);
+    assert_eq!(ready.id, created.id);
+    assert!(ready.updated_at > created.updated_at, "{ready:?}");
+    let listed = deployments.list().await.unwrap();
+    assert_eq!(listed.data.last(), Some(&ready));
+
+    let answer = on_it.completions().create(completion()).await.unwrap();
+    assert!(!answer.choices.is_empty(), "{answer:?}");
+
+    deployments.delete(&created.id).await.unwrap();
+    let error = deployments.retrieve(&created.id).await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404), "{error:?}");
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    let api = error.api_error().expect("Azure's error body");
+    assert_eq!(api.code.as_deref(), Some("notFound"), "{error:?}");
+    assert_eq!(
+        api.message,
+        format!("The specified deployment '{}' does not exist.", created.id)
+    );
+}
+
 #[tokio::test]
-async fn the_story_against_the_test_library_with_its_clock_moved_by_the_test() {
+async fn the_story_against_the_test_library() {
     let started = Instant::now();
-    let mock =
-        std::sync::Arc::new(OpenAiMock::start_with(MockOptions::default().clock_speed(0.0)).await);
-    let clock = mock.clone();
-    story(mock.base_url(), move || {
-        clock.advance_clock(Duration::from_millis(500))
-    })
-    .await;
+    story(&Stage::library().await).await;
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
-async fn the_story_against_the_standalone_server_with_a_fast_clock() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    // 100 times faster: the fine-tune takes about 100 ms.
-    let options = MockOptions::default().clock_speed(100.0);
-    tokio::spawn(openai_rest_mock::serve(listener, options, async {
-        let _ = stopped.await;
-    }));
-    story(format!("http://{address}/v1"), || {}).await;
-    let _ = stop.send(());
+async fn the_story_against_the_standalone_server() {
+    let started = Instant::now();
+    story(&Stage::server().await).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn the_azure_story_against_the_test_library() {
+    let started = Instant::now();
+    azure_story(&Stage::library().await).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn the_azure_story_against_the_standalone_server() {
+    let started = Instant::now();
+    azure_story(&Stage::server().await).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
 }

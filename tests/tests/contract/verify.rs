@@ -277,15 +277,17 @@ async fn errors_are_reported_without_a_secret() {
             .api_key("sk-another-key-entirely-0123456789"),
     )
     .await;
-    for (target, secret, tail) in [
-        (openai(&mock), KEY, "K7Q2"),
-        (azure(&mock), AZURE_KEY, "A9Z3"),
+    // OpenAI's 401 code, and that of the gateway before Azure's authoring
+    // API (its first case lists deployments).
+    for (target, secret, tail, code) in [
+        (openai(&mock), KEY, "K7Q2", "invalid_api_key"),
+        (azure(&mock), AZURE_KEY, "A9Z3", "401: Access denied"),
     ] {
         let report = verify(&target, &costly()).await.unwrap();
         assert!(!report.passed());
         let first = &report.rows[0];
         assert!(
-            matches!(&first.verdict, Verdict::Error { status: Some(401), message } if message.contains("invalid_api_key")),
+            matches!(&first.verdict, Verdict::Error { status: Some(401), message } if message.contains(code)),
             "{report}"
         );
         let table = report.to_string();

@@ -166,7 +166,7 @@ async fn deployments_create_wait_list_retrieve_delete() {
         .await
         .unwrap();
     assert_eq!(deployment, documented(OperationId::CreateDeployment));
-    assert_eq!(deployment.status, "notRunning");
+    assert_eq!(deployment.status, State::NotRunning);
     let sent = sent_azure(&mock, "POST", "/openai/deployments").await;
     assert_eq!(
         json(&sent),
@@ -186,7 +186,7 @@ async fn deployments_create_wait_list_retrieve_delete() {
         .mount(mock.server())
         .await;
     let deployment = key_client(&mock).deployments().wait(id).await.unwrap();
-    assert_eq!(deployment.status, "succeeded");
+    assert_eq!(deployment.status, State::Succeeded);
     let polls = received(&mock).await;
     assert_eq!(polls.len(), 3);
     assert!(
@@ -213,6 +213,8 @@ async fn deployments_create_wait_list_retrieve_delete() {
 
 #[tokio::test]
 async fn files_fine_tunes_and_models_live_under_the_same_base() {
+    // Azure answers a creation 201 and a deletion 204 with no body: the
+    // calls still answer what they answer on OpenAI.
     let file = "file-XjGxS3KTG0uNmNOK362iJua3";
     let job = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
@@ -228,6 +230,7 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
         ("GET", format!("/openai/fine-tunes/{job}")),
         ("POST", format!("/openai/fine-tunes/{job}/cancel")),
         ("GET", format!("/openai/fine-tunes/{job}/events")),
+        ("DELETE", format!("/openai/fine-tunes/{job}")),
         ("GET", "/openai/models".to_string()),
         ("GET", "/openai/models/text-davinci-002".to_string()),
     ];
@@ -276,6 +279,8 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
         fine_tunes.events(job).await.unwrap(),
         documented(OperationId::ListFineTuneEvents)
     );
+    // Azure can delete a job: 204, no body.
+    fine_tunes.delete(job).await.unwrap();
     assert_eq!(
         client.models().list().await.unwrap(),
         documented(OperationId::ListModels)
@@ -437,9 +442,10 @@ async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
         let api = error.api_error().unwrap();
         assert_eq!(api.code.as_deref(), Some(code));
         assert_eq!(api.message, body["error"]["message"]);
+        // Azure's `target` names the field at fault, as OpenAI's `param`.
         assert_eq!(
             (api.error_type.as_deref(), api.param.as_deref()),
-            (None, None)
+            (None, body["error"]["target"].as_str())
         );
     }
 }

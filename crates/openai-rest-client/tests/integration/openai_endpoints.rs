@@ -683,5 +683,21 @@ async fn deployments_are_azure_only() {
         error.to_string(),
         "listDeployments is not available on OpenAI"
     );
+    // So is deleting a fine-tune job.
+    let error = openai(&mock)
+        .fine_tunes()
+        .delete("ft-AF1WoRqd3aJAHsqc9NY7iL8F")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                operation: "deleteFineTune",
+                backend: "OpenAI"
+            }
+        ),
+        "{error:?}"
+    );
     assert!(received(&mock).await.is_empty());
 }

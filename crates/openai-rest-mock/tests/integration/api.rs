@@ -59,6 +59,9 @@ impl Documented {
     }
 
     fn content_type(&self) -> Option<&'static str> {
+        if self.status == 204 {
+            return None;
+        }
         match self.fixture.rsplit_once('.').map(|(_, ext)| ext) {
             Some("json") => Some("application/json"),
             Some("jsonl") => Some("application/octet-stream"),
@@ -287,22 +290,24 @@ fn documented_requests() -> Vec<Documented> {
             "createTranslation/response.json",
         ),
     ];
-    // Azure serves files, fine-tunes and models at OpenAI's paths.
-    let path_of = |api, operation| {
-        let operation = OPERATIONS
+    // Azure serves files, fine-tunes and models at OpenAI's paths, with its
+    // own success statuses (201 for a creation, 204 and no body for a
+    // deletion).
+    let operation_of = |api, operation| {
+        OPERATIONS
             .iter()
-            .find(|op| op.api == api && op.id == operation);
-        operation.map(|op| op.path)
+            .find(|op| op.api == api && op.id == operation)
     };
     let shared: Vec<Documented> = all
         .iter()
-        .filter(|request| {
-            let on_azure = path_of(Azure, request.operation);
-            on_azure.is_some() && on_azure == path_of(OpenAi, request.operation)
-        })
-        .map(|request| Documented {
-            api: Azure,
-            ..request.clone()
+        .filter_map(|request| {
+            let on_azure = operation_of(Azure, request.operation)?;
+            let on_openai = operation_of(OpenAi, request.operation)?;
+            (on_azure.path == on_openai.path).then(|| Documented {
+                api: Azure,
+                status: on_azure.success,
+                ..request.clone()
+            })
         })
         .collect();
     all.extend(shared);
@@ -322,6 +327,10 @@ fn documented_requests() -> Vec<Documented> {
         Documented {
             status: 204,
             ..azure(DeleteDeployment, ("DELETE", deployment_path.into()), Body::None, "deleteDeployment/response.empty")
+        },
+        Documented {
+            status: 204,
+            ..azure(DeleteFineTune, ("DELETE", job_path.into()), Body::None, "deleteFineTune/response.empty")
         },
         // The deployment chooses the model: the guide sends none.
         azure(CreateCompletion, ("POST", format!("{deployment_path}/completions")),
@@ -364,7 +373,9 @@ async fn every_documented_request_gets_the_documented_answer() {
                 request.content_type(),
                 "{context}"
             );
-            if request.reflected.is_empty() {
+            if request.status == 204 {
+                assert!(answer.body.is_empty(), "{context}");
+            } else if request.reflected.is_empty() {
                 assert_eq!(answer.body, fixture(request.fixture), "{context}");
             } else {
                 let mut expected = fixture_json(request.fixture);

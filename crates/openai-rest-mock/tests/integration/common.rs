@@ -171,6 +171,26 @@ impl Answer {
         assert_eq!(error["param"].as_str(), param, "{body}");
         error.clone()
     }
+
+    /// Checks an error answer of Azure's authoring API: its status, Azure's
+    /// error shape (`code`, `message`, and `target` naming the field at
+    /// fault); answers the error object.
+    pub fn assert_azure_error(&self, status: u16, target: Option<&str>) -> Value {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(self.content_type.as_deref(), Some("application/json"));
+        let body = self.json();
+        let error = &body["error"];
+        let keys: Vec<&String> = error.as_object().expect("an error object").keys().collect();
+        let expected: &[&str] = match target {
+            Some(_) => &["code", "message", "target"],
+            None => &["code", "message"],
+        };
+        assert_eq!(keys, expected, "{body}");
+        assert!(error["code"].as_str().is_some_and(|c| !c.is_empty()));
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(error["target"].as_str(), target, "{body}");
+        error.clone()
+    }
 }
 
 /// The bytes of `fixtures/<path>`.

@@ -485,13 +485,15 @@ async fn secrets_never_reach_the_disk() {
             .header("api-key", azure_key),
     )
     .await;
-    azure.assert_error(401, None);
-    assert!(azure.text().contains("AZ7K"), "{}", azure.text());
+    // Azure's gateway names no key in its 401.
+    azure.assert_azure_error(401, None);
 
     let exchanges = recorder.exchanges(3).await;
     assert_eq!(
         files_under(&dir),
         [
+            // Azure's 401, named by its code as every error is.
+            "errors/401_401.json",
             "errors/401_invalid_api_key.json",
             "retrieveModel/response.json"
         ]
@@ -519,7 +521,12 @@ async fn secrets_never_reach_the_disk() {
         for secret in secrets {
             assert!(!text.contains(secret), "{name} holds {secret}: {text}");
         }
-        assert!(text.contains("[redacted]"), "{name}: {text}");
+        // Azure's gateway echoes no key: nothing there to redact.
+        let echoed_no_key = text.contains("Access denied due to invalid subscription key");
+        assert!(
+            echoed_no_key || text.contains("[redacted]"),
+            "{name}: {text}"
+        );
         serde_json::from_str::<serde_json::Value>(&text).unwrap();
     }
     // Still fixtures the mock replays.

@@ -128,6 +128,16 @@ async fn models_are_the_known_ones_and_unknown_ids_are_model_not_found() {
             server.get("/models/text-davinci-003").await.json(),
             fixture_json("retrieveModel/response.json")
         );
+        // A base model is its own root; a fine-tuned one has its base as
+        // root and parent.
+        let lineage = |model: Value| (model["root"].clone(), model["parent"].clone());
+        let base = server.get("/models/gpt-4").await.json();
+        assert_eq!(lineage(base), (json!("gpt-4"), Value::Null), "{mode}");
+        let tuned = server
+            .get("/models/curie:ft-acmeco-2021-03-03-21-44-20")
+            .await
+            .json();
+        assert_eq!(lineage(tuned), (json!("curie"), json!("curie")), "{mode}");
 
         let error = server
             .get("/models/no-such-model")
@@ -513,8 +523,13 @@ async fn an_azure_deployment_runs_then_succeeds_serves_and_is_404_once_deleted()
     let body = json!({"model": "text-davinci-003", "scale_settings": {"scale_type": "standard"}});
     let created = common::send(azure("POST", "/deployments").json(&body)).await;
     assert_eq!(created.status, 201, "{}", created.text());
+    let location = created.headers["location"].to_str().unwrap().to_owned();
     let created = created.json();
     let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!("/openai/deployments/{id}?api-version=2022-12-01")
+    );
     assert_eq!(created["status"], "notRunning");
     assert_eq!(created["model"], "text-davinci-003");
     let path = format!("/deployments/{id}");
@@ -553,7 +568,7 @@ async fn an_azure_deployment_runs_then_succeeds_serves_and_is_404_once_deleted()
     assert_eq!((deleted.status, deleted.body.len()), (204, 0));
     let error = common::send(azure("GET", &path))
         .await
-        .assert_error(404, None);
+        .assert_azure_error(404, None);
     assert_eq!(error["code"], "notFound");
     assert_eq!(
         error["message"],
@@ -561,7 +576,7 @@ async fn an_azure_deployment_runs_then_succeeds_serves_and_is_404_once_deleted()
     );
     common::send(azure("DELETE", &path))
         .await
-        .assert_error(404, None);
+        .assert_azure_error(404, None);
     not_found(common::send(azure("POST", &format!("{path}/completions")).json(&completion)).await);
     not_found(
         common::send(
@@ -570,6 +585,62 @@ async fn an_azure_deployment_runs_then_succeeds_serves_and_is_404_once_deleted()
         )
         .await,
     );
+}
+
+#[tokio::test]
+async fn azure_files_and_fine_tunes_answer_201_with_a_location_and_204_once_deleted() {
+    for server in Server::modes(MockOptions::default().clock_speed(0.0)).await {
+        let mode = server.mode;
+        let azure =
+            |method: &str, path: &str| server.azure_request(method, path).header("api-key", KEY);
+        let location = |answer: &common::Answer, collection: &str| {
+            let id = answer.json()["id"].as_str().unwrap().to_owned();
+            assert_eq!(
+                answer.headers["location"],
+                format!("/openai/{collection}/{id}?api-version=2022-12-01"),
+                "{mode}"
+            );
+            id
+        };
+        let uploaded =
+            common::send(azure("POST", "/files").multipart(upload(LINE, "train.jsonl"))).await;
+        assert_eq!(uploaded.status, 201, "{mode}: {}", uploaded.text());
+        let file = location(&uploaded, "files");
+        let body = json!({"training_file": file, "model": "curie"});
+        let created = common::send(azure("POST", "/fine-tunes").json(&body)).await;
+        assert_eq!(created.status, 201, "{mode}: {}", created.text());
+        let job = location(&created, "fine-tunes");
+
+        for path in [format!("/fine-tunes/{job}"), format!("/files/{file}")] {
+            let deleted = common::send(azure("DELETE", &path)).await;
+            assert_eq!(
+                (deleted.status, deleted.body.len()),
+                (204, 0),
+                "{mode} {path}"
+            );
+            assert_eq!(deleted.content_type, None, "{mode} {path}");
+            let error = common::send(azure("GET", &path))
+                .await
+                .assert_azure_error(404, Some("id"));
+            assert_eq!(error["code"], "notFound", "{mode} {path}");
+            common::send(azure("DELETE", &path))
+                .await
+                .assert_azure_error(404, Some("id"));
+        }
+        // The same ids are gone from OpenAI's side of the one store too.
+        server
+            .get(&format!("/fine-tunes/{job}"))
+            .await
+            .assert_error(404, Some("id"));
+
+        // A training file that is not there: Azure's invalidPayload naming it.
+        let body = json!({"training_file": "file-none", "model": "curie"});
+        let error = common::send(azure("POST", "/fine-tunes").json(&body))
+            .await
+            .assert_azure_error(400, Some("training_file"));
+        assert_eq!(error["code"], "invalidPayload", "{mode}");
+        assert_eq!(error["message"], "No such File object: file-none", "{mode}");
+    }
 }
 
 #[tokio::test]
