@@ -33,6 +33,10 @@ type Answer = Option<(u16, Vec<u8>)>;
 ///
 /// When the answer breaks one of these.
 pub fn check_request(data: &[u8]) {
+    check(mocks(), data);
+}
+
+fn check(mocks: &Mocks, data: &[u8]) {
     let Some((&piece, data)) = data.split_first() else {
         return;
     };
@@ -71,11 +75,10 @@ pub fn check_request(data: &[u8]) {
         query,
         headers: &headers,
     };
-    let (stateless, stateful, _) = apis();
-    let whole = answer(stateless, &request, body, None);
+    let whole = mocks.answer(&mocks.stateless, &request, body, None);
     let pieces = usize::from(piece) + 1;
-    let streamed = answer(stateless, &request, body, Some(pieces));
-    let stored = answer(stateful, &request, body, Some(pieces));
+    let streamed = mocks.answer(&mocks.stateless, &request, body, Some(pieces));
+    let stored = mocks.answer(&mocks.stateful, &request, body, Some(pieces));
     let faulty = headers.contains_key(crate::FAULT_HEADER);
     for (status, body) in [&whole, &stored].into_iter().flatten() {
         let text = String::from_utf8_lossy(body);
@@ -84,7 +87,11 @@ pub fn check_request(data: &[u8]) {
             let error: serde_json::Value =
                 serde_json::from_slice(body).unwrap_or_else(|e| panic!("{e}: {text}"));
             assert!(error["error"]["message"].is_string(), "{error}");
-            assert!(error["error"]["type"].is_string(), "{error}");
+            // OpenAI's `type`, or the `code` of Azure's authoring body.
+            assert!(
+                error["error"]["type"].is_string() || error["error"]["code"].is_string(),
+                "{error}"
+            );
         }
     }
     match (&whole, &streamed) {
@@ -105,44 +112,60 @@ pub fn check_request(data: &[u8]) {
 /// The mocks the requests go to: a stateless one, whose answers do not
 /// depend on the requests before; and a stateful one, whose store they
 /// fill (its answers are checked for their shape only).
-fn apis() -> &'static (FakeApi, FakeApi, tokio::runtime::Runtime) {
-    static APIS: OnceLock<(FakeApi, FakeApi, tokio::runtime::Runtime)> = OnceLock::new();
-    APIS.get_or_init(|| {
-        (
-            FakeApi::new(MockOptions::default().stateless(true)),
-            FakeApi::new(MockOptions::default()),
-            // The store writes uploads on a runtime's blocking pool.
-            tokio::runtime::Builder::new_current_thread()
+struct Mocks {
+    stateless: FakeApi,
+    stateful: FakeApi,
+    /// The store writes uploads on a runtime's blocking pool.
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Mocks {
+    fn new() -> Self {
+        Mocks {
+            stateless: FakeApi::new(MockOptions::default().stateless(true)),
+            stateful: FakeApi::new(MockOptions::default()),
+            runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("a runtime"),
-        )
-    })
-}
+        }
+    }
 
-/// The answer of `api` to a request whose body arrives whole
-/// (`pieces: None`, as the test library has it) or in pieces of `pieces`
-/// bytes (as the standalone server may read it).
-fn answer(api: &FakeApi, request: &Request, body: &[u8], pieces: Option<usize>) -> Answer {
-    let size = pieces.unwrap_or(body.len()).max(1);
-    let pieces: Vec<Result<Bytes, BodyError>> = (body.chunks(size))
-        .map(|piece| Ok(Bytes::copy_from_slice(piece)))
-        .collect();
-    let outcome = apis()
-        .2
-        .block_on(api.answer(request, futures::stream::iter(pieces)));
-    match outcome {
-        Outcome::Drop { .. } => None,
-        Outcome::Respond(response) => {
-            let body = response.body.whole().expect("a stored file read");
-            Some((response.status, body))
+    /// The answer of `api` to a request whose body arrives whole
+    /// (`pieces: None`, as the test library has it) or in pieces of
+    /// `pieces` bytes (as the standalone server may read it).
+    fn answer(
+        &self,
+        api: &FakeApi,
+        request: &Request,
+        body: &[u8],
+        pieces: Option<usize>,
+    ) -> Answer {
+        let size = pieces.unwrap_or(body.len()).max(1);
+        let pieces: Vec<Result<Bytes, BodyError>> = (body.chunks(size))
+            .map(|piece| Ok(Bytes::copy_from_slice(piece)))
+            .collect();
+        let outcome = (self.runtime).block_on(api.answer(request, futures::stream::iter(pieces)));
+        match outcome {
+            Outcome::Drop { .. } => None,
+            Outcome::Respond(response) => {
+                let body = response.body.whole().expect("a stored file read");
+                Some((response.status, body))
+            }
         }
     }
 }
 
+/// The fuzz run's mocks, made once: a fuzzer runs millions of requests. The
+/// stateful one's temporary directory stays behind when the fuzzer exits.
+fn mocks() -> &'static Mocks {
+    static MOCKS: OnceLock<Mocks> = OnceLock::new();
+    MOCKS.get_or_init(Mocks::new)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::check_request;
+    use super::{Mocks, check};
 
     fn request(pieces: u8, text: &str) -> Vec<u8> {
         let mut data = vec![pieces];
@@ -152,21 +175,34 @@ mod tests {
 
     #[test]
     fn requests_read_whole_and_in_pieces_agree() {
+        // The test's own mocks: their temporary directory goes with them.
+        let mocks = Mocks::new();
         let upload = "POST /v1/files\nauthorization: Bearer sk-x\n\
                       content-type: multipart/form-data; boundary=b\n\n\
                       --b\r\ncontent-disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n\
                       --b\r\ncontent-disposition: form-data; name=\"file\"; filename=\"t.jsonl\"\r\n\r\n\
                       {\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": 1}\n\r\n--b--\r\n";
         for pieces in [0, 1, 2, 6, 255] {
-            check_request(&request(pieces, upload));
-            check_request(&request(pieces, &upload.replace("--b--", "--b")));
+            check(&mocks, &request(pieces, upload));
+            check(&mocks, &request(pieces, &upload.replace("--b--", "--b")));
         }
-        check_request(&request(
-            0,
-            "POST /v1/completions\nauthorization: Bearer sk-x\n\n{\"model\": 1}",
-        ));
-        check_request(&request(3, "GET /v1/models\n\n"));
-        check_request(b"");
-        check_request(b"\x00\xff\xfe");
+        check(
+            &mocks,
+            &request(
+                0,
+                "POST /v1/completions\nauthorization: Bearer sk-x\n\n{\"model\": 1}",
+            ),
+        );
+        check(&mocks, &request(3, "GET /v1/models\n\n"));
+        // An Azure authoring error, in Azure's shape.
+        check(
+            &mocks,
+            &request(
+                0,
+                "GET /openai/deployments/none?api-version=2022-12-01\napi-key: k\n\n",
+            ),
+        );
+        check(&mocks, b"");
+        check(&mocks, b"\x00\xff\xfe");
     }
 }
