@@ -106,7 +106,7 @@ pub fn run(root: &Path, seconds: u64, targets: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Seeds: each request the contract tests snapshot (tests/tests/snapshots),
+/// Seeds: each request the contract tests snapshot (tests/tests/contract/snapshots),
 /// written as a mock_request input; each stream of fixtures/, and each JSON
 /// answer as one event, as client_sse inputs.
 fn write_seeds(root: &Path, seeds: &Path) -> Result<()> {
@@ -116,7 +116,7 @@ fn write_seeds(root: &Path, seeds: &Path) -> Result<()> {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir)?;
     }
-    let snapshots = root.join("tests/tests/snapshots");
+    let snapshots = root.join("tests/tests/contract/snapshots");
     let mut count = 0;
     for entry in std::fs::read_dir(&snapshots)? {
         let path = entry?.path();
