@@ -503,11 +503,7 @@ impl Store {
                 if state.deployments.len() == before {
                     Err(no_such_deployment(id))
                 } else {
-                    Ok(Reply {
-                        status: 204,
-                        content_type: None,
-                        body: Body::Full(Bytes::new()),
-                    })
+                    Ok(no_content())
                 }
             }
             CreateCompletion | CreateChatCompletion | CreateEmbedding
@@ -851,11 +847,7 @@ impl Store {
             .position(|job| job.id == id)
             .ok_or_else(|| no_such_job(id))?;
         state.jobs.remove(at);
-        Ok(Reply {
-            status: 204,
-            content_type: None,
-            body: Body::Full(Bytes::new()),
-        })
+        Ok(no_content())
     }
 
     fn cancel(&self, id: &str) -> Result<Reply, ApiError> {
@@ -1125,6 +1117,15 @@ fn text<'a>(doc: &'a Json, key: &str) -> Option<&'a str> {
     match doc.get(key)? {
         Json::String(text) => Some(text),
         _ => None,
+    }
+}
+
+/// Azure's answer to a delete: 204, no body.
+fn no_content() -> Reply {
+    Reply {
+        status: 204,
+        content_type: None,
+        body: Body::Full(Bytes::new()),
     }
 }
 
