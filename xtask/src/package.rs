@@ -8,7 +8,7 @@
 //! fixture embedded from outside the package fails here. The packages hold
 //! no tests (the repository runs them), so nothing is built twice for them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
@@ -70,7 +70,7 @@ async fn the_client_completes_against_the_mock() {
 
 pub fn run(root: &Path, allow_dirty: bool) -> Result<()> {
     // No cargo verification: it would build every package once more, and
-    // the check below builds and tests the unpacked .crate files anyway.
+    // the check below builds the unpacked .crate files anyway.
     let mut args = vec!["package", "--workspace", "--no-verify"];
     if allow_dirty {
         args.push("--allow-dirty");
@@ -80,10 +80,17 @@ pub fn run(root: &Path, allow_dirty: bool) -> Result<()> {
     }
     crate::cargo(root, &args).context("cargo package")?;
 
-    let version = workspace_version(root)?;
+    let manifest_path = root.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path)?;
+    let version = workspace_version(&manifest).with_context(|| {
+        format!(
+            "no version in [workspace.package] of {}",
+            manifest_path.display()
+        )
+    })?;
     let check =
         std::env::temp_dir().join(format!("openai-rs-package-check-{}", std::process::id()));
-    let result = check_packages(root, &check, &version);
+    let result = check_packages(root, &check, &version, &profiles(&manifest));
     // Keep the directory when it failed, to look into.
     if result.is_ok() {
         let _ = std::fs::remove_dir_all(&check);
@@ -93,9 +100,10 @@ pub fn run(root: &Path, allow_dirty: bool) -> Result<()> {
     result
 }
 
-/// Unpacks the `.crate` files into a workspace of their own at `check`, with
-/// the consumer, and tests and documents it all there.
-fn check_packages(root: &Path, check: &Path, version: &str) -> Result<()> {
+/// Unpacks the `.crate` files into a workspace of their own at `check`
+/// (with `profiles`, the root manifest's), runs the consumer's test there
+/// and documents it all.
+fn check_packages(root: &Path, check: &Path, version: &str, profiles: &str) -> Result<()> {
     std::fs::create_dir_all(check.join("consumer/src"))?;
     std::fs::create_dir_all(check.join("consumer/tests"))?;
     let mut members = vec!["\"consumer\"".to_owned()];
@@ -109,9 +117,8 @@ fn check_packages(root: &Path, check: &Path, version: &str) -> Result<()> {
     std::fs::write(
         check.join("Cargo.toml"),
         format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[patch.crates-io]\n{patches}\n{}",
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[patch.crates-io]\n{patches}\n{profiles}",
             members.join(", "),
-            profiles(root)?
         ),
     )?;
     // The same versions of every dependency as the repository's tests use.
@@ -173,37 +180,30 @@ fn unpack(crate_file: &Path, into: &Path) -> Result<()> {
 
 /// The `[profile.*]` tables of the root manifest, for the check workspace:
 /// with other profile settings every dependency would build once more.
-fn profiles(root: &Path) -> Result<String> {
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
-    let mut profiles = String::new();
-    let mut in_profile = false;
-    for line in manifest.lines() {
-        if line.starts_with('[') {
-            in_profile = line.starts_with("[profile.");
-        }
-        if in_profile {
-            profiles.push_str(line);
-            profiles.push('\n');
-        }
-    }
-    Ok(profiles)
+fn profiles(manifest: &str) -> String {
+    table_lines(manifest, |header| header.starts_with("[profile."))
+        .map(|line| format!("{line}\n"))
+        .collect()
 }
 
 /// `[workspace.package] version` of the root manifest.
-fn workspace_version(root: &Path) -> Result<String> {
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
-    let mut in_package = false;
-    for line in manifest.lines() {
+fn workspace_version(manifest: &str) -> Option<String> {
+    table_lines(manifest, |header| header == "[workspace.package]").find_map(|line| {
+        let value = line.trim().strip_prefix("version")?;
+        let value = value.trim_start().trim_start_matches('=').trim();
+        Some(value.trim_matches('"').to_owned())
+    })
+}
+
+/// The lines of the manifest's tables whose header `wanted` picks, the
+/// headers included.
+fn table_lines(manifest: &str, wanted: impl Fn(&str) -> bool) -> impl Iterator<Item = &str> {
+    let mut inside = false;
+    manifest.lines().filter(move |line| {
         let line = line.trim();
         if line.starts_with('[') {
-            in_package = line == "[workspace.package]";
-        } else if in_package && let Some(value) = line.strip_prefix("version") {
-            let value = value.trim_start().trim_start_matches('=').trim();
-            return Ok(value.trim_matches('"').to_owned());
+            inside = wanted(line);
         }
-    }
-    anyhow::bail!(
-        "no version in [workspace.package] of {}",
-        PathBuf::from(root).join("Cargo.toml").display()
-    )
+        inside
+    })
 }
