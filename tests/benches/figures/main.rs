@@ -288,7 +288,7 @@ async fn mock_soak(table: &mut Table) {
     // docs' 1 GB), which is growth by design, not the leak this row looks
     // for.
     let mock = Server::mock_with(&["--stateless"]).await;
-    let (form_type, form) = uploads::small_form();
+    let (form_type, form) = uploads::small_form(4);
     let audio = Shot::post_as(
         "/v1/audio/transcriptions",
         "multipart/form-data; boundary=a".into(),
@@ -439,7 +439,7 @@ async fn mock_upload_memory(table: &mut Table) {
 /// Files created and deleted by [`store_churn`], after as many to warm up.
 const CHURN_FILES: usize = 10_000;
 
-/// The stateful mock's memory after 10,000 files of 10 KiB were uploaded and
+/// The stateful mock's memory after 10,000 files of about 10 KiB were uploaded and
 /// deleted by 16 clients at once: the store keeps file bytes on disk, not in
 /// memory, and lets go of every trace of a deleted file.
 async fn store_churn(table: &mut Table) {
@@ -460,32 +460,27 @@ async fn store_churn(table: &mut Table) {
             unit: "MiB",
         },
         format!(
-            "RSS {before:.1} -> {after:.1} MiB (peak {peak:.1}); 10 KiB each, 16 clients, {:.1} s",
+            "RSS {before:.1} -> {after:.1} MiB (peak {peak:.1}); about 10 KiB each, 16 clients, {:.1} s",
             elapsed.as_secs_f64()
         ),
     );
 }
 
-/// Uploads and deletes `files` files of 10 KiB through 16 clients at once;
-/// panics on any answer but 200.
+/// Uploads and deletes `files` training files of about 10 KiB through 16
+/// clients at once; panics on any answer but 200.
 async fn churn(base_url: &str, files: usize) {
-    const LINE: &[u8] = b"{\"prompt\": \"a\", \"completion\": \"b\"}\n";
-    let content = Bytes::from(LINE.repeat(10 * 1024 / LINE.len()));
+    let (form_type, form) = uploads::small_form(11);
     let http = reqwest::Client::new();
     let clients = (0..16).map(|_| {
-        let (http, content) = (http.clone(), content.clone());
+        let (http, form_type, form) = (http.clone(), form_type.clone(), form.clone());
         let base_url = base_url.to_owned();
         tokio::spawn(async move {
             for _ in 0..files / 16 {
-                let file =
-                    reqwest::multipart::Part::stream(content.clone()).file_name("churn.jsonl");
-                let form = reqwest::multipart::Form::new()
-                    .text("purpose", "fine-tune")
-                    .part("file", file);
                 let created: serde_json::Value = http
                     .post(format!("{base_url}/files"))
                     .bearer_auth("sk-bench")
-                    .multipart(form)
+                    .header(reqwest::header::CONTENT_TYPE, &form_type)
+                    .body(form.clone())
                     .send()
                     .await
                     .and_then(reqwest::Response::error_for_status)

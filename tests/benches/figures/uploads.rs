@@ -81,9 +81,10 @@ pub async fn upload(addr: SocketAddr, size: u64) -> Result<(u64, u64), String> {
     Ok((sent, bytes))
 }
 
-/// A small upload as one body, for the soak: a training file of a few lines.
-pub fn small_form() -> (String, Bytes) {
-    let lines = line().repeat(4);
+/// A small upload as one body: a training file of `lines` lines of about
+/// 1 KiB; its content type and body.
+pub fn small_form(lines: usize) -> (String, Bytes) {
+    let lines = line().repeat(lines);
     let mut body = format!(
         "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n\
          --{BOUNDARY}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"train.jsonl\"\r\n\r\n"
