@@ -2,16 +2,28 @@
 # The mock against clients that are not ours, on 127.0.0.1 only:
 #   1. every documented call through the official Python library of early
 #      2023 (openai==0.27.8), as the docs make it (official_client.py),
-#      against a stateful mock and a stateless one;
-#   2. a spec-driven fuzz of both specs (schemathesis.sh).
-# It makes a virtual environment in target/python, builds `openai-mock`,
-# starts each mock on a free port, and stops them at the end.
+#      and through the official Node library (openai@3.3.0,
+#      tests/node/official_client.js), against a stateful mock and a
+#      stateless one;
+#   2. a spec-driven fuzz of both specs (schemathesis).
+# It makes a virtual environment in target/python and installs the Node
+# library's locked packages in target/node, builds `openai-mock`, starts each
+# mock on a free port, and stops them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 venv=target/python
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+if ! command -v npm >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+node=target/node
+mkdir -p "$node"
+if ! cmp -s tests/node/package-lock.json "$node/package-lock.json" || [ ! -d "$node/node_modules" ]; then
+    cp tests/node/package.json tests/node/package-lock.json "$node/"
+    (cd "$node" && npm ci --silent --no-audit --no-fund)
+fi
 
 # The mock's binary as the test suite builds it (`cargo test` builds the bins
 # its tests run): after `cargo test --workspace` this builds nothing, where
@@ -48,12 +60,16 @@ export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 start_mock "$venv/mock-stateful.log" --clock-speed 50
 echo "== the official Python library (openai==0.27.8) against the stateful mock at $url"
 "$venv/bin/python" tests/python/official_client.py "$url" "$key" stateful
+echo "== the official Node library (openai@3.3.0) against the stateful mock at $url"
+NODE_PATH=$node/node_modules node tests/node/official_client.js "$url" "$key" stateful
 
 # Stateless: the script reads the documented objects as documented, and
 # schemathesis draws ids at random, which a stateful mock rightly answers 404.
 start_mock "$venv/mock.log" --stateless
 echo "== the official Python library (openai==0.27.8) against the stateless mock at $url"
 "$venv/bin/python" tests/python/official_client.py "$url" "$key" stateless
+echo "== the official Node library (openai@3.3.0) against the stateless mock at $url"
+NODE_PATH=$node/node_modules node tests/node/official_client.js "$url" "$key" stateless
 
 # The spec-driven fuzz: 50 schema-valid requests per operation of each spec.
 # Checks: no 5xx; every answer's status, content type, headers and body as
