@@ -101,17 +101,7 @@ impl From<AzureFile> for File {
     }
 }
 
-impl From<ListFilesResponse> for List<File> {
-    fn from(list: ListFilesResponse) -> List<File> {
-        List::from_raw(list.object, list.data)
-    }
-}
-
-impl From<AzureFileList> for List<File> {
-    fn from(list: AzureFileList) -> List<File> {
-        List::from_raw(list.object, list.data)
-    }
-}
+list_from!(File: ListFilesResponse, AzureFileList);
 
 /// The files API, from [`Client::files`].
 #[derive(Clone, Copy, Debug)]

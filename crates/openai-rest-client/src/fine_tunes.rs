@@ -38,7 +38,7 @@ use crate::{Client, Error, EventStream, List, Result, Status};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FineTune {
     /// `ft-...`.
@@ -127,17 +127,7 @@ impl From<AzureFineTune> for FineTune {
     }
 }
 
-impl From<ListFineTunesResponse> for List<FineTune> {
-    fn from(list: ListFineTunesResponse) -> List<FineTune> {
-        List::from_raw(list.object, list.data)
-    }
-}
-
-impl From<AzureFineTuneList> for List<FineTune> {
-    fn from(list: AzureFineTuneList) -> List<FineTune> {
-        List::from_raw(list.object, list.data)
-    }
-}
+list_from!(FineTune: ListFineTunesResponse, AzureFineTuneList);
 
 /// An event of a fine-tune job; the same fields on both APIs.
 ///
@@ -185,17 +175,7 @@ impl From<AzureEvent> for Event {
     }
 }
 
-impl From<ListFineTuneEventsResponse> for List<Event> {
-    fn from(list: ListFineTuneEventsResponse) -> List<Event> {
-        List::from_raw(list.object, list.data)
-    }
-}
-
-impl From<AzureEventList> for List<Event> {
-    fn from(list: AzureEventList) -> List<Event> {
-        List::from_raw(list.object, list.data)
-    }
-}
+list_from!(Event: ListFineTuneEventsResponse, AzureEventList);
 
 /// The fine-tunes API, from [`Client::fine_tunes`].
 #[derive(Clone, Copy, Debug)]

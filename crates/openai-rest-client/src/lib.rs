@@ -59,6 +59,18 @@ macro_rules! on_backend {
     };
 }
 
+/// `From` each raw list type (`{"object", "data"}`) of either API for a
+/// [`List`] of the client's `$item`.
+macro_rules! list_from {
+    ($item:ty: $($raw:ty),+) => {$(
+        impl From<$raw> for $crate::List<$item> {
+            fn from(list: $raw) -> Self {
+                $crate::List::from_raw(list.object, list.data)
+            }
+        }
+    )+};
+}
+
 mod arguments;
 pub mod audio;
 pub mod chat;

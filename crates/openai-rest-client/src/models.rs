@@ -107,17 +107,7 @@ impl From<AzureModel> for Model {
     }
 }
 
-impl From<ListModelsResponse> for List<Model> {
-    fn from(list: ListModelsResponse) -> List<Model> {
-        List::from_raw(list.object, list.data)
-    }
-}
-
-impl From<AzureModelList> for List<Model> {
-    fn from(list: AzureModelList) -> List<Model> {
-        List::from_raw(list.object, list.data)
-    }
-}
+list_from!(Model: ListModelsResponse, AzureModelList);
 
 /// The models API, from [`Client::models`].
 #[derive(Clone, Copy, Debug)]
