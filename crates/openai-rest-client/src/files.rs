@@ -129,7 +129,9 @@ impl Files<'_> {
 
     /// Uploads `file` for `purpose` (`fine-tune` checks that it is JSON Lines
     /// of prompt/completion records). All of an organization's files may
-    /// take up to 1 GB.
+    /// take up to 1 GB. The file is answered [`Status::Pending`] until the
+    /// API has checked it (poll [`retrieve`](Self::retrieve) for
+    /// [`Status::Succeeded`]); Azure tells its `bytes` only then.
     ///
     /// # Errors
     ///
