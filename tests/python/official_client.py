@@ -82,6 +82,19 @@ def expect_model_list(models, what):
         expect_equal(ids, documented, what)
 
 
+def wait_for_status(retrieve, final, what):
+    """Polls `retrieve` until the object's status is one of `final`, as the
+    guides poll a file, a job or a deployment."""
+    item = retrieve()
+    polls = 0
+    while item["status"] not in final:
+        polls += 1
+        expect(polls < 200, f"{what} never finished")
+        time.sleep(0.05)
+        item = retrieve()
+    return item
+
+
 def fail_next(operation, fault, calls=1):
     """Schedules `fault` for the next `calls` calls to `operation`."""
     body = json.dumps({"operation": operation, "fault": fault, "calls": calls}).encode()
@@ -290,7 +303,10 @@ def files():
     retrieved = openai.File.retrieve(uploaded.id)
     if STATEFUL:
         expect_equal(listed.data[-1].id, uploaded.id, "the upload listed last")
-        expect_equal(retrieved, uploaded, "retrieved as uploaded")
+        expect_equal((retrieved.id, retrieved.bytes), (uploaded.id, 140), "retrieved as uploaded")
+        # The API checks an upload: `uploaded`, then `processed`.
+        checked = wait_for_status(lambda: openai.File.retrieve(uploaded.id), ["processed", "error"], "the file check")
+        expect_equal(checked.status, "processed", "the file checked")
     else:
         expect_equal(len(listed.data), 2, "files listed")
         expect_equal((retrieved.id, retrieved.status), (uploaded.id, "processed"), "retrieved")
@@ -438,12 +454,30 @@ def azure_api_key():
 
 def azure_files_and_fine_tunes():
     """Azure's authoring answers: 201 on creation, 204 (the library's None)
-    on deletion, its own error body on a 404."""
+    on deletion, its own error body on a 404, and its own objects: a
+    `State` for status, `updated_at`, no file size until the file is
+    checked, models with capabilities."""
     with open(os.path.join(FIXTURES, "downloadFile", "response.jsonl"), "rb") as f:
         uploaded = openai.File.create(file=f, purpose="fine-tune")
-    expect_equal((uploaded.object, uploaded.purpose), ("file", "fine-tune"), "an Azure upload")
+    expect_equal((uploaded.object, uploaded.purpose, uploaded.status), ("file", "fine-tune", "notRunning"), "an Azure upload")
+    expect("bytes" not in uploaded and "updated_at" in uploaded, f"an Azure file being checked: {uploaded}")
+    if STATEFUL:
+        checked = wait_for_status(lambda: openai.File.retrieve(uploaded.id), ["succeeded", "failed"], "the Azure file check")
+    else:
+        checked = openai.File.retrieve(uploaded.id)
+    expect_equal((checked.status, checked.bytes), ("succeeded", 140), "an Azure file checked")
     job = openai.FineTune.create(training_file=uploaded.id, model="curie")
-    expect_equal(job.object, "fine-tune", "an Azure fine-tune")
+    expect_equal((job.object, job.status, job.training_files[0].id), ("fine-tune", "notRunning", uploaded.id), "an Azure fine-tune")
+    expect("fine_tuned_model" not in job and "organization_id" not in job, f"an Azure fine-tune enqueued: {job}")
+    if STATEFUL:
+        job = wait_for_status(lambda: openai.FineTune.retrieve(job.id), ["succeeded", "failed", "canceled"], "the Azure fine-tune")
+        expect_equal((job.status, job.result_files[0].status), ("succeeded", "succeeded"), "an Azure fine-tune done")
+        tuned = openai.Model.retrieve(job.fine_tuned_model)
+        expect_equal((tuned.model, tuned.fine_tune), ("curie", job.id), "the fine-tuned model on Azure")
+    events = list(openai.FineTune.stream_events(job.id))
+    expect(events and all(e.level in ("info", "warning", "error") for e in events), f"Azure's events: {events}")
+    curie = [model for model in openai.Model.list().data if model.id == "curie"]
+    expect(curie and curie[0].capabilities.fine_tune and "inference" in curie[0].deprecation, f"Azure's curie: {curie}")
     expect(openai.FineTune.delete(job.id) is None, "an Azure fine-tune deleted: 204")
     expect(openai.File.delete(uploaded.id) is None, "an Azure file deleted: 204")
     if STATEFUL:

@@ -79,7 +79,7 @@ macro_rules! case {
 #[rustfmt::skip]
 pub const CASES: &[Case] = &[
     case!(OpenAi, ListModels, "listModels", "client.models().list()", Some("listModels/response.json"), list_models),
-    case!(OpenAi, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model),
+    case!(OpenAi, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model, ids),
     case!(OpenAi, DeleteModel, "deleteModel", "client.models().delete(id)", Some("deleteModel/response.json"), delete_model, ids),
     case!(OpenAi, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
     case!(OpenAi, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
@@ -123,20 +123,20 @@ pub const CASES: &[Case] = &[
     case!(Azure, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
     case!(Azure, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
     case!(Azure, CreateEmbedding, "createEmbedding", "client.embeddings().create(request)", Some("createEmbedding/response.json"), create_embedding),
-    case!(Azure, ListFiles, "listFiles", "client.files().list()", Some("listFiles/response.json"), list_files),
-    case!(Azure, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/response.json"), create_file),
-    case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file, ids),
+    case!(Azure, ListFiles, "listFiles", "client.files().list()", Some("listFiles/azure.json"), list_files),
+    case!(Azure, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/azure.json"), create_file),
+    case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/azure.json"), retrieve_file, ids),
     case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", None, delete_file_on_azure, ids),
     case!(Azure, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file, ids),
-    case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune, ids),
-    case!(Azure, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/response.json"), list_fine_tunes),
-    case!(Azure, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/response.json"), retrieve_fine_tune, ids),
-    case!(Azure, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/response.json"), cancel_fine_tune, ids),
-    case!(Azure, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/response.json"), list_fine_tune_events, ids),
-    case!(Azure, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/stream.sse"), list_fine_tune_events_stream, ids),
+    case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/azure.json"), create_fine_tune, ids),
+    case!(Azure, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/azure.json"), list_fine_tunes),
+    case!(Azure, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/azure.json"), retrieve_fine_tune, ids),
+    case!(Azure, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/azure.json"), cancel_fine_tune, ids),
+    case!(Azure, ListFineTuneEvents, "listFineTuneEvents", "client.fine_tunes().events(id)", Some("listFineTuneEvents/azure.json"), list_fine_tune_events, ids),
+    case!(Azure, ListFineTuneEvents, "listFineTuneEvents_stream", "client.fine_tunes().events_stream(id)", Some("listFineTuneEvents/azure_stream.sse"), list_fine_tune_events_stream, ids),
     case!(Azure, DeleteFineTune, "deleteFineTune", "client.fine_tunes().delete(id)", None, delete_fine_tune, ids),
-    case!(Azure, ListModels, "listModels", "client.models().list()", Some("listModels/response.json"), list_models),
-    case!(Azure, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/response.json"), retrieve_model),
+    case!(Azure, ListModels, "listModels", "client.models().list()", Some("listModels/azure.json"), list_models),
+    case!(Azure, RetrieveModel, "retrieveModel", "client.models().retrieve(id)", Some("retrieveModel/azure.json"), retrieve_model, ids),
 ];
 
 /// The workspace's fixtures directory.
@@ -184,6 +184,8 @@ pub struct Ids {
     pub fine_tune_to_cancel: String,
     /// deleteModel: a fine-tuned model.
     pub model_to_delete: String,
+    /// retrieveModel.
+    pub model: String,
     /// retrieveDeployment.
     pub deployment: String,
     /// deleteDeployment.
@@ -191,17 +193,34 @@ pub struct Ids {
 }
 
 impl Ids {
-    /// The ids the fixtures print.
-    pub fn documented() -> Ids {
-        let file = "file-XjGxS3KTG0uNmNOK362iJua3";
+    /// The ids the fixtures of `api` print: Azure's authoring fixtures are
+    /// Azure's examples, with their own ids.
+    pub fn documented(api: Api) -> Ids {
         let deployment = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+        let (file, training_file, fine_tune, fine_tune_to_cancel, model) = match api {
+            Api::OpenAi => (
+                "file-XjGxS3KTG0uNmNOK362iJua3",
+                "file-XGinujblHPwGLSztz8cPS8XY",
+                "ft-AF1WoRqd3aJAHsqc9NY7iL8F",
+                "ft-xhrpBbvVUzYGo8oUO1FY4nI7",
+                "text-davinci-003",
+            ),
+            Api::Azure => (
+                "file-181a1cbdcdcf4677ada87f63a0928099",
+                "file-181a1cbdcdcf4677ada87f63a0928099",
+                "ft-72a2792ef7d24ba7b82c7fe4a37e379f",
+                "ft-72a2792ef7d24ba7b82c7fe4a37e379f",
+                "curie",
+            ),
+        };
         Ids {
             file: file.into(),
             file_to_delete: file.into(),
-            training_file: "file-XGinujblHPwGLSztz8cPS8XY".into(),
-            fine_tune: "ft-AF1WoRqd3aJAHsqc9NY7iL8F".into(),
-            fine_tune_to_cancel: "ft-xhrpBbvVUzYGo8oUO1FY4nI7".into(),
+            training_file: training_file.into(),
+            fine_tune: fine_tune.into(),
+            fine_tune_to_cancel: fine_tune_to_cancel.into(),
             model_to_delete: "curie:ft-acmeco-2021-03-03-21-44-20".into(),
+            model: model.into(),
             deployment: deployment.into(),
             deployment_to_delete: deployment.into(),
         }
@@ -230,8 +249,8 @@ async fn list_models(client: &Client) -> openai_rest_client::Result<Output> {
     Ok(json(client.models().list().await?))
 }
 
-async fn retrieve_model(client: &Client) -> openai_rest_client::Result<Output> {
-    Ok(json(client.models().retrieve("text-davinci-003").await?))
+async fn retrieve_model(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    Ok(json(client.models().retrieve(&ids.model).await?))
 }
 
 async fn delete_model(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {

@@ -106,8 +106,23 @@ pub fn roundtrip(
         "Prompt" => via::<::openai_rest_raw::types::Prompt>(json),
         "StopSequences" => via::<::openai_rest_raw::types::StopSequences>(json),
         "ApiVersion" => via::<::openai_rest_raw::azure::types::ApiVersion>(json),
+        "AzureCapabilities" => via::<::openai_rest_raw::azure::types::AzureCapabilities>(json),
+        "AzureDeprecation" => via::<::openai_rest_raw::azure::types::AzureDeprecation>(json),
         "AzureError" => via::<::openai_rest_raw::azure::types::AzureError>(json),
         "AzureErrorResponse" => via::<::openai_rest_raw::azure::types::AzureErrorResponse>(json),
+        "AzureEvent" => via::<::openai_rest_raw::azure::types::AzureEvent>(json),
+        "AzureEventList" => via::<::openai_rest_raw::azure::types::AzureEventList>(json),
+        "AzureFile" => via::<::openai_rest_raw::azure::types::AzureFile>(json),
+        "AzureFileList" => via::<::openai_rest_raw::azure::types::AzureFileList>(json),
+        "AzureFileStatistics" => via::<::openai_rest_raw::azure::types::AzureFileStatistics>(json),
+        "AzureFineTune" => via::<::openai_rest_raw::azure::types::AzureFineTune>(json),
+        "AzureFineTuneList" => via::<::openai_rest_raw::azure::types::AzureFineTuneList>(json),
+        "AzureLifecycleStatus" => {
+            via::<::openai_rest_raw::azure::types::AzureLifecycleStatus>(json)
+        }
+        "AzureLogLevel" => via::<::openai_rest_raw::azure::types::AzureLogLevel>(json),
+        "AzureModel" => via::<::openai_rest_raw::azure::types::AzureModel>(json),
+        "AzureModelList" => via::<::openai_rest_raw::azure::types::AzureModelList>(json),
         "CreateDeploymentRequest" => {
             via::<::openai_rest_raw::azure::types::CreateDeploymentRequest>(json)
         }

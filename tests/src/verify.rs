@@ -406,7 +406,10 @@ pub async fn verify(target: &Target, options: &Options) -> Result<Report, Verify
         options,
         client,
         exchanges: received,
-        ids: Ids::default(),
+        ids: Ids {
+            model: "text-davinci-003".to_owned(),
+            ..Ids::default()
+        },
     };
     // The proxy serves until the cases are done; it ends first only if it
     // could not start.

@@ -24,10 +24,11 @@ pub async fn main() -> Result<(), openai_rest_client::Error> {
         .files()
         .create(Upload::path(&path), "fine-tune")
         .await?;
-    println!(
-        "uploaded {} as {} ({} bytes)",
-        file.filename, file.id, file.bytes
-    );
+    // Azure tells the size only once it has checked the file.
+    let size = file.bytes.map_or("size not known yet".to_owned(), |bytes| {
+        format!("{bytes} bytes")
+    });
+    println!("uploaded {} as {} ({size})", file.filename, file.id);
 
     let content = client.files().content(&file.id).await?;
     println!("its content has {} bytes", content.len());

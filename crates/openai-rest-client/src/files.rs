@@ -4,10 +4,104 @@
 use bytes::Bytes;
 use tokio::io::AsyncWrite;
 
+use openai_rest_raw::azure::types::{AzureError, AzureFile, AzureFileList, AzureFileStatistics};
+use openai_rest_raw::types::{ListFilesResponse, OpenAiFile};
+
 use crate::client::Backend;
 use crate::transport::{copy, read_all};
-use crate::types::{CreateFileRequest, DeleteFileResponse, ListFilesResponse, OpenAiFile};
-use crate::{Client, Result, Upload};
+use crate::types::{CreateFileRequest, DeleteFileResponse};
+use crate::{Client, List, Result, Status, Upload};
+
+/// A file of the organization (OpenAI) or resource (Azure), as either API
+/// describes it: what both send, and what only one sends as an `Option`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), openai_rest_client::Error> {
+/// # let mock = openai_rest_mock::OpenAiMock::start_with(openai_rest_mock::MockOptions::default().stateless(true)).await;
+/// # let (base_url, endpoint) = (mock.base_url(), mock.azure_endpoint());
+/// use openai_rest_client::{AzureAuth, AzureConfig, Client, Status};
+///
+/// let openai = Client::builder().api_key("sk-...").base_url(base_url).build()?;
+/// let azure = Client::builder()
+///     .azure(AzureConfig::new(endpoint, AzureAuth::api_key("my-azure-key")))
+///     .build()?;
+/// for client in [openai, azure] {
+///     let file = client.files().retrieve("file-XjGxS3KTG0uNmNOK362iJua3").await?;
+///     // OpenAI says `processed`, Azure `succeeded`.
+///     assert_eq!(file.status, Status::Succeeded);
+///     assert_eq!(file.bytes, Some(140));
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct File {
+    /// `file-...`.
+    pub id: String,
+    /// Always `file`.
+    pub object: String,
+    /// The size in bytes; `None` on Azure until the file has been checked.
+    pub bytes: Option<u64>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of the last change (Azure only).
+    pub updated_at: Option<i64>,
+    /// The name it was uploaded with.
+    pub filename: String,
+    /// e.g. `fine-tune`, `fine-tune-results`.
+    pub purpose: String,
+    /// [`Status::Pending`] until checked (OpenAI `uploaded`, Azure
+    /// `notRunning`), then [`Status::Succeeded`] (OpenAI `processed`, Azure
+    /// `succeeded`) or [`Status::Failed`].
+    pub status: Status,
+    /// Why OpenAI could not process it (OpenAI only).
+    pub status_details: Option<String>,
+    /// The tokens and examples Azure counted in a checked `fine-tune` file
+    /// (Azure only).
+    pub statistics: Option<AzureFileStatistics>,
+    /// Why Azure could not process it (Azure only).
+    pub error: Option<AzureError>,
+}
+
+impl From<OpenAiFile> for File {
+    fn from(file: OpenAiFile) -> File {
+        File {
+            id: file.id,
+            object: file.object,
+            bytes: u64::try_from(file.bytes).ok(),
+            created_at: file.created_at,
+            updated_at: None,
+            filename: file.filename,
+            purpose: file.purpose,
+            status: Status::from_openai(file.status),
+            status_details: file.status_details,
+            statistics: None,
+            error: None,
+        }
+    }
+}
+
+impl From<AzureFile> for File {
+    fn from(file: AzureFile) -> File {
+        File {
+            id: file.id,
+            object: file.object,
+            bytes: file.bytes.and_then(|bytes| u64::try_from(bytes).ok()),
+            created_at: file.created_at,
+            updated_at: Some(file.updated_at),
+            filename: file.filename,
+            purpose: file.purpose,
+            status: file.status.into(),
+            status_details: None,
+            statistics: file.statistics,
+            error: file.error,
+        }
+    }
+}
+
+list_from!(File: ListFilesResponse, AzureFileList);
 
 /// The files API, from [`Client::files`].
 #[derive(Clone, Copy, Debug)]
@@ -29,49 +123,49 @@ impl Files<'_> {
     ///
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
-    pub async fn list(&self) -> Result<ListFilesResponse> {
-        on_backend!(self.client, "listFiles", list_files)
+    pub async fn list(&self) -> Result<List<File>> {
+        on_backend!(into self.client, "listFiles", list_files)
     }
 
     /// Uploads `file` for `purpose` (`fine-tune` checks that it is JSON Lines
     /// of prompt/completion records). All of an organization's files may
-    /// take up to 1 GB.
+    /// take up to 1 GB. The file is answered [`Status::Pending`] until the
+    /// API has checked it (poll [`retrieve`](Self::retrieve) for
+    /// [`Status::Succeeded`]); Azure tells its `bytes` only then.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the upload cannot be read, before
     /// sending; otherwise the API's error by status, or a transport error, once
     /// the retries are spent (see [`Error`](crate::Error)).
-    pub async fn create(&self, file: Upload, purpose: impl Into<String>) -> Result<OpenAiFile> {
+    pub async fn create(&self, file: Upload, purpose: impl Into<String>) -> Result<File> {
         const OPERATION: &str = "createFile";
         let body = CreateFileRequest {
             purpose: purpose.into(),
         };
         let client = self.client;
         match &client.shared.backend {
-            Backend::OpenAi(raw) => {
-                client
-                    .send_upload(OPERATION, &[&file], || {
-                        Ok(raw
-                            .create_file()
-                            .body(body.clone())
-                            .file(file.part()?)
-                            .send())
-                    })
-                    .await
-            }
-            Backend::Azure { raw, api_version } => {
-                client
-                    .send_upload(OPERATION, &[&file], || {
-                        Ok(raw
-                            .create_file()
-                            .api_version(api_version.as_str())
-                            .body(body.clone())
-                            .file(file.part()?)
-                            .send())
-                    })
-                    .await
-            }
+            Backend::OpenAi(raw) => client
+                .send_upload(OPERATION, &[&file], || {
+                    Ok(raw
+                        .create_file()
+                        .body(body.clone())
+                        .file(file.part()?)
+                        .send())
+                })
+                .await
+                .map(File::from),
+            Backend::Azure { raw, api_version } => client
+                .send_upload(OPERATION, &[&file], || {
+                    Ok(raw
+                        .create_file()
+                        .api_version(api_version.as_str())
+                        .body(body.clone())
+                        .file(file.part()?)
+                        .send())
+                })
+                .await
+                .map(File::from),
         }
     }
 
@@ -81,8 +175,8 @@ impl Files<'_> {
     ///
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
-    pub async fn retrieve(&self, id: &str) -> Result<OpenAiFile> {
-        on_backend!(self.client, "retrieveFile", retrieve_file.file_id(id))
+    pub async fn retrieve(&self, id: &str) -> Result<File> {
+        on_backend!(into self.client, "retrieveFile", retrieve_file.file_id(id))
     }
 
     /// Deletes the file `id`. Azure answers 204 with no body; the answer is

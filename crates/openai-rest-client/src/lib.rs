@@ -21,6 +21,21 @@ macro_rules! on_backend {
             }
         }
     };
+    // The same, converting each backend's answer into the client's type.
+    (into $client:expr, $operation:literal, $method:ident $(. $setter:ident ($arg:expr))*) => {
+        match &$client.shared.backend {
+            $crate::client::Backend::OpenAi(raw) => $client
+                .send($operation, || raw.$method()$(.$setter($arg))*.send())
+                .await
+                .map(::std::convert::Into::into),
+            $crate::client::Backend::Azure { raw, api_version } => $client
+                .send($operation, || {
+                    raw.$method()$(.$setter($arg))*.api_version(api_version.as_str()).send()
+                })
+                .await
+                .map(::std::convert::Into::into),
+        }
+    };
     (deployment $client:expr, $operation:literal, $method:ident $(. $setter:ident ($arg:expr))*) => {
         match &$client.shared.backend {
             $crate::client::Backend::OpenAi(raw) => {
@@ -44,6 +59,18 @@ macro_rules! on_backend {
     };
 }
 
+/// `From` each raw list type (`{"object", "data"}`) of either API for a
+/// [`List`] of the client's `$item`.
+macro_rules! list_from {
+    ($item:ty: $($raw:ty),+) => {$(
+        impl From<$raw> for $crate::List<$item> {
+            fn from(list: $raw) -> Self {
+                $crate::List::from_raw(list.object, list.data)
+            }
+        }
+    )+};
+}
+
 mod arguments;
 pub mod audio;
 pub mod chat;
@@ -57,9 +84,11 @@ mod error;
 pub mod files;
 pub mod fine_tunes;
 pub mod images;
+mod list;
 pub mod models;
 pub mod moderations;
 pub mod sse;
+mod status;
 mod transport;
 mod upload;
 
@@ -67,16 +96,23 @@ pub use client::{
     AzureAuth, AzureConfig, Client, ClientBuilder, DEFAULT_AZURE_API_VERSION, DEFAULT_BASE_URL,
 };
 pub use error::{ApiError, Error, Result};
+pub use list::List;
 /// The HTTP client this crate sends with, for [`ClientBuilder::http_client`].
 pub use reqwest;
 pub use sse::EventStream;
+pub use status::Status;
 pub use transport::ApiKey;
 pub use upload::Upload;
 
 /// The request and response bodies, generated from the spec by `openai-rest-raw`:
-/// OpenAI's, which Azure shares, and Azure's deployments.
+/// OpenAI's, which Azure shares, and Azure's own (deployments, and the parts of
+/// its files, fine-tunes and models that OpenAI's lack). Files, fine-tunes,
+/// events and models are answered as the client's own types, which hold either
+/// API's shape: [`File`](crate::files::File), [`FineTune`](crate::fine_tunes::FineTune),
+/// [`Event`](crate::fine_tunes::Event), [`Model`](crate::models::Model).
 pub mod types {
     pub use openai_rest_raw::azure::types::{
+        AzureCapabilities, AzureDeprecation, AzureError, AzureFileStatistics, AzureLifecycleStatus,
         CreateDeploymentRequest, Deployment, ListDeploymentsResponse, ScaleSettings, ScaleType,
         State,
     };

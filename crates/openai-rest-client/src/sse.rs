@@ -148,14 +148,14 @@ impl<T> EventStream<T> {
     /// ```
     /// use futures::StreamExt;
     /// use openai_rest_client::EventStream;
-    /// use openai_rest_client::types::FineTuneEvent;
+    /// use openai_rest_client::fine_tunes::Event;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let body = "data: {\"object\": \"fine-tune-event\", \"created_at\": 1614807352, \
     ///             \"level\": \"info\", \"message\": \"Job started.\"}\n\ndata: [DONE]\n\n";
     /// let chunks = futures::stream::iter([Ok(bytes::Bytes::from(body))]);
-    /// let events: Vec<_> = EventStream::<FineTuneEvent>::from_bytes(chunks).collect().await;
+    /// let events: Vec<_> = EventStream::<Event>::from_bytes(chunks).collect().await;
     /// assert_eq!(events.len(), 1);
     /// assert_eq!(events[0].as_ref().unwrap().message, "Job started.");
     /// # }

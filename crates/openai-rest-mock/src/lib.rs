@@ -2,6 +2,7 @@
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod admin;
+mod azure_shapes;
 mod clock;
 #[cfg(feature = "server")]
 mod connection;

@@ -117,7 +117,7 @@ pub(crate) fn file_for(
     match status {
         200..=299 => {
             let operation = operation.ok_or("no operation of the spec has this path")?;
-            let case = replies::case(operation.id, input);
+            let case = replies::fixture_case(operation, input);
             let extension = extension(case, media.as_deref(), body.is_empty())?;
             Ok(format!("{}/{case}.{extension}", operation.id))
         }

@@ -6,14 +6,14 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use openai_rest_raw::operations::OperationId;
+use openai_rest_raw::operations::{Api, OPERATIONS, Operation, OperationId};
 use serde_json::Value;
 
 use crate::error::{ApiError, Invalid};
 use crate::fixtures::{Content, Fixtures};
 use crate::input::Input;
 use crate::json::Json;
-use crate::routes::Route;
+use crate::routes::{self, Route};
 
 /// How many choices, images or results one answer may hold: a bound on what
 /// a request can make the mock build.
@@ -85,9 +85,12 @@ pub(crate) const DONE: &[u8] = b"data: [DONE]\n\n";
 
 pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result<Reply, ApiError> {
     let operation = route.operation;
-    let case = case(operation.id, input);
+    let case = fixture_case(operation, input);
     let fixture = fixtures
         .case(operation.id, case)
+        // Azure's authoring operations that answer as OpenAI does (a
+        // file's content) have no case of their own.
+        .or_else(|| fixtures.case(operation.id, self::case(operation.id, input)))
         // The image operations share createImage's base64 images.
         .or_else(|| {
             fixtures
@@ -118,6 +121,26 @@ pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result
         content_type: fixture.content_type(),
         body,
     })
+}
+
+/// The fixture case that answers `operation`: [`case`], or for Azure's
+/// authoring API, whose objects are its own, its `azure` (`azure_stream`)
+/// case of an operationId it shares with OpenAI. Where that case is
+/// missing, OpenAI's answers.
+pub(crate) fn fixture_case(operation: &Operation, input: &Input) -> &'static str {
+    let case = case(operation.id, input);
+    let shared = || {
+        OPERATIONS
+            .iter()
+            .any(|other| other.id == operation.id && other.api == Api::OpenAi)
+    };
+    if !(routes::is_azure_authoring(operation) && shared()) {
+        return case;
+    }
+    match case {
+        "stream" => "azure_stream",
+        _ => "azure",
+    }
 }
 
 /// Which fixture of the operation answers: `response`, or the case the

@@ -26,12 +26,14 @@ impl Route {
     /// inference (a deployment's completions and embeddings) answers in
     /// OpenAI's.
     pub(crate) fn is_azure_authoring(&self) -> bool {
-        self.operation.api == Api::Azure
-            && !self
-                .operation
-                .path
-                .starts_with("/deployments/{deployment-id}/")
+        is_azure_authoring(self.operation)
     }
+}
+
+/// Whether `operation` is of Azure's authoring API (see
+/// [`Route::is_azure_authoring`]).
+pub(crate) fn is_azure_authoring(operation: &Operation) -> bool {
+    operation.api == Api::Azure && !operation.path.starts_with("/deployments/{deployment-id}/")
 }
 
 /// Why a request has no route.

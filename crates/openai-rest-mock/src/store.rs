@@ -13,6 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use openai_rest_raw::operations::{Api, OperationId};
 
+use crate::azure_shapes;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::fixtures::{Content, Fixtures};
@@ -129,6 +130,16 @@ struct Job {
     next_step: Option<usize>,
 }
 
+impl Job {
+    /// The job in the shape of `api`.
+    fn shown(&self, api: Api) -> Json {
+        match api {
+            Api::OpenAi => self.object.clone(),
+            Api::Azure => azure_shapes::fine_tune(&self.object),
+        }
+    }
+}
+
 /// The phases of a fine-tune, in mock time after its creation: pending for
 /// 1 s, the epochs spread over the next 7 s, succeeded at 10 s.
 const JOB_STARTS: Duration = Duration::from_secs(1);
@@ -188,8 +199,41 @@ impl Object for Deployment {
 
 struct StoredFile {
     id: String,
+    /// In OpenAI's shape; Azure's is made from it (`azure_shapes`).
     object: Json,
+    /// Unix seconds of its last change, which Azure shows.
+    updated_at: u64,
+    /// Mock time when its check is done and it is `processed` (Azure:
+    /// `succeeded`); `None` once it is.
+    checked_at: Option<Duration>,
     content: FileContent,
+}
+
+/// How long the API takes to check an upload: it is `uploaded` (Azure:
+/// `notRunning`, without its size) until then, and `processed` (Azure:
+/// `succeeded`) after.
+const FILE_CHECK: Duration = Duration::from_secs(1);
+
+impl StoredFile {
+    /// A file that needs no check: documented, or made by the mock.
+    fn checked(id: String, object: Json, content: FileContent) -> StoredFile {
+        let updated_at = (object.get("created_at").and_then(Json::as_u64)).unwrap_or_default();
+        StoredFile {
+            id,
+            object,
+            updated_at,
+            checked_at: None,
+            content,
+        }
+    }
+
+    /// The file in the shape of `api`.
+    fn shown(&self, api: Api) -> Json {
+        match api {
+            Api::OpenAi => self.object.clone(),
+            Api::Azure => azure_shapes::file(&self.object, Some(self.updated_at)),
+        }
+    }
 }
 
 enum FileContent {
@@ -263,11 +307,11 @@ impl Store {
             };
             let id = id.to_owned();
             state.files.retain(|file| file.id != id);
-            state.files.push(StoredFile {
+            state.files.push(StoredFile::checked(
                 id,
                 object,
-                content: FileContent::Memory(content.clone()),
-            });
+                FileContent::Memory(content.clone()),
+            ));
         }
 
         if let Some(template) = json(fixtures, OperationId::RetrieveModel) {
@@ -369,6 +413,13 @@ impl Store {
             models_answer,
             ..
         } = &mut *state;
+        for file in files.iter_mut() {
+            if let Some(at) = file.checked_at.filter(|at| *at <= now) {
+                file.checked_at = None;
+                file.updated_at = self.clock.unix_at(at);
+                file.object.replace("status", "processed".into());
+            }
+        }
         for job in jobs.iter_mut() {
             if self.catch_up(job, now, files, models) {
                 *models_answer = None;
@@ -421,11 +472,11 @@ impl Store {
                     object.replace("filename", "compiled_results.csv".into());
                     object.replace("purpose", "fine-tune-results".into());
                     object.replace("status", "processed".into());
-                    files.push(StoredFile {
-                        id: job.result_file.clone(),
-                        object: object.clone(),
-                        content: FileContent::Memory(content),
-                    });
+                    files.push(StoredFile::checked(
+                        job.result_file.clone(),
+                        object.clone(),
+                        FileContent::Memory(content),
+                    ));
                     job.object
                         .replace("result_files", Json::Array(vec![object]));
                 }
@@ -459,31 +510,35 @@ impl Store {
         use OperationId::*;
         let id = route.param().unwrap_or_default();
         let operation = route.operation.id;
+        // The records keep OpenAI's shapes; Azure's are made from them.
+        let api = route.operation.api;
         let answer = match operation {
-            CreateFile => self.create_file(fixtures, input),
+            CreateFile => self.create_file(fixtures, input, api),
             ListFiles => self.list(fixtures, operation, |state| {
-                state.files.iter().map(|file| file.object.clone()).collect()
+                state.files.iter().map(|file| file.shown(api)).collect()
             }),
             RetrieveFile => self.with(
                 id,
                 |state| &state.files,
-                |file| Ok(json_reply(&file.object)),
+                |file| Ok(json_reply(&file.shown(api))),
             ),
             DownloadFile => self.download(id),
             DeleteFile => self.delete_file(fixtures, id),
-            ListModels => self.list_models(fixtures),
-            CreateFineTune => self.create_fine_tune(fixtures, input),
+            ListModels => self.list_models(fixtures, api),
+            CreateFineTune => self.create_fine_tune(fixtures, input, api),
             ListFineTunes => self.list(fixtures, operation, |state| {
-                state.jobs.iter().map(|job| job.object.clone()).collect()
+                state.jobs.iter().map(|job| job.shown(api)).collect()
             }),
-            RetrieveFineTune => {
-                self.with(id, |state| &state.jobs, |job| Ok(json_reply(&job.object)))
-            }
-            CancelFineTune => self.cancel(id),
+            RetrieveFineTune => self.with(
+                id,
+                |state| &state.jobs,
+                |job| Ok(json_reply(&job.shown(api))),
+            ),
+            CancelFineTune => self.cancel(id, api),
             DeleteFineTune => self.delete_azure_fine_tune(id),
-            ListFineTuneEvents if input.query_flag("stream") => self.follow(id),
-            ListFineTuneEvents => self.list_events(fixtures, id),
-            RetrieveModel => self.retrieve_model(id),
+            ListFineTuneEvents if input.query_flag("stream") => self.follow(id, api),
+            ListFineTuneEvents => self.list_events(fixtures, id, api),
+            RetrieveModel => self.retrieve_model(id, api),
             DeleteModel => self.delete_model(fixtures, id),
             CreateDeployment => self.create_deployment(fixtures, input),
             ListDeployments => self.list(fixtures, operation, |state| {
@@ -558,8 +613,16 @@ impl Store {
         Ok(json_reply(&envelope))
     }
 
-    fn list_models(&self, fixtures: &Fixtures) -> Result<Reply, ApiError> {
+    fn list_models(&self, fixtures: &Fixtures, api: Api) -> Result<Reply, ApiError> {
         let mut state = self.lock();
+        if api == Api::Azure {
+            let mut envelope = json(fixtures, OperationId::ListModels)
+                .cloned()
+                .ok_or_else(|| no_fixture(OperationId::ListModels))?;
+            let models = state.models.iter().map(|model| azure_model(&state, model));
+            envelope.replace("data", Json::Array(models.collect()));
+            return Ok(json_reply(&envelope));
+        }
         if state.models_answer.is_none() {
             let mut envelope = json(fixtures, OperationId::ListModels)
                 .cloned()
@@ -582,7 +645,12 @@ impl Store {
 
     /// Adopts the uploaded file where it was written as it arrived (its
     /// bytes already counted against the 1 GB): no copy, no wait.
-    fn create_file(&self, fixtures: &Fixtures, input: &mut Input) -> Result<Reply, ApiError> {
+    fn create_file(
+        &self,
+        fixtures: &Fixtures,
+        input: &mut Input,
+        api: Api,
+    ) -> Result<Reply, ApiError> {
         let mut object = json(fixtures, OperationId::CreateFile)
             .cloned()
             .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
@@ -599,24 +667,30 @@ impl Store {
         };
         let size = stored.size();
         let id = new_id("file-");
+        let created = self.clock.elapsed();
+        let unix = self.clock.unix_at(created);
         object.replace("id", id.as_str().into());
         object.replace("bytes", size.into());
-        object.replace("created_at", self.clock.unix().into());
+        object.replace("created_at", unix.into());
         object.replace(
             "filename",
             file.file_name.as_deref().unwrap_or("file").into(),
         );
         object.replace("purpose", purpose.into());
         object.replace("status", "uploaded".into());
-        self.lock().files.push(StoredFile {
+        let file = StoredFile {
             id,
-            object: object.clone(),
+            object,
+            updated_at: unix,
+            checked_at: Some(created + FILE_CHECK),
             content: FileContent::Disk {
                 path: stored.keep(),
                 size,
             },
-        });
-        Ok(json_reply(&object))
+        };
+        let reply = json_reply(&file.shown(api));
+        self.lock().files.push(file);
+        Ok(reply)
     }
 
     /// `answer` from the object `id` of the kind `of` lists, under the
@@ -682,14 +756,17 @@ impl Store {
             .any(|model| text(model, "id") == Some(id))
     }
 
-    fn retrieve_model(&self, id: &str) -> Result<Reply, ApiError> {
+    fn retrieve_model(&self, id: &str, api: Api) -> Result<Reply, ApiError> {
         let state = self.lock();
         let model = state
             .models
             .iter()
             .find(|model| text(model, "id") == Some(id))
             .ok_or_else(|| model_not_found(id, Some("model")))?;
-        Ok(json_reply(model))
+        Ok(json_reply(&match api {
+            Api::OpenAi => model.clone(),
+            Api::Azure => azure_model(&state, model),
+        }))
     }
 
     fn delete_model(&self, fixtures: &Fixtures, id: &str) -> Result<Reply, ApiError> {
@@ -742,7 +819,12 @@ impl Store {
         Ok(reply)
     }
 
-    fn create_fine_tune(&self, fixtures: &Fixtures, input: &Input) -> Result<Reply, ApiError> {
+    fn create_fine_tune(
+        &self,
+        fixtures: &Fixtures,
+        input: &Input,
+        api: Api,
+    ) -> Result<Reply, ApiError> {
         let mut object = json(fixtures, OperationId::CreateFineTune)
             .cloned()
             .ok_or_else(|| no_fixture(OperationId::CreateFineTune))?;
@@ -834,7 +916,7 @@ impl Store {
         };
         let State { files, models, .. } = &mut *state;
         self.catch_up(&mut job, created, files, models);
-        let reply = json_reply(&job.object);
+        let reply = json_reply(&job.shown(api));
         state.jobs.push(job);
         Ok(reply)
     }
@@ -850,7 +932,7 @@ impl Store {
         Ok(no_content())
     }
 
-    fn cancel(&self, id: &str) -> Result<Reply, ApiError> {
+    fn cancel(&self, id: &str, api: Api) -> Result<Reply, ApiError> {
         let mut state = self.lock();
         let job = state
             .jobs
@@ -869,10 +951,10 @@ impl Store {
         job.object.replace("updated_at", unix.into());
         push_event(&mut job.object, unix, "Fine-tune cancelled");
         job.next_step = None;
-        Ok(json_reply(&job.object))
+        Ok(json_reply(&job.shown(api)))
     }
 
-    fn list_events(&self, fixtures: &Fixtures, id: &str) -> Result<Reply, ApiError> {
+    fn list_events(&self, fixtures: &Fixtures, id: &str, api: Api) -> Result<Reply, ApiError> {
         let mut envelope = json(fixtures, OperationId::ListFineTuneEvents)
             .cloned()
             .ok_or_else(|| no_fixture(OperationId::ListFineTuneEvents))?;
@@ -880,8 +962,12 @@ impl Store {
             id,
             |state| &state.jobs,
             |job| {
-                let events = job.object.get("events").cloned();
-                envelope.replace("data", events.unwrap_or(Json::Array(vec![])));
+                let events = (job.object.get("events").and_then(Json::as_array))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|event| shown_event(event, api))
+                    .collect();
+                envelope.replace("data", Json::Array(events));
                 Ok(json_reply(&envelope))
             },
         )
@@ -890,12 +976,22 @@ impl Store {
     /// The events of job `id` after the first `seen`, whether it has ended,
     /// and how long to wait (wall time) before its next step is due; `None`
     /// when there is no such job (any more, after a reset).
-    fn events_since(&self, id: &str, seen: usize) -> Option<(Vec<Bytes>, bool, Duration)> {
+    fn events_since(
+        &self,
+        id: &str,
+        api: Api,
+        seen: usize,
+    ) -> Option<(Vec<Bytes>, bool, Duration)> {
         const POLL: Duration = Duration::from_millis(100);
         let state = self.lock();
         let job = state.jobs.iter().find(|job| job.id == id)?;
         let events = (job.object.get("events").and_then(Json::as_array))
-            .map(|events| events.iter().skip(seen).map(event_bytes).collect())
+            .map(|events| {
+                let events = events.iter().skip(seen);
+                events
+                    .map(|event| event_bytes(&shown_event(event, api)))
+                    .collect()
+            })
             .unwrap_or_default();
         let wait = job
             .next_step
@@ -907,13 +1003,14 @@ impl Store {
 
     /// `?stream=true`: the events so far, then (standalone server) each one
     /// as it happens, and `data: [DONE]` once the job has ended.
-    fn follow(self: &Arc<Self>, id: &str) -> Result<Reply, ApiError> {
-        let (mut now, has_ended, _) = self.events_since(id, 0).ok_or_else(|| no_such_job(id))?;
+    fn follow(self: &Arc<Self>, id: &str, api: Api) -> Result<Reply, ApiError> {
+        let (mut now, has_ended, _) =
+            (self.events_since(id, api, 0)).ok_or_else(|| no_such_job(id))?;
         let rest = if has_ended {
             now.push(Bytes::from_static(DONE));
             None
         } else {
-            Some(follow(self.clone(), id.to_owned(), now.len()))
+            Some(follow(self.clone(), id.to_owned(), api, now.len()))
         };
         Ok(Reply {
             status: 200,
@@ -924,13 +1021,13 @@ impl Store {
 }
 
 /// The events after the first `seen` as they happen, then `[DONE]`.
-fn follow(store: Arc<Store>, id: String, seen: usize) -> LiveStream {
+fn follow(store: Arc<Store>, id: String, api: Api, seen: usize) -> LiveStream {
     use futures::StreamExt;
-    let events = futures::stream::unfold(Some((store, id, seen)), |following| async move {
+    let events = futures::stream::unfold(Some((store, id, seen)), move |following| async move {
         let (store, id, seen) = following?;
         loop {
             let (mut fresh, has_ended, wait) =
-                (store.events_since(&id, seen)).unwrap_or((vec![], true, Duration::ZERO));
+                (store.events_since(&id, api, seen)).unwrap_or((vec![], true, Duration::ZERO));
             if has_ended {
                 fresh.push(Bytes::from_static(DONE));
                 return Some((futures::stream::iter(fresh), None));
@@ -944,6 +1041,24 @@ fn follow(store: Arc<Store>, id: String, seen: usize) -> LiveStream {
     })
     .flatten();
     Box::pin(events)
+}
+
+/// An event of a job in the shape of `api`.
+fn shown_event(event: &Json, api: Api) -> Json {
+    match api {
+        Api::OpenAi => event.clone(),
+        Api::Azure => azure_shapes::event(event),
+    }
+}
+
+/// A model in Azure's shape, with the job that made it, if the store has
+/// it.
+fn azure_model(state: &State, model: &Json) -> Json {
+    let id = text(model, "id");
+    let job = (state.jobs.iter())
+        .find(|job| id.is_some() && text(&job.object, "fine_tuned_model") == id)
+        .map(|job| job.id.as_str());
+    azure_shapes::model(model, job)
 }
 
 /// One event as a server-sent event.

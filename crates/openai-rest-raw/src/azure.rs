@@ -59,6 +59,37 @@ pub mod types {
                 })
         }
     }
+    ///What a model can be used for.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureCapabilities {
+        ///Whether it answers completions.
+        pub completion: bool,
+        ///Whether it answers embeddings.
+        pub embeddings: bool,
+        ///Whether it can be fine-tuned.
+        pub fine_tune: bool,
+        ///Whether it can be deployed for inference.
+        pub inference: bool,
+        ///How a deployment of it may scale.
+        pub scale_types: ::std::vec::Vec<ScaleType>,
+    }
+    impl AzureCapabilities {
+        pub fn builder() -> builder::AzureCapabilities {
+            Default::default()
+        }
+    }
+    ///When support ends, in Unix seconds: fine-tuning (base models only) and inference.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureDeprecation {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fine_tune: ::std::option::Option<i64>,
+        pub inference: i64,
+    }
+    impl AzureDeprecation {
+        pub fn builder() -> builder::AzureDeprecation {
+            Default::default()
+        }
+    }
     ///An error of the Microsoft REST guidelines. The authoring API's codes of 2022-12-01 are `conflict`, `invalidPayload`, `forbidden`, `notFound`, `unexpectedEntityState`, `itemDoesAlreadyExist`, `serviceUnavailable`, `internalFailure`, `quotaExceeded`, `jsonlValidationFailed` and `fileImportFailed`; the gateway in front of it answers `401` and `429` as codes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AzureError {
@@ -111,6 +142,281 @@ pub mod types {
     }
     impl AzureErrorResponse {
         pub fn builder() -> builder::AzureErrorResponse {
+            Default::default()
+        }
+    }
+    ///An event of a fine-tune job. Azure's spec requires `created_at`, `level` and `message`; its examples always show `object` too.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureEvent {
+        pub created_at: i64,
+        pub level: AzureLogLevel,
+        pub message: ::std::string::String,
+        ///Always `fine-tune-event`.
+        pub object: ::std::string::String,
+    }
+    impl AzureEvent {
+        pub fn builder() -> builder::AzureEvent {
+            Default::default()
+        }
+    }
+    ///`AzureEventList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureEventList {
+        pub data: ::std::vec::Vec<AzureEvent>,
+        ///Always `list`.
+        pub object: ::std::string::String,
+    }
+    impl AzureEventList {
+        pub fn builder() -> builder::AzureEventList {
+            Default::default()
+        }
+    }
+    ///A file of the resource, for fine-tuning or made by a fine-tune. Its `status` goes from `notRunning` (uploaded, being checked) to `succeeded` (ready for a fine-tune) or `failed`. Azure's spec requires only `filename` and `purpose`; its examples always show every field listed here as required.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureFile {
+        ///The size in bytes, once known: absent (or null) while the file is `notRunning`, as Azure's upload example shows.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub bytes: ::std::option::Option<i64>,
+        ///Unix time in seconds.
+        pub created_at: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<AzureError>,
+        pub filename: ::std::string::String,
+        pub id: ::std::string::String,
+        ///Always `file`.
+        pub object: ::std::string::String,
+        ///`fine-tune` for training data, `fine-tune-results` for a fine-tune's results.
+        pub purpose: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub statistics: ::std::option::Option<AzureFileStatistics>,
+        pub status: State,
+        ///Unix time in seconds of the last change.
+        pub updated_at: i64,
+    }
+    impl AzureFile {
+        pub fn builder() -> builder::AzureFile {
+            Default::default()
+        }
+    }
+    ///`AzureFileList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureFileList {
+        pub data: ::std::vec::Vec<AzureFile>,
+        ///Always `list`.
+        pub object: ::std::string::String,
+    }
+    impl AzureFileList {
+        pub fn builder() -> builder::AzureFileList {
+            Default::default()
+        }
+    }
+    ///What the check of a `fine-tune` file counted, once it is complete.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AzureFileStatistics {
+        ///The training examples (lines).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub examples: ::std::option::Option<i64>,
+        ///The tokens of all prompts and completions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tokens: ::std::option::Option<i64>,
+    }
+    impl AzureFileStatistics {
+        pub fn builder() -> builder::AzureFileStatistics {
+            Default::default()
+        }
+    }
+    ///A fine-tune job. Its `status` goes from `notRunning` (enqueued) to `running` and then `succeeded`, `failed` or `canceled`. Unlike OpenAI's, its files are whole file objects of Azure's shape, and `fine_tuned_model` is there only once it has succeeded. Azure's spec requires only `model` and `training_files`; its examples always show every field listed here as required.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureFineTune {
+        pub created_at: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<AzureError>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub events: ::std::vec::Vec<AzureEvent>,
+        ///The model made; only once the job has `succeeded`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fine_tuned_model: ::std::option::Option<::std::string::String>,
+        pub hyperparams: crate::types::FineTuneHyperparams,
+        pub id: ::std::string::String,
+        ///The base model.
+        pub model: ::std::string::String,
+        ///Always `fine-tune`.
+        pub object: ::std::string::String,
+        ///Azure's spelling; "unused on Azure OpenAI".
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub organisation_id: ::std::option::Option<::std::string::String>,
+        ///The results (CSV), once the job has succeeded.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub result_files: ::std::vec::Vec<AzureFile>,
+        pub status: State,
+        ///The suffix asked for in the fine-tuned model's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suffix: ::std::option::Option<::std::string::String>,
+        pub training_files: ::std::vec::Vec<AzureFile>,
+        pub updated_at: i64,
+        ///Unused on Azure OpenAI.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_files: ::std::vec::Vec<AzureFile>,
+    }
+    impl AzureFineTune {
+        pub fn builder() -> builder::AzureFineTune {
+            Default::default()
+        }
+    }
+    ///`AzureFineTuneList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureFineTuneList {
+        pub data: ::std::vec::Vec<AzureFineTune>,
+        ///Always `list`.
+        pub object: ::std::string::String,
+    }
+    impl AzureFineTuneList {
+        pub fn builder() -> builder::AzureFineTuneList {
+            Default::default()
+        }
+    }
+    ///Whether a model is in preview or generally available.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AzureLifecycleStatus {
+        #[serde(rename = "preview")]
+        Preview,
+        #[serde(rename = "generally-available")]
+        GenerallyAvailable,
+    }
+    impl ::std::fmt::Display for AzureLifecycleStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Preview => f.write_str("preview"),
+                Self::GenerallyAvailable => f.write_str("generally-available"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AzureLifecycleStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "preview" => Ok(Self::Preview),
+                "generally-available" => Ok(Self::GenerallyAvailable),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureLifecycleStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureLifecycleStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///How bad an event is: `info`, `warning` (an issue worked around) or `error` (one that cannot be recovered from).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AzureLogLevel {
+        #[serde(rename = "info")]
+        Info,
+        #[serde(rename = "warning")]
+        Warning,
+        #[serde(rename = "error")]
+        Error,
+    }
+    impl ::std::fmt::Display for AzureLogLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Info => f.write_str("info"),
+                Self::Warning => f.write_str("warning"),
+                Self::Error => f.write_str("error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AzureLogLevel {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "info" => Ok(Self::Info),
+                "warning" => Ok(Self::Warning),
+                "error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureLogLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureLogLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A base model, or one a fine-tune made (then with `model` and `fine_tune`). Azure's spec also requires `lifecycle_status`, which its examples leave out: it is optional here.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureModel {
+        pub capabilities: AzureCapabilities,
+        pub created_at: i64,
+        pub deprecation: AzureDeprecation,
+        ///For a fine-tuned model, the fine-tune job that made it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fine_tune: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub lifecycle_status: ::std::option::Option<AzureLifecycleStatus>,
+        ///For a fine-tuned model, its base model.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        ///Always `model`.
+        pub object: ::std::string::String,
+        pub status: State,
+        pub updated_at: i64,
+    }
+    impl AzureModel {
+        pub fn builder() -> builder::AzureModel {
+            Default::default()
+        }
+    }
+    ///`AzureModelList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureModelList {
+        pub data: ::std::vec::Vec<AzureModel>,
+        ///Always `list`.
+        pub object: ::std::string::String,
+    }
+    impl AzureModelList {
+        pub fn builder() -> builder::AzureModelList {
             Default::default()
         }
     }
@@ -290,6 +596,157 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AzureCapabilities {
+            completion: ::std::result::Result<bool, ::std::string::String>,
+            embeddings: ::std::result::Result<bool, ::std::string::String>,
+            fine_tune: ::std::result::Result<bool, ::std::string::String>,
+            inference: ::std::result::Result<bool, ::std::string::String>,
+            scale_types:
+                ::std::result::Result<::std::vec::Vec<super::ScaleType>, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureCapabilities {
+            fn default() -> Self {
+                Self {
+                    completion: Err("no value supplied for completion".to_string()),
+                    embeddings: Err("no value supplied for embeddings".to_string()),
+                    fine_tune: Err("no value supplied for fine_tune".to_string()),
+                    inference: Err("no value supplied for inference".to_string()),
+                    scale_types: Err("no value supplied for scale_types".to_string()),
+                }
+            }
+        }
+        impl AzureCapabilities {
+            pub fn completion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for completion: {e}"));
+                self
+            }
+            pub fn embeddings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.embeddings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for embeddings: {e}"));
+                self
+            }
+            pub fn fine_tune<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fine_tune = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fine_tune: {e}"));
+                self
+            }
+            pub fn inference<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inference = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for inference: {e}"));
+                self
+            }
+            pub fn scale_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ScaleType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale_types = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for scale_types: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCapabilities> for super::AzureCapabilities {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCapabilities,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    completion: value.completion?,
+                    embeddings: value.embeddings?,
+                    fine_tune: value.fine_tune?,
+                    inference: value.inference?,
+                    scale_types: value.scale_types?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCapabilities> for AzureCapabilities {
+            fn from(value: super::AzureCapabilities) -> Self {
+                Self {
+                    completion: Ok(value.completion),
+                    embeddings: Ok(value.embeddings),
+                    fine_tune: Ok(value.fine_tune),
+                    inference: Ok(value.inference),
+                    scale_types: Ok(value.scale_types),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureDeprecation {
+            fine_tune: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            inference: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureDeprecation {
+            fn default() -> Self {
+                Self {
+                    fine_tune: Ok(Default::default()),
+                    inference: Err("no value supplied for inference".to_string()),
+                }
+            }
+        }
+        impl AzureDeprecation {
+            pub fn fine_tune<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fine_tune = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fine_tune: {e}"));
+                self
+            }
+            pub fn inference<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inference = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for inference: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureDeprecation> for super::AzureDeprecation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureDeprecation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    fine_tune: value.fine_tune?,
+                    inference: value.inference?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureDeprecation> for AzureDeprecation {
+            fn from(value: super::AzureDeprecation) -> Self {
+                Self {
+                    fine_tune: Ok(value.fine_tune),
+                    inference: Ok(value.inference),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct AzureError {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -565,6 +1022,976 @@ pub mod types {
             fn from(value: super::AzureErrorResponse) -> Self {
                 Self {
                     error: Ok(value.error),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureEvent {
+            created_at: ::std::result::Result<i64, ::std::string::String>,
+            level: ::std::result::Result<super::AzureLogLevel, ::std::string::String>,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureEvent {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    level: Err("no value supplied for level".to_string()),
+                    message: Err("no value supplied for message".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                }
+            }
+        }
+        impl AzureEvent {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureLogLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.level = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for level: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureEvent> for super::AzureEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    level: value.level?,
+                    message: value.message?,
+                    object: value.object?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureEvent> for AzureEvent {
+            fn from(value: super::AzureEvent) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    level: Ok(value.level),
+                    message: Ok(value.message),
+                    object: Ok(value.object),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureEventList {
+            data: ::std::result::Result<::std::vec::Vec<super::AzureEvent>, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureEventList {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                }
+            }
+        }
+        impl AzureEventList {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureEvent>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureEventList> for super::AzureEventList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureEventList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    object: value.object?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureEventList> for AzureEventList {
+            fn from(value: super::AzureEventList) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    object: Ok(value.object),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureFile {
+            bytes: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            created_at: ::std::result::Result<i64, ::std::string::String>,
+            error: ::std::result::Result<
+                ::std::option::Option<super::AzureError>,
+                ::std::string::String,
+            >,
+            filename: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            purpose: ::std::result::Result<::std::string::String, ::std::string::String>,
+            statistics: ::std::result::Result<
+                ::std::option::Option<super::AzureFileStatistics>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::State, ::std::string::String>,
+            updated_at: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureFile {
+            fn default() -> Self {
+                Self {
+                    bytes: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    error: Ok(Default::default()),
+                    filename: Err("no value supplied for filename".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    purpose: Err("no value supplied for purpose".to_string()),
+                    statistics: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl AzureFile {
+            pub fn bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bytes = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for bytes: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AzureError>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+            pub fn filename<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filename = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for filename: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+            pub fn purpose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purpose = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for purpose: {e}"));
+                self
+            }
+            pub fn statistics<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AzureFileStatistics>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.statistics = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for statistics: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::State>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureFile> for super::AzureFile {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureFile,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bytes: value.bytes?,
+                    created_at: value.created_at?,
+                    error: value.error?,
+                    filename: value.filename?,
+                    id: value.id?,
+                    object: value.object?,
+                    purpose: value.purpose?,
+                    statistics: value.statistics?,
+                    status: value.status?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureFile> for AzureFile {
+            fn from(value: super::AzureFile) -> Self {
+                Self {
+                    bytes: Ok(value.bytes),
+                    created_at: Ok(value.created_at),
+                    error: Ok(value.error),
+                    filename: Ok(value.filename),
+                    id: Ok(value.id),
+                    object: Ok(value.object),
+                    purpose: Ok(value.purpose),
+                    statistics: Ok(value.statistics),
+                    status: Ok(value.status),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureFileList {
+            data: ::std::result::Result<::std::vec::Vec<super::AzureFile>, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureFileList {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                }
+            }
+        }
+        impl AzureFileList {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureFile>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureFileList> for super::AzureFileList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureFileList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    object: value.object?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureFileList> for AzureFileList {
+            fn from(value: super::AzureFileList) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    object: Ok(value.object),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureFileStatistics {
+            examples: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            tokens: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureFileStatistics {
+            fn default() -> Self {
+                Self {
+                    examples: Ok(Default::default()),
+                    tokens: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureFileStatistics {
+            pub fn examples<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.examples = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for examples: {e}"));
+                self
+            }
+            pub fn tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tokens: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureFileStatistics> for super::AzureFileStatistics {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureFileStatistics,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    examples: value.examples?,
+                    tokens: value.tokens?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureFileStatistics> for AzureFileStatistics {
+            fn from(value: super::AzureFileStatistics) -> Self {
+                Self {
+                    examples: Ok(value.examples),
+                    tokens: Ok(value.tokens),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureFineTune {
+            created_at: ::std::result::Result<i64, ::std::string::String>,
+            error: ::std::result::Result<
+                ::std::option::Option<super::AzureError>,
+                ::std::string::String,
+            >,
+            events:
+                ::std::result::Result<::std::vec::Vec<super::AzureEvent>, ::std::string::String>,
+            fine_tuned_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            hyperparams:
+                ::std::result::Result<crate::types::FineTuneHyperparams, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            organisation_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            result_files:
+                ::std::result::Result<::std::vec::Vec<super::AzureFile>, ::std::string::String>,
+            status: ::std::result::Result<super::State, ::std::string::String>,
+            suffix: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            training_files:
+                ::std::result::Result<::std::vec::Vec<super::AzureFile>, ::std::string::String>,
+            updated_at: ::std::result::Result<i64, ::std::string::String>,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            validation_files:
+                ::std::result::Result<::std::vec::Vec<super::AzureFile>, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureFineTune {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    error: Ok(Default::default()),
+                    events: Ok(Default::default()),
+                    fine_tuned_model: Ok(Default::default()),
+                    hyperparams: Err("no value supplied for hyperparams".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    model: Err("no value supplied for model".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    organisation_id: Ok(Default::default()),
+                    result_files: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    suffix: Ok(Default::default()),
+                    training_files: Err("no value supplied for training_files".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    user_id: Ok(Default::default()),
+                    validation_files: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureFineTune {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AzureError>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureEvent>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for events: {e}"));
+                self
+            }
+            pub fn fine_tuned_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fine_tuned_model = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for fine_tuned_model: {e}")
+                });
+                self
+            }
+            pub fn hyperparams<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::types::FineTuneHyperparams>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hyperparams = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for hyperparams: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+            pub fn organisation_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organisation_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for organisation_id: {e}")
+                });
+                self
+            }
+            pub fn result_files<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureFile>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result_files = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for result_files: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::State>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn suffix<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suffix = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for suffix: {e}"));
+                self
+            }
+            pub fn training_files<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureFile>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.training_files = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for training_files: {e}")
+                });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for user_id: {e}"));
+                self
+            }
+            pub fn validation_files<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureFile>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.validation_files = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for validation_files: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureFineTune> for super::AzureFineTune {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureFineTune,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    error: value.error?,
+                    events: value.events?,
+                    fine_tuned_model: value.fine_tuned_model?,
+                    hyperparams: value.hyperparams?,
+                    id: value.id?,
+                    model: value.model?,
+                    object: value.object?,
+                    organisation_id: value.organisation_id?,
+                    result_files: value.result_files?,
+                    status: value.status?,
+                    suffix: value.suffix?,
+                    training_files: value.training_files?,
+                    updated_at: value.updated_at?,
+                    user_id: value.user_id?,
+                    validation_files: value.validation_files?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureFineTune> for AzureFineTune {
+            fn from(value: super::AzureFineTune) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    error: Ok(value.error),
+                    events: Ok(value.events),
+                    fine_tuned_model: Ok(value.fine_tuned_model),
+                    hyperparams: Ok(value.hyperparams),
+                    id: Ok(value.id),
+                    model: Ok(value.model),
+                    object: Ok(value.object),
+                    organisation_id: Ok(value.organisation_id),
+                    result_files: Ok(value.result_files),
+                    status: Ok(value.status),
+                    suffix: Ok(value.suffix),
+                    training_files: Ok(value.training_files),
+                    updated_at: Ok(value.updated_at),
+                    user_id: Ok(value.user_id),
+                    validation_files: Ok(value.validation_files),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureFineTuneList {
+            data:
+                ::std::result::Result<::std::vec::Vec<super::AzureFineTune>, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureFineTuneList {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                }
+            }
+        }
+        impl AzureFineTuneList {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureFineTune>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureFineTuneList> for super::AzureFineTuneList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureFineTuneList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    object: value.object?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureFineTuneList> for AzureFineTuneList {
+            fn from(value: super::AzureFineTuneList) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    object: Ok(value.object),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureModel {
+            capabilities: ::std::result::Result<super::AzureCapabilities, ::std::string::String>,
+            created_at: ::std::result::Result<i64, ::std::string::String>,
+            deprecation: ::std::result::Result<super::AzureDeprecation, ::std::string::String>,
+            fine_tune: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            lifecycle_status: ::std::result::Result<
+                ::std::option::Option<super::AzureLifecycleStatus>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<super::State, ::std::string::String>,
+            updated_at: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureModel {
+            fn default() -> Self {
+                Self {
+                    capabilities: Err("no value supplied for capabilities".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    deprecation: Err("no value supplied for deprecation".to_string()),
+                    fine_tune: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    lifecycle_status: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    object: Err("no value supplied for object".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl AzureModel {
+            pub fn capabilities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureCapabilities>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.capabilities = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for capabilities: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn deprecation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureDeprecation>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deprecation = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for deprecation: {e}"));
+                self
+            }
+            pub fn fine_tune<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fine_tune = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fine_tune: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn lifecycle_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AzureLifecycleStatus>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lifecycle_status = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for lifecycle_status: {e}")
+                });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::State>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureModel> for super::AzureModel {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureModel,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    capabilities: value.capabilities?,
+                    created_at: value.created_at?,
+                    deprecation: value.deprecation?,
+                    fine_tune: value.fine_tune?,
+                    id: value.id?,
+                    lifecycle_status: value.lifecycle_status?,
+                    model: value.model?,
+                    object: value.object?,
+                    status: value.status?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureModel> for AzureModel {
+            fn from(value: super::AzureModel) -> Self {
+                Self {
+                    capabilities: Ok(value.capabilities),
+                    created_at: Ok(value.created_at),
+                    deprecation: Ok(value.deprecation),
+                    fine_tune: Ok(value.fine_tune),
+                    id: Ok(value.id),
+                    lifecycle_status: Ok(value.lifecycle_status),
+                    model: Ok(value.model),
+                    object: Ok(value.object),
+                    status: Ok(value.status),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureModelList {
+            data: ::std::result::Result<::std::vec::Vec<super::AzureModel>, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureModelList {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                }
+            }
+        }
+        impl AzureModelList {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AzureModel>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureModelList> for super::AzureModelList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureModelList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    object: value.object?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureModelList> for AzureModelList {
+            fn from(value: super::AzureModelList) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    object: Ok(value.object),
                 }
             }
         }
@@ -1539,8 +2966,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::ListFilesResponse>, Error<types::AzureErrorResponse>>
-        {
+        ) -> Result<ResponseValue<types::AzureFileList>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 api_version,
@@ -1633,8 +3059,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<types::AzureErrorResponse>>
-        {
+        ) -> Result<ResponseValue<types::AzureFile>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 file_id,
@@ -1914,10 +3339,8 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<crate::types::ListFineTunesResponse>,
-            Error<types::AzureErrorResponse>,
-        > {
+        ) -> Result<ResponseValue<types::AzureFineTuneList>, Error<types::AzureErrorResponse>>
+        {
             let Self {
                 client,
                 api_version,
@@ -2010,8 +3433,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::FineTune>, Error<types::AzureErrorResponse>>
-        {
+        ) -> Result<ResponseValue<types::AzureFineTune>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 fine_tune_id,
@@ -2207,8 +3629,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::FineTune>, Error<types::AzureErrorResponse>>
-        {
+        ) -> Result<ResponseValue<types::AzureFineTune>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 fine_tune_id,
@@ -2319,10 +3740,8 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<crate::types::ListFineTuneEventsResponse>,
-            Error<types::AzureErrorResponse>,
-        > {
+        ) -> Result<ResponseValue<types::AzureEventList>, Error<types::AzureErrorResponse>>
+        {
             let Self {
                 client,
                 fine_tune_id,
@@ -2413,7 +3832,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::ListModelsResponse>, Error<types::AzureErrorResponse>>
+        ) -> Result<ResponseValue<types::AzureModelList>, Error<types::AzureErrorResponse>>
         {
             let Self {
                 client,
@@ -2507,7 +3926,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::Model>, Error<types::AzureErrorResponse>> {
+        ) -> Result<ResponseValue<types::AzureModel>, Error<types::AzureErrorResponse>> {
             let Self {
                 client,
                 model,
@@ -3193,7 +4612,7 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<super::types::AzureErrorResponse>>
+        ) -> Result<ResponseValue<super::types::AzureFile>, Error<super::types::AzureErrorResponse>>
         {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -3310,8 +4729,10 @@ pub mod builder {
         /// answer that is not the documented one.
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<crate::types::FineTune>, Error<super::types::AzureErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<super::types::AzureFineTune>,
+            Error<super::types::AzureErrorResponse>,
+        > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
                 client,
@@ -3562,11 +4983,50 @@ impl Client {
 impl crate::Schema for types::ApiVersion {
     const NAME: &'static str = "ApiVersion";
 }
+impl crate::Schema for types::AzureCapabilities {
+    const NAME: &'static str = "AzureCapabilities";
+}
+impl crate::Schema for types::AzureDeprecation {
+    const NAME: &'static str = "AzureDeprecation";
+}
 impl crate::Schema for types::AzureError {
     const NAME: &'static str = "AzureError";
 }
 impl crate::Schema for types::AzureErrorResponse {
     const NAME: &'static str = "AzureErrorResponse";
+}
+impl crate::Schema for types::AzureEvent {
+    const NAME: &'static str = "AzureEvent";
+}
+impl crate::Schema for types::AzureEventList {
+    const NAME: &'static str = "AzureEventList";
+}
+impl crate::Schema for types::AzureFile {
+    const NAME: &'static str = "AzureFile";
+}
+impl crate::Schema for types::AzureFileList {
+    const NAME: &'static str = "AzureFileList";
+}
+impl crate::Schema for types::AzureFileStatistics {
+    const NAME: &'static str = "AzureFileStatistics";
+}
+impl crate::Schema for types::AzureFineTune {
+    const NAME: &'static str = "AzureFineTune";
+}
+impl crate::Schema for types::AzureFineTuneList {
+    const NAME: &'static str = "AzureFineTuneList";
+}
+impl crate::Schema for types::AzureLifecycleStatus {
+    const NAME: &'static str = "AzureLifecycleStatus";
+}
+impl crate::Schema for types::AzureLogLevel {
+    const NAME: &'static str = "AzureLogLevel";
+}
+impl crate::Schema for types::AzureModel {
+    const NAME: &'static str = "AzureModel";
+}
+impl crate::Schema for types::AzureModelList {
+    const NAME: &'static str = "AzureModelList";
 }
 impl crate::Schema for types::CreateDeploymentRequest {
     const NAME: &'static str = "CreateDeploymentRequest";

@@ -775,7 +775,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 200u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("ListFilesResponse"),
+            schema: Some("AzureFileList"),
         }],
         raw_methods: &["list_files"],
         deprecated: false,
@@ -793,7 +793,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 201u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("OpenAiFile"),
+            schema: Some("AzureFile"),
         }],
         raw_methods: &["create_file"],
         deprecated: false,
@@ -808,7 +808,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 200u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("OpenAiFile"),
+            schema: Some("AzureFile"),
         }],
         raw_methods: &["retrieve_file"],
         deprecated: false,
@@ -850,7 +850,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 200u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("ListFineTunesResponse"),
+            schema: Some("AzureFineTuneList"),
         }],
         raw_methods: &["list_fine_tunes"],
         deprecated: false,
@@ -868,7 +868,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 201u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("FineTune"),
+            schema: Some("AzureFineTune"),
         }],
         raw_methods: &["create_fine_tune"],
         deprecated: false,
@@ -883,7 +883,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 200u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("FineTune"),
+            schema: Some("AzureFineTune"),
         }],
         raw_methods: &["retrieve_fine_tune"],
         deprecated: false,
@@ -910,7 +910,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 200u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("FineTune"),
+            schema: Some("AzureFineTune"),
         }],
         raw_methods: &["cancel_fine_tune"],
         deprecated: false,
@@ -926,11 +926,11 @@ pub const OPERATIONS: &[Operation] = &[
         responses: &[
             Body {
                 media_type: "application/json",
-                schema: Some("ListFineTuneEventsResponse"),
+                schema: Some("AzureEventList"),
             },
             Body {
                 media_type: "text/event-stream",
-                schema: Some("FineTuneEvent"),
+                schema: Some("AzureEvent"),
             },
         ],
         raw_methods: &["list_fine_tune_events", "list_fine_tune_events_stream"],
@@ -946,7 +946,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 200u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("ListModelsResponse"),
+            schema: Some("AzureModelList"),
         }],
         raw_methods: &["list_models"],
         deprecated: false,
@@ -961,7 +961,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 200u16,
         responses: &[Body {
             media_type: "application/json",
-            schema: Some("Model"),
+            schema: Some("AzureModel"),
         }],
         raw_methods: &["retrieve_model"],
         deprecated: false,

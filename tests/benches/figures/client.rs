@@ -187,8 +187,8 @@ pub async fn upload_in_this_process(base_url: String, path: &Path) {
         .await
         .expect("the upload");
     assert_eq!(
-        file.bytes as u64,
-        std::fs::metadata(path).expect("the file").len()
+        file.bytes,
+        Some(std::fs::metadata(path).expect("the file").len())
     );
     let (_, peak) = crate::load::memory_kib(std::process::id()).expect("/proc");
     println!("{before} {peak}");

@@ -113,7 +113,7 @@ async fn every_operation_of_both_specs_is_recorded_and_replayed_byte_for_byte() 
         };
         let proxy = record(upstream_url, dir.clone()).await;
         let before = upstream.server().received_requests().await.unwrap().len();
-        let ids = Ids::documented();
+        let ids = Ids::documented(api);
         for credential in clients {
             let client = match api {
                 Api::OpenAi => Client::builder()

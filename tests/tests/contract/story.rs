@@ -4,7 +4,10 @@
 //!   event through `succeeded` → complete with the fine-tuned model → delete
 //!   the model → 404;
 //! - Azure: create a deployment → `wait` until it has succeeded → complete
-//!   on it → delete it → retrieve answers 404.
+//!   on it → delete it → retrieve answers 404; then upload → the file is
+//!   checked → fine-tune → follow it through `succeeded` → the fine-tuned
+//!   model is listed with its base and job, all in Azure's shapes through
+//!   the same calls.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +18,7 @@ use openai_rest_client::types::{
     CreateCompletionRequest, CreateDeploymentRequest, CreateFineTuneRequest, Prompt, ScaleSettings,
     ScaleType, State,
 };
-use openai_rest_client::{AzureAuth, AzureConfig, Client, Error, Upload};
+use openai_rest_client::{AzureAuth, AzureConfig, Client, Error, Status, Upload};
 use openai_rest_mock::{MockOptions, OpenAiMock};
 
 const TRAINING: &[u8] = b"{\"prompt\": \"Say hi ->\", \"completion\": \" hi\\n\"}\n";
@@ -121,7 +124,7 @@ async fn story(stage: &Stage) {
         .training_file(uploaded.id.clone())
         .model(Some("curie".to_owned()));
     let job = client.fine_tunes().create(request).await.unwrap();
-    assert_eq!(job.status, "pending");
+    assert_eq!(job.status, Status::Pending);
 
     let ticking = stage.ticking();
     let mut messages = Vec::new();
@@ -135,7 +138,7 @@ async fn story(stage: &Stage) {
     .expect("the job ends")
     .unwrap();
     ticking.abort();
-    assert_eq!(done.status, "succeeded");
+    assert_eq!(done.status, Status::Succeeded);
     let model = done.fine_tuned_model.clone().expect("a fine-tuned model");
     let expected = [
         format!("Created fine-tune: {}", job.id),
@@ -230,6 +233,81 @@ async fn azure_story(stage: &Stage) {
         api.message,
         format!("The specified deployment '{}' does not exist.", created.id)
     );
+
+    azure_fine_tune_story(stage, &client).await;
+}
+
+/// Files, fine-tunes and models on Azure: the calls of the OpenAI story,
+/// answered in Azure's shapes, which the client's types hold.
+async fn azure_fine_tune_story(stage: &Stage, client: &Client) {
+    let files = client.files();
+    let uploaded = files
+        .create(Upload::bytes(TRAINING.to_vec(), "story.jsonl"), "fine-tune")
+        .await
+        .unwrap();
+    // Being checked: Azure's `notRunning`, and no size yet.
+    assert_eq!((&uploaded.status, uploaded.bytes), (&Status::Pending, None));
+    assert_eq!(uploaded.updated_at, Some(uploaded.created_at));
+    (stage.tick)().await;
+    (stage.tick)().await;
+    let checked = files.retrieve(&uploaded.id).await.unwrap();
+    assert_eq!(checked.status, Status::Succeeded, "{checked:?}");
+    assert_eq!(checked.bytes, Some(TRAINING.len() as u64));
+    assert!(checked.updated_at > uploaded.updated_at, "{checked:?}");
+    assert_eq!(files.list().await.unwrap().data.last(), Some(&checked));
+
+    let request = CreateFineTuneRequest::builder()
+        .training_file(uploaded.id.clone())
+        .model(Some("curie".to_owned()));
+    let job = client.fine_tunes().create(request).await.unwrap();
+    assert_eq!(job.status, Status::Pending);
+    assert_eq!(job.fine_tuned_model, None);
+    assert_eq!(job.training_files[0].id, uploaded.id);
+    assert_eq!(job.organization_id, None);
+
+    let ticking = stage.ticking();
+    let mut levels = Vec::new();
+    let done = tokio::time::timeout(
+        Duration::from_secs(20),
+        client
+            .fine_tunes()
+            .follow(&job.id, |event| levels.push(event.level.clone())),
+    )
+    .await
+    .expect("the job ends")
+    .unwrap();
+    ticking.abort();
+    assert_eq!(done.status, Status::Succeeded);
+    assert!(
+        levels.len() > 3 && levels.iter().all(|level| level == "info"),
+        "{levels:?}"
+    );
+    assert_eq!(done.result_files[0].status, Status::Succeeded);
+    let model = done.fine_tuned_model.clone().expect("a fine-tuned model");
+
+    let tuned = client.models().retrieve(&model).await.unwrap();
+    assert_eq!(tuned.model.as_deref(), Some("curie"));
+    assert_eq!(tuned.fine_tune.as_deref(), Some(job.id.as_str()));
+    let capabilities = tuned.capabilities.as_ref().expect("Azure's capabilities");
+    assert!(
+        capabilities.inference && !capabilities.fine_tune,
+        "{tuned:?}"
+    );
+    let models = client.models().list().await.unwrap();
+    assert_eq!(models.data.last(), Some(&tuned));
+    let curie = models.data.iter().find(|m| m.id == "curie").expect("curie");
+    assert!(curie.capabilities.as_ref().is_some_and(|can| can.fine_tune));
+    assert!(
+        curie
+            .deprecation
+            .as_ref()
+            .is_some_and(|when| when.fine_tune.is_some())
+    );
+
+    client.fine_tunes().delete(&job.id).await.unwrap();
+    files.delete(&uploaded.id).await.unwrap();
+    let error = files.retrieve(&uploaded.id).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
 }
 
 #[tokio::test]

@@ -6,9 +6,15 @@ use crate::common;
 use common::*;
 use futures::StreamExt;
 use openai_rest_client::types::*;
-use openai_rest_client::{AzureAuth, AzureConfig, Client, Error, Upload};
+use openai_rest_client::{
+    AzureAuth, AzureConfig, Client, Error, List, Status, Upload, files, fine_tunes, models,
+};
 use openai_rest_mock::wiremock::{Mock, Request, ResponseTemplate};
 use openai_rest_mock::{MockOptions, OpenAiMock, OperationId, operation};
+use openai_rest_raw::azure::types::{
+    AzureEventList, AzureFile, AzureFileList, AzureFineTune, AzureFineTuneList, AzureModel,
+    AzureModelList,
+};
 use serde_json::json;
 
 const AZURE_KEY: &str = "azure-key-0123456789abcdef";
@@ -213,8 +219,9 @@ async fn deployments_create_wait_list_retrieve_delete() {
 
 #[tokio::test]
 async fn files_fine_tunes_and_models_live_under_the_same_base() {
-    // Azure answers a creation 201 and a deletion 204 with no body: the
-    // calls still answer what they answer on OpenAI.
+    // Azure answers a creation 201 and a deletion 204 with no body, and
+    // its own objects: the calls answer the client's types, which hold
+    // them.
     let file = "file-XjGxS3KTG0uNmNOK362iJua3";
     let job = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
@@ -238,19 +245,26 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
 
     let client = key_client(&mock);
     let files = client.files();
-    assert_eq!(
-        files.list().await.unwrap(),
-        documented(OperationId::ListFiles)
-    );
+    let listed: List<files::File> = converted::<AzureFileList, _>(OperationId::ListFiles, "azure");
+    assert_eq!(files.list().await.unwrap(), listed);
     let upload = Upload::bytes(content.clone(), "mydata.jsonl");
-    assert_eq!(
-        files.create(upload, "fine-tune").await.unwrap(),
-        documented(OperationId::CreateFile)
-    );
-    assert_eq!(
-        files.retrieve(file).await.unwrap(),
-        documented(OperationId::RetrieveFile)
-    );
+    // The mock answers the name uploaded.
+    let uploaded: files::File =
+        converted_with::<AzureFile, _>(OperationId::CreateFile, "azure", |doc| {
+            doc["filename"] = json!("mydata.jsonl")
+        });
+    let created = files.create(upload, "fine-tune").await.unwrap();
+    assert_eq!(created, uploaded);
+    // Being checked: no size yet.
+    assert_eq!((created.status, created.bytes), (Status::Pending, None));
+    let retrieved: files::File =
+        converted_with::<AzureFile, _>(OperationId::RetrieveFile, "azure", |doc| {
+            doc["id"] = json!(file)
+        });
+    let found = files.retrieve(file).await.unwrap();
+    assert_eq!(found, retrieved);
+    assert_eq!((found.status, found.bytes), (Status::Succeeded, Some(140)));
+    assert!(found.updated_at.is_some());
     assert_eq!(
         files.delete(file).await.unwrap(),
         documented(OperationId::DeleteFile)
@@ -259,39 +273,45 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
     let fine_tunes = client.fine_tunes();
     let request = CreateFineTuneRequest::builder().training_file(file);
     // The mock answers the job with the training file asked for.
-    let created: FineTune = documented_with(OperationId::CreateFineTune, |doc| {
-        doc["training_files"][0]["id"] = json!(file)
-    });
-    assert_eq!(fine_tunes.create(request).await.unwrap(), created);
-    assert_eq!(
-        fine_tunes.list().await.unwrap(),
-        documented(OperationId::ListFineTunes)
-    );
-    assert_eq!(
-        fine_tunes.retrieve(job).await.unwrap(),
-        documented(OperationId::RetrieveFineTune)
-    );
+    let created: fine_tunes::FineTune =
+        converted_with::<AzureFineTune, _>(OperationId::CreateFineTune, "azure", |doc| {
+            doc["training_files"][0]["id"] = json!(file)
+        });
+    let enqueued = fine_tunes.create(request).await.unwrap();
+    assert_eq!(enqueued, created);
+    assert_eq!(enqueued.status, Status::Pending);
+    let listed: List<fine_tunes::FineTune> =
+        converted::<AzureFineTuneList, _>(OperationId::ListFineTunes, "azure");
+    assert_eq!(fine_tunes.list().await.unwrap(), listed);
+    let retrieved: fine_tunes::FineTune =
+        converted_with::<AzureFineTune, _>(OperationId::RetrieveFineTune, "azure", |doc| {
+            doc["id"] = json!(job)
+        });
+    assert_eq!(fine_tunes.retrieve(job).await.unwrap(), retrieved);
     // The mock answers the job and the model named in the path.
-    let cancelled: FineTune =
-        documented_with(OperationId::CancelFineTune, |doc| doc["id"] = json!(job));
-    assert_eq!(fine_tunes.cancel(job).await.unwrap(), cancelled);
-    assert_eq!(
-        fine_tunes.events(job).await.unwrap(),
-        documented(OperationId::ListFineTuneEvents)
-    );
+    let cancelled: fine_tunes::FineTune =
+        converted_with::<AzureFineTune, _>(OperationId::CancelFineTune, "azure", |doc| {
+            doc["id"] = json!(job)
+        });
+    let canceled = fine_tunes.cancel(job).await.unwrap();
+    assert_eq!(canceled, cancelled);
+    // Azure's `canceled`.
+    assert_eq!(canceled.status, Status::Cancelled);
+    let events: List<fine_tunes::Event> =
+        converted::<AzureEventList, _>(OperationId::ListFineTuneEvents, "azure");
+    assert_eq!(fine_tunes.events(job).await.unwrap(), events);
     // Azure can delete a job: 204, no body.
     fine_tunes.delete(job).await.unwrap();
-    assert_eq!(
-        client.models().list().await.unwrap(),
-        documented(OperationId::ListModels)
-    );
-    let model: Model = documented_with(OperationId::RetrieveModel, |doc| {
-        doc["id"] = json!("text-davinci-002")
-    });
-    assert_eq!(
-        client.models().retrieve("text-davinci-002").await.unwrap(),
-        model
-    );
+    let models: List<models::Model> =
+        converted::<AzureModelList, _>(OperationId::ListModels, "azure");
+    assert_eq!(client.models().list().await.unwrap(), models);
+    let model: models::Model =
+        converted_with::<AzureModel, _>(OperationId::RetrieveModel, "azure", |doc| {
+            doc["id"] = json!("text-davinci-002")
+        });
+    let found = client.models().retrieve("text-davinci-002").await.unwrap();
+    assert_eq!(found, model);
+    assert!(found.capabilities.is_some() && found.owned_by.is_none());
 
     let requests = received(&mock).await;
     let sent: Vec<(&str, &str)> = requests
@@ -336,7 +356,8 @@ async fn the_fine_tune_event_stream_on_azure() {
         .unwrap()
         .collect()
         .await;
-    assert_eq!(events.len(), 5);
+    // Azure's example: three events.
+    assert_eq!(events.len(), 3);
     let sent = one_request(&mock, "GET", &route).await;
     let query: Vec<(String, String)> = sent.url.query_pairs().into_owned().collect();
     assert!(query.contains(&("api-version".into(), "2022-12-01".into())));

@@ -41,6 +41,24 @@ pub fn documented_with<T: DeserializeOwned>(
     serde_json::from_value(doc).unwrap()
 }
 
+/// The fixture `case` of `operation` changed by `edit`, decoded as the raw
+/// type `R` and converted into the client's `T` (a `File` from an
+/// `OpenAiFile` or an `AzureFile`, a `List<Model>` from a model list, ...).
+pub fn converted_with<R: DeserializeOwned, T: From<R>>(
+    operation: OperationId,
+    case: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> T {
+    let mut doc = serde_json::from_slice(&fixture(operation, case)).unwrap();
+    edit(&mut doc);
+    T::from(serde_json::from_value::<R>(doc).unwrap())
+}
+
+/// The fixture `case` of `operation` as the client answers it.
+pub fn converted<R: DeserializeOwned, T: From<R>>(operation: OperationId, case: &str) -> T {
+    converted_with::<R, T>(operation, case, |_| {})
+}
+
 /// The documented error body the mock answers for `fault` (an
 /// `x-mock-fault` value such as `server_error`), for answers with a status
 /// or headers that no fault gives.

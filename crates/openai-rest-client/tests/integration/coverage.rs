@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use openai_rest_client::types::{CreateCompletionRequest, FineTuneEvent};
+use openai_rest_client::fine_tunes::Event;
+use openai_rest_client::types::CreateCompletionRequest;
 use openai_rest_client::{Client, EventStream, Upload};
 use openai_rest_raw::operations::OPERATIONS;
 
@@ -56,7 +57,7 @@ fn clients_futures_and_streams_cross_threads() {
             .create(Upload::bytes(&b"x"[..], "x.jsonl"), "fine-tune"),
     );
     send(&client.fine_tunes().follow("ft", |_| {}));
-    fn stream_is_send(stream: EventStream<FineTuneEvent>) {
+    fn stream_is_send(stream: EventStream<Event>) {
         send_and_sync(&stream);
     }
     let _ = stream_is_send;

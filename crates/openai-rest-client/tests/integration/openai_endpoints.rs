@@ -8,7 +8,7 @@ use futures::StreamExt;
 use openai_rest_client::chat::MessageExt;
 use openai_rest_client::embeddings::EmbeddingVectorExt;
 use openai_rest_client::types::*;
-use openai_rest_client::{Error, Upload};
+use openai_rest_client::{Error, List, Status, Upload, files, fine_tunes, models};
 use openai_rest_mock::wiremock::{Mock, ResponseTemplate};
 use openai_rest_mock::{MockOptions, OpenAiMock, OperationId, operation};
 use serde_json::json;
@@ -21,7 +21,9 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x02\x00\x
 async fn models_list_retrieve_delete() {
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let models = openai(&mock).models().list().await.unwrap();
-    assert_eq!(models, documented(OperationId::ListModels));
+    let expected: List<models::Model> =
+        converted::<ListModelsResponse, _>(OperationId::ListModels, "response");
+    assert_eq!(models, expected);
     assert!(!models.data.is_empty());
     sent(&mock, "GET", "/v1/models").await;
 
@@ -31,7 +33,10 @@ async fn models_list_retrieve_delete() {
         .retrieve("text-davinci-003")
         .await
         .unwrap();
-    assert_eq!(model, documented(OperationId::RetrieveModel));
+    let expected: models::Model = converted::<Model, _>(OperationId::RetrieveModel, "response");
+    assert_eq!(model, expected);
+    assert_eq!(model.owned_by.as_deref(), Some("openai"));
+    assert_eq!(model.capabilities, None);
     sent(&mock, "GET", "/v1/models/text-davinci-003").await;
 
     // Fine-tuned model ids contain `:`.
@@ -346,7 +351,9 @@ async fn embeddings_create() {
 async fn files_list_upload_retrieve_delete() {
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let files = openai(&mock).files().list().await.unwrap();
-    assert_eq!(files, documented(OperationId::ListFiles));
+    let expected: List<files::File> =
+        converted::<ListFilesResponse, _>(OperationId::ListFiles, "response");
+    assert_eq!(files, expected);
     sent(&mock, "GET", "/v1/files").await;
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
@@ -360,7 +367,9 @@ async fn files_list_upload_retrieve_delete() {
         .create(Upload::path(&path), "fine-tune")
         .await
         .unwrap();
-    assert_eq!(file, documented(OperationId::CreateFile));
+    let expected: files::File = converted::<OpenAiFile, _>(OperationId::CreateFile, "response");
+    assert_eq!(file, expected);
+    assert_eq!((file.status, file.bytes), (Status::Pending, Some(140)));
     let sent_request = sent(&mock, "POST", "/v1/files").await;
     assert!(has_field(&sent_request, "purpose", "fine-tune"));
     // No MIME type is registered for .jsonl.
@@ -384,7 +393,9 @@ async fn files_list_upload_retrieve_delete() {
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let id = "file-XjGxS3KTG0uNmNOK362iJua3";
     let file = openai(&mock).files().retrieve(id).await.unwrap();
-    assert_eq!(file, documented(OperationId::RetrieveFile));
+    let expected: files::File = converted::<OpenAiFile, _>(OperationId::RetrieveFile, "response");
+    assert_eq!(file, expected);
+    assert_eq!(file.status, Status::Succeeded);
     sent(&mock, "GET", &format!("/v1/files/{id}")).await;
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
@@ -461,7 +472,10 @@ async fn fine_tunes_every_operation() {
         .model("curie".to_string())
         .n_epochs(4);
     let job = openai(&mock).fine_tunes().create(request).await.unwrap();
-    assert_eq!(job, documented(OperationId::CreateFineTune));
+    let expected: fine_tunes::FineTune =
+        converted::<FineTune, _>(OperationId::CreateFineTune, "response");
+    assert_eq!(job, expected);
+    assert_eq!(job.status, Status::Pending);
     let sent_request = sent(&mock, "POST", "/v1/fine-tunes").await;
     assert_eq!(
         json(&sent_request),
@@ -470,23 +484,29 @@ async fn fine_tunes_every_operation() {
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let jobs = openai(&mock).fine_tunes().list().await.unwrap();
-    assert_eq!(jobs, documented(OperationId::ListFineTunes));
+    let expected: List<fine_tunes::FineTune> =
+        converted::<ListFineTunesResponse, _>(OperationId::ListFineTunes, "response");
+    assert_eq!(jobs, expected);
     sent(&mock, "GET", "/v1/fine-tunes").await;
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let job = openai(&mock).fine_tunes().retrieve(id).await.unwrap();
-    assert_eq!(job, documented(OperationId::RetrieveFineTune));
+    let expected: fine_tunes::FineTune =
+        converted::<FineTune, _>(OperationId::RetrieveFineTune, "response");
+    assert_eq!(job, expected);
     sent(&mock, "GET", &format!("/v1/fine-tunes/{id}")).await;
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let job = openai(&mock).fine_tunes().cancel(id).await.unwrap();
-    assert_eq!(job.status, "cancelled");
+    assert_eq!(job.status, Status::Cancelled);
     sent(&mock, "POST", &format!("/v1/fine-tunes/{id}/cancel")).await;
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
     let route = format!("/v1/fine-tunes/{id}/events");
     let events = openai(&mock).fine_tunes().events(id).await.unwrap();
-    assert_eq!(events, documented(OperationId::ListFineTuneEvents));
+    let expected: List<fine_tunes::Event> =
+        converted::<ListFineTuneEventsResponse, _>(OperationId::ListFineTuneEvents, "response");
+    assert_eq!(events, expected);
     sent(&mock, "GET", &route).await;
 }
 
@@ -494,10 +514,11 @@ async fn fine_tunes_every_operation() {
 async fn fine_tunes_events_stream_and_follow() {
     let id = "ft-AF1WoRqd3aJAHsqc9NY7iL8F";
     let route = format!("/v1/fine-tunes/{id}/events");
-    let listed: ListFineTuneEventsResponse = documented(OperationId::ListFineTuneEvents);
+    let listed: List<fine_tunes::Event> =
+        converted::<ListFineTuneEventsResponse, _>(OperationId::ListFineTuneEvents, "response");
 
     let mock = OpenAiMock::start().await;
-    let events: Vec<FineTuneEvent> = openai(&mock)
+    let events: Vec<fine_tunes::Event> = openai(&mock)
         .fine_tunes()
         .events_stream(id)
         .await
@@ -517,7 +538,7 @@ async fn fine_tunes_events_stream_and_follow() {
         .follow(id, |event| followed.push(event.message.clone()))
         .await
         .unwrap();
-    assert_eq!(job.status, "succeeded");
+    assert_eq!(job.status, Status::Succeeded);
     let messages: Vec<String> = listed.data.iter().map(|e| e.message.clone()).collect();
     assert_eq!(followed, messages);
 }
@@ -553,8 +574,9 @@ async fn follow_reconnects_after_a_broken_stream_without_repeating_events() {
         .follow(id, |event| followed.push(event.created_at))
         .await
         .unwrap();
-    assert_eq!(job.status, "succeeded");
-    let listed: ListFineTuneEventsResponse = documented(OperationId::ListFineTuneEvents);
+    assert_eq!(job.status, Status::Succeeded);
+    let listed: List<fine_tunes::Event> =
+        converted::<ListFineTuneEventsResponse, _>(OperationId::ListFineTuneEvents, "response");
     let expected: Vec<i64> = listed.data.iter().map(|e| e.created_at).collect();
     assert_eq!(followed, expected, "each event once, in order");
     assert_eq!(received(&mock).await.len(), 4);

@@ -292,7 +292,13 @@ fn documented_requests() -> Vec<Documented> {
     ];
     // Azure serves files, fine-tunes and models at OpenAI's paths, with its
     // own success statuses (201 for a creation, 204 and no body for a
-    // deletion).
+    // deletion) and its own objects: those answer Azure's examples (the
+    // `azure` cases, below); a file's content answers as on OpenAI.
+    let own_objects = |operation| {
+        openai_rest_mock::Fixtures::default()
+            .get(operation, "azure")
+            .is_some()
+    };
     let operation_of = |api, operation| {
         OPERATIONS
             .iter()
@@ -303,10 +309,12 @@ fn documented_requests() -> Vec<Documented> {
         .filter_map(|request| {
             let on_azure = operation_of(Azure, request.operation)?;
             let on_openai = operation_of(OpenAi, request.operation)?;
-            (on_azure.path == on_openai.path).then(|| Documented {
-                api: Azure,
-                status: on_azure.success,
-                ..request.clone()
+            (on_azure.path == on_openai.path && !own_objects(request.operation)).then(|| {
+                Documented {
+                    api: Azure,
+                    status: on_azure.success,
+                    ..request.clone()
+                }
             })
         })
         .collect();
@@ -315,7 +323,30 @@ fn documented_requests() -> Vec<Documented> {
     let azure = |operation, (method, path): (&'static str, String), body, fixture| {
         Documented::new(Azure, operation, (method, &path), body, fixture)
     };
+    // The ids of Azure's examples.
+    let azure_file = "/files/file-181a1cbdcdcf4677ada87f63a0928099";
+    let azure_job = "/fine-tunes/ft-72a2792ef7d24ba7b82c7fe4a37e379f";
     all.extend([
+        azure(ListFiles, get("/files"), Body::None, "listFiles/azure.json"),
+        Documented {
+            status: 201,
+            // The example uploads puppy.jsonl.
+            reflected: vec![("/filename", json!("mydata.jsonl"))],
+            ..azure(CreateFile, ("POST", "/files".into()), Body::Form(training_file), "createFile/azure.json")
+        },
+        azure(RetrieveFile, get(azure_file), Body::None, "retrieveFile/azure.json"),
+        Documented {
+            status: 201,
+            ..azure(CreateFineTune, ("POST", "/fine-tunes".into()),
+                json(json!({"model": "curie", "training_file": "file-181a1cbdcdcf4677ada87f63a0928099"})),
+                "createFineTune/azure.json")
+        },
+        azure(ListFineTunes, get("/fine-tunes"), Body::None, "listFineTunes/azure.json"),
+        azure(RetrieveFineTune, get(azure_job), Body::None, "retrieveFineTune/azure.json"),
+        azure(CancelFineTune, ("POST", format!("{azure_job}/cancel")), Body::None, "cancelFineTune/azure.json"),
+        azure(ListFineTuneEvents, get(&format!("{azure_job}/events")), Body::None, "listFineTuneEvents/azure.json"),
+        azure(ListModels, get("/models"), Body::None, "listModels/azure.json"),
+        azure(RetrieveModel, get("/models/curie"), Body::None, "retrieveModel/azure.json"),
         azure(ListDeployments, get("/deployments"), Body::None, "listDeployments/response.json"),
         Documented {
             status: 201,
