@@ -259,7 +259,15 @@ check("files", async () => {
   const { data: retrieved } = await api.retrieveFile(uploaded.id);
   if (STATEFUL) {
     assert.equal(listed.data.at(-1).id, uploaded.id, "the upload listed last");
-    assert.deepEqual(retrieved, uploaded);
+    assert.deepEqual([retrieved.id, retrieved.bytes], [uploaded.id, 140]);
+    // The API checks an upload: `uploaded`, then `processed`.
+    let checked = retrieved;
+    for (let polls = 0; !["processed", "error"].includes(checked.status); polls++) {
+      assert.ok(polls < 200, "the file check never finished");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      checked = (await api.retrieveFile(uploaded.id)).data;
+    }
+    assert.equal(checked.status, "processed");
   } else {
     assert.equal(listed.data.length, 2);
     assert.equal(retrieved.id, uploaded.id);
