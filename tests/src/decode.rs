@@ -106,8 +106,22 @@ pub fn roundtrip(
         "Prompt" => via::<::openai_rest_raw::types::Prompt>(json),
         "StopSequences" => via::<::openai_rest_raw::types::StopSequences>(json),
         "ApiVersion" => via::<::openai_rest_raw::azure::types::ApiVersion>(json),
+        "AzureCreateCompletionRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateCompletionRequest>(json)
+        }
+        "AzureCreateEmbeddingRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateEmbeddingRequest>(json)
+        }
+        "AzureCreateFileRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateFileRequest>(json)
+        }
+        "AzureCreateFineTuneRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateFineTuneRequest>(json)
+        }
         "AzureError" => via::<::openai_rest_raw::azure::types::AzureError>(json),
         "AzureErrorResponse" => via::<::openai_rest_raw::azure::types::AzureErrorResponse>(json),
+        "AzureFilePurpose" => via::<::openai_rest_raw::azure::types::AzureFilePurpose>(json),
+        "AzurePrompt" => via::<::openai_rest_raw::azure::types::AzurePrompt>(json),
         "CreateDeploymentRequest" => {
             via::<::openai_rest_raw::azure::types::CreateDeploymentRequest>(json)
         }

@@ -2,6 +2,7 @@
 //! delete and download them.
 
 use bytes::Bytes;
+use openai_rest_raw::azure::types::AzureCreateFileRequest;
 use tokio::io::AsyncWrite;
 
 use crate::client::Backend;
@@ -35,13 +36,15 @@ impl Files<'_> {
 
     /// Uploads `file` for `purpose` (`fine-tune` checks that it is JSON Lines
     /// of prompt/completion records). All of an organization's files may
-    /// take up to 1 GB.
+    /// take up to 1 GB. On Azure, `purpose` is `fine-tune` or
+    /// `fine-tune-results`.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the upload cannot be read, before
-    /// sending; otherwise the API's error by status, or a transport error, once
-    /// the retries are spent (see [`Error`](crate::Error)).
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the upload cannot be read, or
+    /// on Azure for another `purpose`, before sending; otherwise the API's
+    /// error by status, or a transport error, once the retries are spent (see
+    /// [`Error`](crate::Error)).
     pub async fn create(&self, file: Upload, purpose: impl Into<String>) -> Result<OpenAiFile> {
         const OPERATION: &str = "createFile";
         let body = CreateFileRequest {
@@ -61,6 +64,8 @@ impl Files<'_> {
                     .await
             }
             Backend::Azure { raw, api_version } => {
+                let body: AzureCreateFileRequest =
+                    crate::arguments::form_fields(serde_json::json!({"purpose": body.purpose}))?;
                 client
                     .send_upload(OPERATION, &[&file], || {
                         Ok(raw

@@ -3,6 +3,7 @@
 use std::fmt::Display;
 
 use futures::StreamExt;
+use openai_rest_raw::operations::OperationId;
 
 use crate::types::{
     CreateFineTuneRequest, FineTune, FineTuneEvent, ListFineTuneEventsResponse,
@@ -38,7 +39,9 @@ impl FineTunes<'_> {
         R::Error: Display,
     {
         let request: CreateFineTuneRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
+        // Azure requires `model`, which OpenAI defaults to curie.
+        let body =
+            crate::arguments::encode_for(self.client.api(), OperationId::CreateFineTune, &request)?;
         on_backend!(
             self.client,
             "createFineTune",

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures::Stream;
 use http::HeaderMap;
 use openai_rest_raw::operations::{Api, OPERATIONS, OperationId};
-use openai_rest_spec::{Problem, ReadFile, Schema, Step};
+use openai_rest_spec::{ReadFile, Schema};
 use serde_json::{Map, Value};
 
 use crate::error::Invalid;
@@ -198,19 +198,7 @@ pub(crate) fn read(
     let Some(schema) = schema else {
         return Ok(input);
     };
-    // Azure's deployment, not the body, chooses the model.
-    let by_deployment = route
-        .params
-        .iter()
-        .any(|(name, _)| *name == "deployment-id");
-    if !schema.is_valid(&input.body) {
-        let model = [Step::Field("model".into())];
-        let violation = (schema.violations(&input.body).into_iter())
-            .find(|v| !(by_deployment && v.problem == Problem::Required && v.path == model));
-        if let Some(violation) = violation {
-            return Err(violation.into());
-        }
-    }
+    schema.check(&input.body)?;
     let read: Vec<ReadFile> = files.iter().map(|(file, _)| file.clone()).collect();
     schema.check_read_files(&input.body, &read)?;
     input.files = (files.into_iter())

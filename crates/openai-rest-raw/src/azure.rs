@@ -59,6 +59,292 @@ pub mod types {
                 })
         }
     }
+    ///OpenAI's completion request as Azure took it: `model` is optional (the deployment chooses the model), the prompt is text only (a string or an array of 1 to 2048 strings, no token arrays), `best_of` goes up to 128, and Azure adds `completion_config`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AzureCreateCompletionRequest {
+        ///Generates `best_of` completions server-side and answers the best `n`: not less than `n`, and above 1 it cannot be streamed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub best_of: ::std::option::Option<i64>,
+        ///Azure only, and undocumented (Azure's spec gives it no description); accepted and ignored.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_config: ::std::option::Option<::std::string::String>,
+        ///Defaults to `false` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub echo: ::std::option::Option<bool>,
+        ///Number between -2.0 and 2.0. Positive values penalize new tokens, by whether they appear in the text so far (presence) or by their existing frequency (frequency).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frequency_penalty: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logit_bias: ::std::option::Option<crate::types::LogitBias>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logprobs: ::std::option::Option<i64>,
+        ///Defaults to `16` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_tokens: ::std::option::Option<i64>,
+        ///Ignored in favour of the deployment's model.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        ///Defaults to `1` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<i64>,
+        ///Number between -2.0 and 2.0. Positive values penalize new tokens, by whether they appear in the text so far (presence) or by their existing frequency (frequency).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub presence_penalty: ::std::option::Option<f64>,
+        ///Defaults to `"<|endoftext|>"` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<AzurePrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stop: ::std::option::Option<crate::types::StopSequences>,
+        ///Defaults to `false` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stream: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suffix: ::std::option::Option<::std::string::String>,
+        ///What sampling temperature to use, between 0 and 2. Higher values make the output more random; 0 is argmax sampling. Alter this or top_p, not both. Defaults to `1` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f64>,
+        ///Nucleus sampling: only the tokens comprising the top_p probability mass are considered (0.1 means the top 10%). Alter this or temperature, not both. Defaults to `1` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureCreateCompletionRequest {
+        pub fn builder() -> builder::AzureCreateCompletionRequest {
+            Default::default()
+        }
+    }
+    ///The embedding request as Azure took it: the input is text only, `model` is optional (the deployment chooses the model), Azure adds `input_type`, and fields it does not know are accepted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureCreateEmbeddingRequest {
+        ///A string, or several as an array of 1 to 2048 non-empty strings.
+        pub input: AzureCreateEmbeddingRequestInput,
+        ///The kind of embedding search, e.g. `query` (Azure only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub input_type: ::std::option::Option<::std::string::String>,
+        ///Ignored in favour of the deployment's model.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureCreateEmbeddingRequest {
+        pub fn builder() -> builder::AzureCreateEmbeddingRequest {
+            Default::default()
+        }
+    }
+    ///A string, or several as an array of 1 to 2048 non-empty strings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AzureCreateEmbeddingRequestInput {
+        Text(::std::string::String),
+        Texts(::std::vec::Vec<TextsItem>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<TextsItem>> for AzureCreateEmbeddingRequestInput {
+        fn from(value: ::std::vec::Vec<TextsItem>) -> Self {
+            Self::Texts(value)
+        }
+    }
+    ///The text parts of the multipart body; its file parts (file) are set on the request builder.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AzureCreateFileRequest {
+        pub purpose: AzureFilePurpose,
+    }
+    impl AzureCreateFileRequest {
+        pub fn builder() -> builder::AzureCreateFileRequest {
+            Default::default()
+        }
+    }
+    ///OpenAI's fine-tune request as Azure took it: `model` is required (no default base model) and neither it nor `training_file` may be empty or null.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AzureCreateFineTuneRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub batch_size: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub classification_betas: ::std::option::Option<::std::vec::Vec<f64>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub classification_n_classes: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub classification_positive_class: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub compute_classification_metrics: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub learning_rate_multiplier: ::std::option::Option<f64>,
+        ///The base model to fine-tune, e.g. `curie`.
+        pub model: AzureCreateFineTuneRequestModel,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n_epochs: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_loss_weight: ::std::option::Option<f64>,
+        ///Up to 40 characters added to the fine-tuned model's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suffix: ::std::option::Option<AzureCreateFineTuneRequestSuffix>,
+        ///The ID of an uploaded file (purpose `fine-tune`) of training examples.
+        pub training_file: AzureCreateFineTuneRequestTrainingFile,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub validation_file: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureCreateFineTuneRequest {
+        pub fn builder() -> builder::AzureCreateFineTuneRequest {
+            Default::default()
+        }
+    }
+    ///The base model to fine-tune, e.g. `curie`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AzureCreateFineTuneRequestModel(::std::string::String);
+    impl ::std::ops::Deref for AzureCreateFineTuneRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AzureCreateFineTuneRequestModel> for ::std::string::String {
+        fn from(value: AzureCreateFineTuneRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AzureCreateFineTuneRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureCreateFineTuneRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureCreateFineTuneRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AzureCreateFineTuneRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Up to 40 characters added to the fine-tuned model's name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AzureCreateFineTuneRequestSuffix(::std::string::String);
+    impl ::std::ops::Deref for AzureCreateFineTuneRequestSuffix {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AzureCreateFineTuneRequestSuffix> for ::std::string::String {
+        fn from(value: AzureCreateFineTuneRequestSuffix) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AzureCreateFineTuneRequestSuffix {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 40usize {
+                return Err("longer than 40 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureCreateFineTuneRequestSuffix {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureCreateFineTuneRequestSuffix {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AzureCreateFineTuneRequestSuffix {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The ID of an uploaded file (purpose `fine-tune`) of training examples.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AzureCreateFineTuneRequestTrainingFile(::std::string::String);
+    impl ::std::ops::Deref for AzureCreateFineTuneRequestTrainingFile {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AzureCreateFineTuneRequestTrainingFile> for ::std::string::String {
+        fn from(value: AzureCreateFineTuneRequestTrainingFile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AzureCreateFineTuneRequestTrainingFile {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureCreateFineTuneRequestTrainingFile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureCreateFineTuneRequestTrainingFile {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AzureCreateFineTuneRequestTrainingFile {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///An error of the Microsoft REST guidelines. The authoring API's codes of 2022-12-01 are `conflict`, `invalidPayload`, `forbidden`, `notFound`, `unexpectedEntityState`, `itemDoesAlreadyExist`, `serviceUnavailable`, `internalFailure`, `quotaExceeded`, `jsonlValidationFailed` and `fileImportFailed`; the gateway in front of it answers `401` and `429` as codes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AzureError {
@@ -112,6 +398,69 @@ pub mod types {
     impl AzureErrorResponse {
         pub fn builder() -> builder::AzureErrorResponse {
             Default::default()
+        }
+    }
+    ///What a file is for on Azure: `fine-tune` (training or validation examples, checked to be JSON Lines of prompt/completion records) or `fine-tune-results` (a job's metrics).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AzureFilePurpose {
+        #[serde(rename = "fine-tune")]
+        FineTune,
+        #[serde(rename = "fine-tune-results")]
+        FineTuneResults,
+    }
+    impl ::std::fmt::Display for AzureFilePurpose {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FineTune => f.write_str("fine-tune"),
+                Self::FineTuneResults => f.write_str("fine-tune-results"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AzureFilePurpose {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "fine-tune" => Ok(Self::FineTune),
+                "fine-tune-results" => Ok(Self::FineTuneResults),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureFilePurpose {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureFilePurpose {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A prompt as a string, or several as an array of 1 to 2048 strings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AzurePrompt {
+        Text(::std::string::String),
+        Texts(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for AzurePrompt {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Texts(value)
         }
     }
     ///`CreateDeploymentRequest`
@@ -288,8 +637,701 @@ pub mod types {
             value.parse()
         }
     }
+    ///`TextsItem`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct TextsItem(::std::string::String);
+    impl ::std::ops::Deref for TextsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TextsItem> for ::std::string::String {
+        fn from(value: TextsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TextsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TextsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TextsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TextsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateCompletionRequest {
+            best_of: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            completion_config: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            echo: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            frequency_penalty:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            logit_bias: ::std::result::Result<
+                ::std::option::Option<crate::types::LogitBias>,
+                ::std::string::String,
+            >,
+            logprobs: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            max_tokens: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            presence_penalty:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::AzurePrompt>,
+                ::std::string::String,
+            >,
+            stop: ::std::result::Result<
+                ::std::option::Option<crate::types::StopSequences>,
+                ::std::string::String,
+            >,
+            stream: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            suffix: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            top_p: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            user: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureCreateCompletionRequest {
+            fn default() -> Self {
+                Self {
+                    best_of: Ok(Default::default()),
+                    completion_config: Ok(Default::default()),
+                    echo: Ok(Default::default()),
+                    frequency_penalty: Ok(Default::default()),
+                    logit_bias: Ok(Default::default()),
+                    logprobs: Ok(Default::default()),
+                    max_tokens: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    n: Ok(Default::default()),
+                    presence_penalty: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    stop: Ok(Default::default()),
+                    stream: Ok(Default::default()),
+                    suffix: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureCreateCompletionRequest {
+            pub fn best_of<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.best_of = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for best_of: {e}"));
+                self
+            }
+            pub fn completion_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_config = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for completion_config: {e}")
+                });
+                self
+            }
+            pub fn echo<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.echo = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for echo: {e}"));
+                self
+            }
+            pub fn frequency_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frequency_penalty = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for frequency_penalty: {e}")
+                });
+                self
+            }
+            pub fn logit_bias<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::types::LogitBias>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logit_bias = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for logit_bias: {e}"));
+                self
+            }
+            pub fn logprobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logprobs = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for logprobs: {e}"));
+                self
+            }
+            pub fn max_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for max_tokens: {e}"));
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn presence_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.presence_penalty = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for presence_penalty: {e}")
+                });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AzurePrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+            pub fn stop<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::types::StopSequences>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stop = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for stop: {e}"));
+                self
+            }
+            pub fn stream<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stream = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for stream: {e}"));
+                self
+            }
+            pub fn suffix<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suffix = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for suffix: {e}"));
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for temperature: {e}"));
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for top_p: {e}"));
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateCompletionRequest> for super::AzureCreateCompletionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateCompletionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    best_of: value.best_of?,
+                    completion_config: value.completion_config?,
+                    echo: value.echo?,
+                    frequency_penalty: value.frequency_penalty?,
+                    logit_bias: value.logit_bias?,
+                    logprobs: value.logprobs?,
+                    max_tokens: value.max_tokens?,
+                    model: value.model?,
+                    n: value.n?,
+                    presence_penalty: value.presence_penalty?,
+                    prompt: value.prompt?,
+                    stop: value.stop?,
+                    stream: value.stream?,
+                    suffix: value.suffix?,
+                    temperature: value.temperature?,
+                    top_p: value.top_p?,
+                    user: value.user?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateCompletionRequest> for AzureCreateCompletionRequest {
+            fn from(value: super::AzureCreateCompletionRequest) -> Self {
+                Self {
+                    best_of: Ok(value.best_of),
+                    completion_config: Ok(value.completion_config),
+                    echo: Ok(value.echo),
+                    frequency_penalty: Ok(value.frequency_penalty),
+                    logit_bias: Ok(value.logit_bias),
+                    logprobs: Ok(value.logprobs),
+                    max_tokens: Ok(value.max_tokens),
+                    model: Ok(value.model),
+                    n: Ok(value.n),
+                    presence_penalty: Ok(value.presence_penalty),
+                    prompt: Ok(value.prompt),
+                    stop: Ok(value.stop),
+                    stream: Ok(value.stream),
+                    suffix: Ok(value.suffix),
+                    temperature: Ok(value.temperature),
+                    top_p: Ok(value.top_p),
+                    user: Ok(value.user),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateEmbeddingRequest {
+            input: ::std::result::Result<
+                super::AzureCreateEmbeddingRequestInput,
+                ::std::string::String,
+            >,
+            input_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureCreateEmbeddingRequest {
+            fn default() -> Self {
+                Self {
+                    input: Err("no value supplied for input".to_string()),
+                    input_type: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureCreateEmbeddingRequest {
+            pub fn input<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureCreateEmbeddingRequestInput>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input: {e}"));
+                self
+            }
+            pub fn input_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input_type: {e}"));
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateEmbeddingRequest> for super::AzureCreateEmbeddingRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateEmbeddingRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    input: value.input?,
+                    input_type: value.input_type?,
+                    model: value.model?,
+                    user: value.user?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateEmbeddingRequest> for AzureCreateEmbeddingRequest {
+            fn from(value: super::AzureCreateEmbeddingRequest) -> Self {
+                Self {
+                    input: Ok(value.input),
+                    input_type: Ok(value.input_type),
+                    model: Ok(value.model),
+                    user: Ok(value.user),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateFileRequest {
+            purpose: ::std::result::Result<super::AzureFilePurpose, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureCreateFileRequest {
+            fn default() -> Self {
+                Self {
+                    purpose: Err("no value supplied for purpose".to_string()),
+                }
+            }
+        }
+        impl AzureCreateFileRequest {
+            pub fn purpose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureFilePurpose>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purpose = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for purpose: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateFileRequest> for super::AzureCreateFileRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateFileRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    purpose: value.purpose?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateFileRequest> for AzureCreateFileRequest {
+            fn from(value: super::AzureCreateFileRequest) -> Self {
+                Self {
+                    purpose: Ok(value.purpose),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateFineTuneRequest {
+            batch_size: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            classification_betas: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<f64>>,
+                ::std::string::String,
+            >,
+            classification_n_classes:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            classification_positive_class: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            compute_classification_metrics:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            learning_rate_multiplier:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            model: ::std::result::Result<
+                super::AzureCreateFineTuneRequestModel,
+                ::std::string::String,
+            >,
+            n_epochs: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            prompt_loss_weight:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            suffix: ::std::result::Result<
+                ::std::option::Option<super::AzureCreateFineTuneRequestSuffix>,
+                ::std::string::String,
+            >,
+            training_file: ::std::result::Result<
+                super::AzureCreateFineTuneRequestTrainingFile,
+                ::std::string::String,
+            >,
+            validation_file: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureCreateFineTuneRequest {
+            fn default() -> Self {
+                Self {
+                    batch_size: Ok(Default::default()),
+                    classification_betas: Ok(Default::default()),
+                    classification_n_classes: Ok(Default::default()),
+                    classification_positive_class: Ok(Default::default()),
+                    compute_classification_metrics: Ok(Default::default()),
+                    learning_rate_multiplier: Ok(Default::default()),
+                    model: Err("no value supplied for model".to_string()),
+                    n_epochs: Ok(Default::default()),
+                    prompt_loss_weight: Ok(Default::default()),
+                    suffix: Ok(Default::default()),
+                    training_file: Err("no value supplied for training_file".to_string()),
+                    validation_file: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureCreateFineTuneRequest {
+            pub fn batch_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.batch_size = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for batch_size: {e}"));
+                self
+            }
+            pub fn classification_betas<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<f64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.classification_betas = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for classification_betas: {e}")
+                });
+                self
+            }
+            pub fn classification_n_classes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.classification_n_classes = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for classification_n_classes: {e}")
+                });
+                self
+            }
+            pub fn classification_positive_class<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.classification_positive_class = value.try_into().map_err(|e| {
+                    format!(
+                        "error converting supplied value for classification_positive_class: {e}"
+                    )
+                });
+                self
+            }
+            pub fn compute_classification_metrics<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.compute_classification_metrics = value.try_into().map_err(|e| {
+                    format!(
+                        "error converting supplied value for compute_classification_metrics: {e}"
+                    )
+                });
+                self
+            }
+            pub fn learning_rate_multiplier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.learning_rate_multiplier = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for learning_rate_multiplier: {e}")
+                });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureCreateFineTuneRequestModel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn n_epochs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n_epochs = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n_epochs: {e}"));
+                self
+            }
+            pub fn prompt_loss_weight<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_loss_weight = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for prompt_loss_weight: {e}")
+                });
+                self
+            }
+            pub fn suffix<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::AzureCreateFineTuneRequestSuffix>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suffix = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for suffix: {e}"));
+                self
+            }
+            pub fn training_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureCreateFineTuneRequestTrainingFile>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.training_file = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for training_file: {e}"));
+                self
+            }
+            pub fn validation_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.validation_file = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for validation_file: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateFineTuneRequest> for super::AzureCreateFineTuneRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateFineTuneRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    batch_size: value.batch_size?,
+                    classification_betas: value.classification_betas?,
+                    classification_n_classes: value.classification_n_classes?,
+                    classification_positive_class: value.classification_positive_class?,
+                    compute_classification_metrics: value.compute_classification_metrics?,
+                    learning_rate_multiplier: value.learning_rate_multiplier?,
+                    model: value.model?,
+                    n_epochs: value.n_epochs?,
+                    prompt_loss_weight: value.prompt_loss_weight?,
+                    suffix: value.suffix?,
+                    training_file: value.training_file?,
+                    validation_file: value.validation_file?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateFineTuneRequest> for AzureCreateFineTuneRequest {
+            fn from(value: super::AzureCreateFineTuneRequest) -> Self {
+                Self {
+                    batch_size: Ok(value.batch_size),
+                    classification_betas: Ok(value.classification_betas),
+                    classification_n_classes: Ok(value.classification_n_classes),
+                    classification_positive_class: Ok(value.classification_positive_class),
+                    compute_classification_metrics: Ok(value.compute_classification_metrics),
+                    learning_rate_multiplier: Ok(value.learning_rate_multiplier),
+                    model: Ok(value.model),
+                    n_epochs: Ok(value.n_epochs),
+                    prompt_loss_weight: Ok(value.prompt_loss_weight),
+                    suffix: Ok(value.suffix),
+                    training_file: Ok(value.training_file),
+                    validation_file: Ok(value.validation_file),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct AzureError {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -2708,7 +3750,7 @@ pub mod builder {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateCompletionRequest, String>,
+        body: Result<super::types::builder::AzureCreateCompletionRequest, String>,
         json: Option<::bytes::Bytes>,
     }
     impl<'a> CreateCompletion<'a> {
@@ -2717,7 +3759,7 @@ pub mod builder {
                 client,
                 deployment_id: Err("deployment_id was not initialized".to_string()),
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -2743,16 +3785,26 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateCompletionRequest>,
-            <V as std::convert::TryInto<crate::types::CreateCompletionRequest>>::Error:
+            V: std::convert::TryInto<super::types::AzureCreateCompletionRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateCompletionRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateCompletionRequest` for body failed: {}",
+                    "conversion to `AzureCreateCompletionRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateCompletionRequest,
+                )
+                    -> super::types::builder::AzureCreateCompletionRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -2790,7 +3842,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -2854,7 +3911,7 @@ pub mod builder {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateCompletionRequest, String>,
+        body: Result<super::types::builder::AzureCreateCompletionRequest, String>,
         json: Option<::bytes::Bytes>,
     }
     impl<'a> CreateCompletionStream<'a> {
@@ -2863,7 +3920,7 @@ pub mod builder {
                 client,
                 deployment_id: Err("deployment_id was not initialized".to_string()),
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -2889,16 +3946,26 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateCompletionRequest>,
-            <V as std::convert::TryInto<crate::types::CreateCompletionRequest>>::Error:
+            V: std::convert::TryInto<super::types::AzureCreateCompletionRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateCompletionRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateCompletionRequest` for body failed: {}",
+                    "conversion to `AzureCreateCompletionRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateCompletionRequest,
+                )
+                    -> super::types::builder::AzureCreateCompletionRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -2936,7 +4003,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -3000,7 +4072,7 @@ pub mod builder {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateEmbeddingRequest, String>,
+        body: Result<super::types::builder::AzureCreateEmbeddingRequest, String>,
         json: Option<::bytes::Bytes>,
     }
     impl<'a> CreateEmbedding<'a> {
@@ -3009,7 +4081,7 @@ pub mod builder {
                 client,
                 deployment_id: Err("deployment_id was not initialized".to_string()),
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -3035,16 +4107,26 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateEmbeddingRequest>,
-            <V as std::convert::TryInto<crate::types::CreateEmbeddingRequest>>::Error:
+            V: std::convert::TryInto<super::types::AzureCreateEmbeddingRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateEmbeddingRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateEmbeddingRequest` for body failed: {}",
+                    "conversion to `AzureCreateEmbeddingRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateEmbeddingRequest,
+                )
+                    -> super::types::builder::AzureCreateEmbeddingRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -3082,7 +4164,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateEmbeddingRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -3145,7 +4232,7 @@ pub mod builder {
     pub struct CreateFile<'a> {
         client: &'a super::Client,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateFileRequest, String>,
+        body: Result<super::types::builder::AzureCreateFileRequest, String>,
         file: Result<::reqwest::multipart::Part, String>,
     }
     impl<'a> CreateFile<'a> {
@@ -3153,7 +4240,7 @@ pub mod builder {
             Self {
                 client,
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 file: Err("file was not initialized".to_string()),
             }
         }
@@ -3169,15 +4256,28 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateFileRequest>,
-            <V as std::convert::TryInto<crate::types::CreateFileRequest>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<super::types::AzureCreateFileRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateFileRequest>>::Error:
+                std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map_err(|s| format!("conversion to `CreateFileRequest` for body failed: {}", s));
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `AzureCreateFileRequest` for body failed: {}",
+                    s
+                )
+            });
             self
         }
-        ///The `file` file part. The JSON Lines file to upload. With purpose `fine-tune`, each line is a JSON record with "prompt" and "completion" fields.
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateFileRequest,
+                ) -> super::types::builder::AzureCreateFileRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///The `file` file part. The file to upload. With purpose `fine-tune`, JSON Lines of records with "prompt" and "completion" fields.
         pub fn file(mut self, part: ::reqwest::multipart::Part) -> Self {
             self.file = Ok(part);
             self
@@ -3203,7 +4303,11 @@ pub mod builder {
                 file,
             } = self;
             let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    super::types::AzureCreateFileRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
             let file = file.map_err(Error::InvalidRequest)?;
             let mut form = crate::multipart_form(&body).map_err(Error::InvalidRequest)?;
             form = form.part("file", file);
@@ -3256,7 +4360,7 @@ pub mod builder {
     pub struct CreateFineTune<'a> {
         client: &'a super::Client,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateFineTuneRequest, String>,
+        body: Result<super::types::builder::AzureCreateFineTuneRequest, String>,
         json: Option<::bytes::Bytes>,
     }
     impl<'a> CreateFineTune<'a> {
@@ -3264,7 +4368,7 @@ pub mod builder {
             Self {
                 client,
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -3280,16 +4384,26 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateFineTuneRequest>,
-            <V as std::convert::TryInto<crate::types::CreateFineTuneRequest>>::Error:
+            V: std::convert::TryInto<super::types::AzureCreateFineTuneRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateFineTuneRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateFineTuneRequest` for body failed: {}",
+                    "conversion to `AzureCreateFineTuneRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateFineTuneRequest,
+                )
+                    -> super::types::builder::AzureCreateFineTuneRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -3323,7 +4437,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateFineTuneRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -3512,7 +4631,7 @@ impl Client {
     }
     ///Create completion
     ///
-    ///Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.
+    ///Creates a completion with the deployment's model. The deployment, not `model`, chooses the model; the body is OpenAI's without token prompts (see `AzureCreateCompletionRequest`).
     ///
     ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
     pub fn create_completion(&self) -> builder::CreateCompletion<'_> {
@@ -3520,7 +4639,7 @@ impl Client {
     }
     ///Create completion
     ///
-    ///Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.
+    ///Creates a completion with the deployment's model. The deployment, not `model`, chooses the model; the body is OpenAI's without token prompts (see `AzureCreateCompletionRequest`).
     ///
     ///Sends a `POST` request to `/deployments/{deployment-id}/completions` and answers the `text/event-stream` body as bytes (the JSON answer is [`Client::create_completion`]).
     pub fn create_completion_stream(&self) -> builder::CreateCompletionStream<'_> {
@@ -3528,7 +4647,7 @@ impl Client {
     }
     ///Create embeddings
     ///
-    ///Creates an embedding vector with the deployment's model.
+    ///Creates an embedding vector with the deployment's model. The input is text only, and other fields are accepted (see `AzureCreateEmbeddingRequest`).
     ///
     ///Sends a `POST` request to `/deployments/{deployment-id}/embeddings`
     pub fn create_embedding(&self) -> builder::CreateEmbedding<'_> {
@@ -3536,7 +4655,7 @@ impl Client {
     }
     ///Upload file
     ///
-    ///Upload a file to be used for fine-tuning.
+    ///Upload a file to be used for fine-tuning; its `purpose` is one of Azure's two.
     ///
     ///Sends a `POST` request to `/files`
     pub fn create_file(&self) -> builder::CreateFile<'_> {
@@ -3544,7 +4663,7 @@ impl Client {
     }
     ///Create fine-tune
     ///
-    ///Creates a job that fine-tunes a specified model from a given dataset.
+    ///Creates a job that fine-tunes a specified model from a given dataset. Unlike OpenAI, Azure has no default base model: `model` is required.
     ///
     ///Sends a `POST` request to `/fine-tunes`
     pub fn create_fine_tune(&self) -> builder::CreateFineTune<'_> {
@@ -3562,11 +4681,29 @@ impl Client {
 impl crate::Schema for types::ApiVersion {
     const NAME: &'static str = "ApiVersion";
 }
+impl crate::Schema for types::AzureCreateCompletionRequest {
+    const NAME: &'static str = "AzureCreateCompletionRequest";
+}
+impl crate::Schema for types::AzureCreateEmbeddingRequest {
+    const NAME: &'static str = "AzureCreateEmbeddingRequest";
+}
+impl crate::Schema for types::AzureCreateFileRequest {
+    const NAME: &'static str = "AzureCreateFileRequest";
+}
+impl crate::Schema for types::AzureCreateFineTuneRequest {
+    const NAME: &'static str = "AzureCreateFineTuneRequest";
+}
 impl crate::Schema for types::AzureError {
     const NAME: &'static str = "AzureError";
 }
 impl crate::Schema for types::AzureErrorResponse {
     const NAME: &'static str = "AzureErrorResponse";
+}
+impl crate::Schema for types::AzureFilePurpose {
+    const NAME: &'static str = "AzureFilePurpose";
+}
+impl crate::Schema for types::AzurePrompt {
+    const NAME: &'static str = "AzurePrompt";
 }
 impl crate::Schema for types::CreateDeploymentRequest {
     const NAME: &'static str = "CreateDeploymentRequest";

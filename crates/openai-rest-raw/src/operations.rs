@@ -731,7 +731,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/deployments/{deployment-id}/completions",
         request: Some(Body {
             media_type: "application/json",
-            schema: Some("CreateCompletionRequest"),
+            schema: Some("AzureCreateCompletionRequest"),
         }),
         success: 200u16,
         responses: &[
@@ -755,7 +755,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/deployments/{deployment-id}/embeddings",
         request: Some(Body {
             media_type: "application/json",
-            schema: Some("CreateEmbeddingRequest"),
+            schema: Some("AzureCreateEmbeddingRequest"),
         }),
         success: 200u16,
         responses: &[Body {
@@ -788,7 +788,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/files",
         request: Some(Body {
             media_type: "multipart/form-data",
-            schema: Some("CreateFileRequest"),
+            schema: Some("AzureCreateFileRequest"),
         }),
         success: 201u16,
         responses: &[Body {
@@ -863,7 +863,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/fine-tunes",
         request: Some(Body {
             media_type: "application/json",
-            schema: Some("CreateFineTuneRequest"),
+            schema: Some("AzureCreateFineTuneRequest"),
         }),
         success: 201u16,
         responses: &[Body {

@@ -54,9 +54,12 @@ async fn client_accepts(client: &Client, schema: &str, json: &Value) -> Option<b
         "CreateEmbeddingRequest" => call!(CreateEmbeddingRequest, |request| client
             .embeddings()
             .create(request)),
-        "CreateFineTuneRequest" => call!(CreateFineTuneRequest, |request| client
-            .fine_tunes()
-            .create(request)),
+        // Azure's rules for the same call: `model` required.
+        "CreateFineTuneRequest" | "AzureCreateFineTuneRequest" => {
+            call!(CreateFineTuneRequest, |request| client
+                .fine_tunes()
+                .create(request))
+        }
         "CreateModerationRequest" => call!(CreateModerationRequest, |request| client
             .moderations()
             .create(request)),

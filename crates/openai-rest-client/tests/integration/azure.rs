@@ -153,6 +153,68 @@ async fn completions_without_a_deployment_are_refused_before_sending() {
 }
 
 #[tokio::test]
+async fn azure_request_rules_are_checked_before_sending() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let client = key_client(&mock);
+    let refused = |error: Error, field: &str| {
+        assert!(
+            matches!(&error, Error::InvalidArgument(m) if m.contains(&format!("`{field}"))),
+            "{error:?}"
+        );
+    };
+    // Azure has no default base model.
+    let request = CreateFineTuneRequest::builder().training_file("file-1");
+    refused(
+        client.fine_tunes().create(request).await.unwrap_err(),
+        "model",
+    );
+    // A file is for fine-tuning or its results.
+    let upload = Upload::bytes(fixture(OperationId::DownloadFile, "response"), "a.jsonl");
+    let error = client.files().create(upload, "answers").await.unwrap_err();
+    assert!(error.to_string().contains("fine-tune-results"), "{error}");
+    refused(error, "purpose");
+    // Prompts are text.
+    let request = completion_request().prompt(Prompt::Tokens(vec![1, 2]));
+    refused(
+        client.completions().create(request).await.unwrap_err(),
+        "prompt",
+    );
+    let request = CreateEmbeddingRequest::builder()
+        .model("text-embedding-ada-002")
+        .input(Prompt::TokenArrays(vec![vec![1, 2]]));
+    refused(
+        client.embeddings().create(request).await.unwrap_err(),
+        "input",
+    );
+    assert!(received(&mock).await.is_empty());
+
+    // What Azure allows and OpenAI does not is sent: `best_of` up to 128.
+    let request = completion_request().best_of(30);
+    client.completions().create(request).await.unwrap();
+    assert_eq!(
+        json(
+            &sent_azure(
+                &mock,
+                "POST",
+                "/openai/deployments/my-deployment/completions"
+            )
+            .await
+        )["best_of"],
+        30
+    );
+    let openai = Client::builder()
+        .api_key("sk-x")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let request = completion_request().best_of(30);
+    refused(
+        openai.completions().create(request).await.unwrap_err(),
+        "best_of",
+    );
+}
+
+#[tokio::test]
 async fn deployments_create_wait_list_retrieve_delete() {
     let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 
@@ -257,7 +319,9 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
     );
     assert_eq!(files.content(file).await.unwrap(), content);
     let fine_tunes = client.fine_tunes();
-    let request = CreateFineTuneRequest::builder().training_file(file);
+    let request = CreateFineTuneRequest::builder()
+        .training_file(file)
+        .model(Some("curie".to_owned()));
     // The mock answers the job with the training file asked for.
     let created: FineTune = documented_with(OperationId::CreateFineTune, |doc| {
         doc["training_files"][0]["id"] = json!(file)

@@ -303,10 +303,17 @@ fn documented_requests() -> Vec<Documented> {
         .filter_map(|request| {
             let on_azure = operation_of(Azure, request.operation)?;
             let on_openai = operation_of(OpenAi, request.operation)?;
-            (on_azure.path == on_openai.path).then(|| Documented {
-                api: Azure,
-                status: on_azure.success,
-                ..request.clone()
+            (on_azure.path == on_openai.path).then(|| {
+                let mut shared = Documented {
+                    api: Azure,
+                    status: on_azure.success,
+                    ..request.clone()
+                };
+                // Azure has no default base model: its example names curie.
+                if let (CreateFineTune, Body::Json(body)) = (request.operation, &mut shared.body) {
+                    body["model"] = json!("curie");
+                }
+                shared
             })
         })
         .collect();
