@@ -14,6 +14,7 @@ use openai_rest_client::types::{
     CreateModerationRequest, CreateModerationRequestInput, CreateTranscriptionRequest,
     CreateTranslationRequest, ImageResponseFormat, ImageSize, Prompt, ScaleSettings, ScaleType,
 };
+use openai_rest_client::types::{AzureFilePurpose, ImportFileRequest};
 use openai_rest_client::{Client, Upload};
 use openai_rest_raw::operations::{Api, OperationId};
 use serde::Serialize;
@@ -126,6 +127,7 @@ pub const CASES: &[Case] = &[
     case!(Azure, ListFiles, "listFiles", "client.files().list()", Some("listFiles/response.json"), list_files),
     case!(Azure, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/response.json"), create_file),
     case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/response.json"), retrieve_file, ids),
+    case!(Azure, ImportFile, "importFile", "client.files().import(request)", Some("importFile/response.json"), import_file),
     case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", None, delete_file_on_azure, ids),
     case!(Azure, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file, ids),
     case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/response.json"), create_fine_tune_on_azure, ids),
@@ -344,6 +346,23 @@ async fn delete_file(client: &Client, ids: &Ids) -> openai_rest_client::Result<O
 
 /// Azure answers 204 and no body; the call still answers OpenAI's object,
 /// made from the id. Anything else is an answer where none was expected.
+/// The documented training file's content, as a `data:` URL: the one kind
+/// of URL the mock imports without reaching the network.
+async fn import_file(client: &Client) -> openai_rest_client::Result<Output> {
+    use base64::Engine as _;
+    let content = std::fs::read(fixtures_dir().join("downloadFile/response.jsonl"))
+        .expect("the training file fixture");
+    let url = format!(
+        "data:application/jsonl;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(content)
+    );
+    let request = ImportFileRequest::builder()
+        .purpose(AzureFilePurpose::FineTune)
+        .filename("puppy.jsonl")
+        .content_url(url);
+    Ok(json(client.files().import(request).await?))
+}
+
 async fn delete_file_on_azure(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
     let deleted = client.files().delete(&ids.file_to_delete).await?;
     Ok(

@@ -126,6 +126,7 @@ pub fn roundtrip(
             via::<::openai_rest_raw::azure::types::CreateDeploymentRequest>(json)
         }
         "Deployment" => via::<::openai_rest_raw::azure::types::Deployment>(json),
+        "ImportFileRequest" => via::<::openai_rest_raw::azure::types::ImportFileRequest>(json),
         "ListDeploymentsResponse" => {
             via::<::openai_rest_raw::azure::types::ListDeploymentsResponse>(json)
         }

@@ -660,7 +660,7 @@ impl Run<'_> {
 fn phase(operation: OperationId) -> u8 {
     use OperationId::*;
     match operation {
-        CreateFile | CreateFineTune | CreateDeployment => 1,
+        CreateFile | ImportFile | CreateFineTune | CreateDeployment => 1,
         RetrieveFile | DownloadFile | RetrieveFineTune | ListFineTuneEvents
         | RetrieveDeployment => 2,
         CancelFineTune | DeleteFineTune | DeleteFile | DeleteModel | DeleteDeployment => 3,
@@ -674,6 +674,7 @@ fn costly(operation: OperationId) -> Option<&'static str> {
     use OperationId::*;
     Some(match operation {
         CreateFile => "uploads a file",
+        ImportFile => "imports a file",
         CreateFineTune => "starts a fine-tune, which costs money",
         CancelFineTune => "cancels a fine-tune",
         DeleteFineTune => "deletes a fine-tune",

@@ -1,13 +1,17 @@
 //! Files: upload JSON Lines documents (for fine-tuning), list, describe,
 //! delete and download them.
 
+use std::fmt::Display;
+
 use bytes::Bytes;
 use openai_rest_raw::azure::types::AzureCreateFileRequest;
 use tokio::io::AsyncWrite;
 
 use crate::client::Backend;
 use crate::transport::{copy, read_all};
-use crate::types::{CreateFileRequest, DeleteFileResponse, ListFilesResponse, OpenAiFile};
+use crate::types::{
+    CreateFileRequest, DeleteFileResponse, ImportFileRequest, ListFilesResponse, OpenAiFile,
+};
 use crate::{Client, Result, Upload};
 
 /// The files API, from [`Client::files`].
@@ -78,6 +82,36 @@ impl Files<'_> {
                     .await
             }
         }
+    }
+
+    /// Azure only: creates a file from the content at `content_url` (a
+    /// blob's SAS URL, for one), which Azure downloads. The answer is the
+    /// file as [`create`](Self::create) answers it; when the import fails,
+    /// its `status` is `failed` and it carries Azure's `error`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client
+    /// and [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
+    /// request the spec refuses, both before sending; otherwise the API's
+    /// error by status, or a transport error, once the retries are spent
+    /// (see [`Error`](crate::Error)).
+    pub async fn import<R>(&self, request: R) -> Result<OpenAiFile>
+    where
+        R: TryInto<ImportFileRequest>,
+        R::Error: Display,
+    {
+        let (raw, version) = self.client.azure("importFile")?;
+        let request: ImportFileRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
+        self.client
+            .send("importFile", || {
+                raw.import_file()
+                    .api_version(version)
+                    .body_json(body.clone())
+                    .send()
+            })
+            .await
     }
 
     /// The file `id`.

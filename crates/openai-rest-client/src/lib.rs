@@ -74,11 +74,11 @@ pub use transport::ApiKey;
 pub use upload::Upload;
 
 /// The request and response bodies, generated from the spec by `openai-rest-raw`:
-/// OpenAI's, which Azure shares, and Azure's deployments.
+/// OpenAI's, which Azure shares, and Azure's own (deployments, file imports).
 pub mod types {
     pub use openai_rest_raw::azure::types::{
-        CreateDeploymentRequest, Deployment, ListDeploymentsResponse, ScaleSettings, ScaleType,
-        State,
+        AzureFilePurpose, CreateDeploymentRequest, Deployment, ImportFileRequest,
+        ListDeploymentsResponse, ScaleSettings, ScaleType, State,
     };
     pub use openai_rest_raw::types::*;
 }

@@ -577,7 +577,9 @@ fn location(
     let Some(Json::String(id)) = doc.get("id") else {
         return None;
     };
-    let collection = format!("{}{}", routes::prefix(Api::Azure), route.operation.path);
+    // An imported file is one of `/files`.
+    let path = route.operation.path.trim_end_matches("/import");
+    let collection = format!("{}{path}", routes::prefix(Api::Azure));
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair(
             "api-version",

@@ -132,6 +132,11 @@ fn request_schemas() -> &'static HashMap<(Api, OperationId), &'static Schema> {
     })
 }
 
+/// The compiled schema of `operation`'s request body in `api`'s spec.
+pub(crate) fn request_schema(api: Api, operation: OperationId) -> Option<&'static Schema> {
+    request_schemas().get(&(api, operation)).copied()
+}
+
 /// Compiles the request schemas now rather than on the first request.
 pub(crate) fn compile_schemas() {
     request_schemas();
@@ -174,9 +179,7 @@ pub(crate) fn read(
     if operation.request.is_none() {
         return Ok(input);
     }
-    let schema = request_schemas()
-        .get(&(operation.api, operation.id))
-        .copied();
+    let schema = request_schema(operation.api, operation.id);
     let mut files = Vec::new();
     match body {
         RequestBody::Form(form) => {
@@ -239,9 +242,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let schema = request_schemas()
-        .get(&(route.operation.api, route.operation.id))
-        .copied();
+    let schema = request_schema(route.operation.api, route.operation.id);
     let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());

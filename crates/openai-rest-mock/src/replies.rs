@@ -212,6 +212,13 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
                 set(doc, "purpose", purpose.into());
             }
         }
+        ImportFile => {
+            for field in ["filename", "purpose"] {
+                if let Some(value) = input.text(field) {
+                    set(doc, field, value.into());
+                }
+            }
+        }
         CreateFineTune => {
             let doc = doc.to_mut();
             if let (Some(id), Some(file)) = (

@@ -461,6 +461,7 @@ impl Store {
         let operation = route.operation.id;
         let answer = match operation {
             CreateFile => self.create_file(fixtures, input),
+            ImportFile => self.import_file(fixtures, input),
             ListFiles => self.list(fixtures, operation, |state| {
                 state.files.iter().map(|file| file.object.clone()).collect()
             }),
@@ -615,6 +616,65 @@ impl Store {
                 path: stored.keep(),
                 size,
             },
+        });
+        Ok(json_reply(&object))
+    }
+
+    /// Azure's import of a file from a URL. The mock reaches no network: a
+    /// `data:` URL imports its bytes, checked as an upload's; any other URL,
+    /// or content that fails the check, leaves the file `failed` with
+    /// Azure's `error`, as a failed import was.
+    fn import_file(&self, fixtures: &Fixtures, input: &Input) -> Result<Reply, ApiError> {
+        let mut object = json(fixtures, OperationId::CreateFile)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
+        // The schema check has made sure of all three.
+        let purpose = input.text("purpose").unwrap_or_default();
+        let filename = input.text("filename").unwrap_or_default();
+        let url = input.text("content_url").unwrap_or_default();
+        let imported = match data_url(url) {
+            None => Err((
+                "fileImportFailed",
+                format!(
+                    "openai-rest-mock does not fetch URLs: it imports only the content of a                      data: URL (RFC 2397), such as data:application/jsonl;base64,... ({})",
+                    url.split([':', '/']).next().unwrap_or_default()
+                ),
+            )),
+            Some(Err(problem)) => Err((
+                "fileImportFailed",
+                format!("The content_url is not a valid data: URL: {problem}"),
+            )),
+            Some(Ok(bytes)) => check_upload(purpose, filename, &bytes)
+                .map(|()| bytes)
+                .map_err(|problem| ("jsonlValidationFailed", problem)),
+        };
+        let id = new_id("file-");
+        object.replace("id", id.as_str().into());
+        object.replace("created_at", self.clock.unix().into());
+        object.replace("filename", filename.into());
+        object.replace("purpose", purpose.into());
+        let content = match imported {
+            Ok(bytes) => {
+                object.replace("bytes", (bytes.len() as u64).into());
+                object.replace("status", "uploaded".into());
+                bytes
+            }
+            Err((code, message)) => {
+                object.replace("bytes", 0u64.into());
+                object.replace("status", "failed".into());
+                object.replace("status_details", message.as_str().into());
+                let error = Json::Object(vec![
+                    ("code".into(), code.into()),
+                    ("message".into(), message.as_str().into()),
+                ]);
+                object.merge_patch(&Json::Object(vec![("error".into(), error)]));
+                Bytes::new()
+            }
+        };
+        self.lock().files.push(StoredFile {
+            id,
+            object: object.clone(),
+            content: FileContent::Memory(content),
         });
         Ok(json_reply(&object))
     }
@@ -1051,8 +1111,52 @@ fn utc_stamp(unix: u64) -> String {
     )
 }
 
+/// The bytes of a `data:` URL (RFC 2397: `data:[<media type>][;base64],<data>`);
+/// `None` for a URL of another scheme, the problem for a malformed one.
+/// Small enough not to need a crate of its own.
+fn data_url(url: &str) -> Option<Result<Bytes, String>> {
+    let rest = url
+        .get(..5)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("data:"))
+        .map(|_| &url[5..])?;
+    let Some((meta, data)) = rest.split_once(',') else {
+        return Some(Err("it has no comma before its data".into()));
+    };
+    let data: Vec<u8> = percent_encoding::percent_decode_str(data).collect();
+    let is_base64 = meta
+        .rsplit(';')
+        .next()
+        .is_some_and(|last| last.eq_ignore_ascii_case("base64"));
+    if !is_base64 {
+        return Some(Ok(data.into()));
+    }
+    use base64::Engine as _;
+    Some(
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map(Bytes::from)
+            .map_err(|e| format!("its data is not base64: {e}")),
+    )
+}
+
+/// Checks content as Azure's upload of it would be (JSON Lines of
+/// prompt/completion records for `fine-tune`).
+fn check_upload(purpose: &str, filename: &str, bytes: &[u8]) -> Result<(), String> {
+    let Some(schema) = crate::input::request_schema(Api::Azure, OperationId::CreateFile) else {
+        return Ok(());
+    };
+    let file = openai_rest_spec::File {
+        name: "file",
+        file_name: Some(filename),
+        bytes,
+    };
+    schema
+        .check_files(&serde_json::json!({ "purpose": purpose }), &[file])
+        .map_err(|violation| violation.to_string())
+}
+
 /// The file a fine-tune names as `param`, which must exist with purpose
-/// `fine-tune`.
+/// `fine-tune` (and not be a failed import).
 fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError> {
     let file = state
         .files
@@ -1062,6 +1166,15 @@ fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError
             param: Some(param.into()),
             ..ApiError::invalid_request(400, format!("No such File object: {id}"))
         })?;
+    if text(&file.object, "status") == Some("failed") {
+        return Err(ApiError {
+            param: Some(param.into()),
+            ..ApiError::invalid_request(
+                400,
+                format!("File {id} failed to import; a fine-tune needs a file that did not fail"),
+            )
+        });
+    }
     match text(&file.object, "purpose") {
         Some("fine-tune") => Ok(file.object.clone()),
         purpose => Err(ApiError {

@@ -494,6 +494,71 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ImportFileRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct ImportFileRequest {
+        ///Where to download the content from: any URL the service can GET (a blob's SAS URL, for one). The mock imports only `data:` URLs.
+        pub content_url: ::std::string::String,
+        ///The name the file gets, e.g. `training.jsonl`.
+        pub filename: ImportFileRequestFilename,
+        pub purpose: AzureFilePurpose,
+    }
+    impl ImportFileRequest {
+        pub fn builder() -> builder::ImportFileRequest {
+            Default::default()
+        }
+    }
+    ///The name the file gets, e.g. `training.jsonl`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ImportFileRequestFilename(::std::string::String);
+    impl ::std::ops::Deref for ImportFileRequestFilename {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImportFileRequestFilename> for ::std::string::String {
+        fn from(value: ImportFileRequestFilename) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ImportFileRequestFilename {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ImportFileRequestFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ImportFileRequestFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImportFileRequestFilename {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListDeploymentsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListDeploymentsResponse {
@@ -1799,6 +1864,75 @@ pub mod types {
                     scale_settings: Ok(value.scale_settings),
                     status: Ok(value.status),
                     updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImportFileRequest {
+            content_url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            filename:
+                ::std::result::Result<super::ImportFileRequestFilename, ::std::string::String>,
+            purpose: ::std::result::Result<super::AzureFilePurpose, ::std::string::String>,
+        }
+        impl ::std::default::Default for ImportFileRequest {
+            fn default() -> Self {
+                Self {
+                    content_url: Err("no value supplied for content_url".to_string()),
+                    filename: Err("no value supplied for filename".to_string()),
+                    purpose: Err("no value supplied for purpose".to_string()),
+                }
+            }
+        }
+        impl ImportFileRequest {
+            pub fn content_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for content_url: {e}"));
+                self
+            }
+            pub fn filename<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ImportFileRequestFilename>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filename = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for filename: {e}"));
+                self
+            }
+            pub fn purpose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureFilePurpose>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purpose = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for purpose: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImportFileRequest> for super::ImportFileRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImportFileRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content_url: value.content_url?,
+                    filename: value.filename?,
+                    purpose: value.purpose?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImportFileRequest> for ImportFileRequest {
+            fn from(value: super::ImportFileRequest) -> Self {
+                Self {
+                    content_url: Ok(value.content_url),
+                    filename: Ok(value.filename),
+                    purpose: Ok(value.purpose),
                 }
             }
         }
@@ -4353,6 +4487,142 @@ pub mod builder {
             }
         }
     }
+    ///Builder for [`Client::import_file`]
+    ///
+    ///[`Client::import_file`]: super::Client::import_file
+    #[derive(Debug, Clone)]
+    pub struct ImportFile<'a> {
+        client: &'a super::Client,
+        api_version: Result<::std::string::String, String>,
+        body: Result<super::types::builder::ImportFileRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> ImportFile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::ImportFileRequest>,
+            <V as std::convert::TryInto<super::types::ImportFileRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `ImportFileRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::ImportFileRequest,
+                ) -> super::types::builder::ImportFileRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/files/import`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<crate::types::OpenAiFile>, Error<super::types::AzureErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                api_version,
+                body,
+                json,
+            } = self;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::ImportFileRequest::try_from(v).map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/files/import", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "import_file",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     ///Builder for [`Client::create_fine_tune`]
     ///
     ///[`Client::create_fine_tune`]: super::Client::create_fine_tune
@@ -4661,6 +4931,14 @@ impl Client {
     pub fn create_file(&self) -> builder::CreateFile<'_> {
         builder::CreateFile::new(self)
     }
+    ///Import file
+    ///
+    ///Azure only: creates a file from the content at a URL (e.g. a blob's SAS URL), which the service downloads; the answer is the file as an upload's, or, when the import fails, the file with status `failed` and an `error` (code `fileImportFailed`, or `jsonlValidationFailed` for a `fine-tune` file that is not JSON Lines of prompt/completion records). openai-rest-mock reaches no network: a `data:` URL (RFC 2397, e.g. `data:application/jsonl;base64,...`) imports its bytes, and any other URL leaves the file `failed` with `fileImportFailed`, saying that the mock does not fetch URLs.
+    ///
+    ///Sends a `POST` request to `/files/import`
+    pub fn import_file(&self) -> builder::ImportFile<'_> {
+        builder::ImportFile::new(self)
+    }
     ///Create fine-tune
     ///
     ///Creates a job that fine-tunes a specified model from a given dataset. Unlike OpenAI, Azure has no default base model: `model` is required.
@@ -4710,6 +4988,9 @@ impl crate::Schema for types::CreateDeploymentRequest {
 }
 impl crate::Schema for types::Deployment {
     const NAME: &'static str = "Deployment";
+}
+impl crate::Schema for types::ImportFileRequest {
+    const NAME: &'static str = "ImportFileRequest";
 }
 impl crate::Schema for types::ListDeploymentsResponse {
     const NAME: &'static str = "ListDeploymentsResponse";

@@ -63,6 +63,8 @@ pub enum OperationId {
     DeleteModel,
     ///`downloadFile`
     DownloadFile,
+    ///`importFile`
+    ImportFile,
     ///`listDeployments`
     ListDeployments,
     ///`listEngines`
@@ -108,6 +110,7 @@ impl OperationId {
         OperationId::DeleteFineTune,
         OperationId::DeleteModel,
         OperationId::DownloadFile,
+        OperationId::ImportFile,
         OperationId::ListDeployments,
         OperationId::ListEngines,
         OperationId::ListFiles,
@@ -142,6 +145,7 @@ impl OperationId {
             OperationId::DeleteFineTune => "deleteFineTune",
             OperationId::DeleteModel => "deleteModel",
             OperationId::DownloadFile => "downloadFile",
+            OperationId::ImportFile => "importFile",
             OperationId::ListDeployments => "listDeployments",
             OperationId::ListEngines => "listEngines",
             OperationId::ListFiles => "listFiles",
@@ -184,6 +188,7 @@ impl ::std::str::FromStr for OperationId {
             "deleteFineTune" => Ok(OperationId::DeleteFineTune),
             "deleteModel" => Ok(OperationId::DeleteModel),
             "downloadFile" => Ok(OperationId::DownloadFile),
+            "importFile" => Ok(OperationId::ImportFile),
             "listDeployments" => Ok(OperationId::ListDeployments),
             "listEngines" => Ok(OperationId::ListEngines),
             "listFiles" => Ok(OperationId::ListFiles),
@@ -796,6 +801,24 @@ pub const OPERATIONS: &[Operation] = &[
             schema: Some("OpenAiFile"),
         }],
         raw_methods: &["create_file"],
+        deprecated: false,
+    },
+    Operation {
+        api: Api::Azure,
+        id: OperationId::ImportFile,
+        summary: "Import file",
+        method: "POST",
+        path: "/files/import",
+        request: Some(Body {
+            media_type: "application/json",
+            schema: Some("ImportFileRequest"),
+        }),
+        success: 201u16,
+        responses: &[Body {
+            media_type: "application/json",
+            schema: Some("OpenAiFile"),
+        }],
+        raw_methods: &["import_file"],
         deprecated: false,
     },
     Operation {

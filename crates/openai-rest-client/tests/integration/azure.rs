@@ -215,6 +215,47 @@ async fn azure_request_rules_are_checked_before_sending() {
 }
 
 #[tokio::test]
+async fn a_file_is_imported_from_a_url_on_azure_only() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let url = "https://example.blob.core.windows.net/data/puppy.jsonl?sig=x";
+    let request = ImportFileRequest::builder()
+        .purpose(AzureFilePurpose::FineTune)
+        .filename("puppy.jsonl")
+        .content_url(url);
+    let file = key_client(&mock)
+        .files()
+        .import(request.clone())
+        .await
+        .unwrap();
+    // The mock answers the documented import.
+    assert_eq!(file, documented(OperationId::ImportFile));
+    let sent = sent_azure(&mock, "POST", "/openai/files/import").await;
+    assert_eq!(
+        json(&sent),
+        json!({"purpose": "fine-tune", "filename": "puppy.jsonl", "content_url": url})
+    );
+
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let openai = Client::builder()
+        .api_key("sk-x")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let error = openai.files().import(request).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                operation: "importFile",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(received(&mock).await.is_empty());
+}
+
+#[tokio::test]
 async fn deployments_create_wait_list_retrieve_delete() {
     let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 

@@ -336,6 +336,13 @@ fn documented_requests() -> Vec<Documented> {
             ..azure(DeleteDeployment, ("DELETE", deployment_path.into()), Body::None, "deleteDeployment/response.empty")
         },
         Documented {
+            status: 201,
+            ..azure(ImportFile, ("POST", "/files/import".into()),
+                json(json!({"purpose": "fine-tune", "filename": "puppy.jsonl",
+                    "content_url": "https://aoairesource.blob.core.windows.net/data/puppy.jsonl"})),
+                "importFile/response.json")
+        },
+        Documented {
             status: 204,
             ..azure(DeleteFineTune, ("DELETE", job_path.into()), Body::None, "deleteFineTune/response.empty")
         },

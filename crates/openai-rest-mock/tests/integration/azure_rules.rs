@@ -149,3 +149,122 @@ async fn azure_embeddings_take_text_and_fields_azure_does_not_know() {
         }
     }
 }
+
+/// `bytes` as a `data:` URL, base64.
+fn data_url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    format!("data:application/jsonl;base64,{data}")
+}
+
+fn import(server: &Server, url: &str) -> reqwest::RequestBuilder {
+    let body = json!({"purpose": "fine-tune", "filename": "train.jsonl", "content_url": url});
+    post_azure(server, "/files/import", body)
+}
+
+#[tokio::test]
+async fn a_data_url_is_imported_and_any_other_url_fails_the_file() {
+    let jsonl = common::fixture("downloadFile/response.jsonl");
+    let server = Server::standalone(MockOptions::default()).await;
+    let answer = send(import(&server, &data_url(&jsonl))).await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    let file = answer.json();
+    let id = file["id"].as_str().unwrap();
+    assert_eq!(
+        (&file["filename"], &file["purpose"], &file["bytes"]),
+        (
+            &json!("train.jsonl"),
+            &json!("fine-tune"),
+            &json!(jsonl.len())
+        )
+    );
+    let location = answer.headers["location"].to_str().unwrap();
+    assert!(
+        location.ends_with(&format!("/openai/files/{id}?api-version=2022-12-01")),
+        "{location}"
+    );
+    // Its bytes, and a fine-tune can train on it.
+    let content = send(
+        server
+            .azure_request("GET", &format!("/files/{id}/content"))
+            .header("api-key", KEY),
+    )
+    .await;
+    assert_eq!(content.body, jsonl);
+    let job = json!({"training_file": id, "model": "curie"});
+    assert_eq!(
+        send(post_azure(&server, "/fine-tunes", job)).await.status,
+        201
+    );
+
+    // A URL the mock would have to fetch, a broken data: URL, and content
+    // that is not training data: created, and failed, with Azure's error.
+    let percent_encoded = "data:,not%20json";
+    for (url, code) in [
+        (
+            "https://example.blob.core.windows.net/c/train.jsonl?sig=x",
+            "fileImportFailed",
+        ),
+        ("data:;base64,%%%", "fileImportFailed"),
+        ("data:text/plain,no comma is fine", "jsonlValidationFailed"),
+        (percent_encoded, "jsonlValidationFailed"),
+    ] {
+        let answer = send(import(&server, url)).await;
+        assert_eq!(answer.status, 201, "{url}: {}", answer.text());
+        let file = answer.json();
+        assert_eq!(file["status"], "failed", "{url}");
+        assert_eq!(file["error"]["code"], code, "{url}");
+        assert!(file["error"]["message"].as_str().unwrap().len() > 10);
+        let id = file["id"].as_str().unwrap();
+        let retrieved = send(
+            server
+                .azure_request("GET", &format!("/files/{id}"))
+                .header("api-key", KEY),
+        )
+        .await;
+        assert_eq!(retrieved.json(), file);
+        let job = json!({"training_file": id, "model": "curie"});
+        let refused = send(post_azure(&server, "/fine-tunes", job)).await;
+        refused.assert_azure_error(400, Some("training_file"));
+    }
+    let answer = send(import(&server, "https://example.com/x")).await;
+    let message = answer.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("does not fetch URLs"), "{message}");
+
+    // The request itself is checked: all three fields, Azure's purposes.
+    let answer = send(post_azure(
+        &server,
+        "/files/import",
+        json!({"purpose": "answers", "filename": "a", "content_url": "data:,"}),
+    ))
+    .await;
+    answer.assert_azure_error(400, Some("purpose"));
+    let answer = send(post_azure(
+        &server,
+        "/files/import",
+        json!({"purpose": "fine-tune", "filename": "a"}),
+    ))
+    .await;
+    answer.assert_azure_error(400, Some("content_url"));
+}
+
+#[tokio::test]
+async fn a_stateless_import_answers_the_fixture_with_its_name_and_purpose() {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
+        let body = json!({
+            "purpose": "fine-tune-results",
+            "filename": "results.csv",
+            "content_url": "https://example.com/results.csv",
+        });
+        let answer = send(post_azure(&server, "/files/import", body)).await;
+        assert_eq!(answer.status, 201, "{}", answer.text());
+        let mut expected = common::fixture_json("importFile/response.json");
+        expected["filename"] = json!("results.csv");
+        expected["purpose"] = json!("fine-tune-results");
+        assert_eq!(answer.json(), expected);
+        assert!(answer.headers.contains_key("location"));
+    }
+}
