@@ -14,7 +14,9 @@ use openai_rest_client::types::{
     CreateModerationRequest, CreateModerationRequestInput, CreateTranscriptionRequest,
     CreateTranslationRequest, ImageResponseFormat, ImageSize, Prompt, ScaleSettings, ScaleType,
 };
-use openai_rest_client::types::{AzureFilePurpose, ImportFileRequest};
+use openai_rest_client::types::{
+    AzureFilePurpose, ImportFileRequest, ScaleSettingsUpdate, UpdateDeploymentRequest,
+};
 use openai_rest_client::{Client, Upload};
 use openai_rest_raw::operations::{Api, OperationId};
 use serde::Serialize;
@@ -120,6 +122,7 @@ pub const CASES: &[Case] = &[
     case!(Azure, ListDeployments, "listDeployments", "client.deployments().list()", Some("listDeployments/response.json"), list_deployments),
     case!(Azure, CreateDeployment, "createDeployment", "client.deployments().create(request)", Some("createDeployment/response.json"), create_deployment),
     case!(Azure, RetrieveDeployment, "retrieveDeployment", "client.deployments().retrieve(id)", Some("retrieveDeployment/response.json"), retrieve_deployment, ids),
+    case!(Azure, UpdateDeployment, "updateDeployment", "client.deployments().update(id, request)", Some("updateDeployment/response.json"), update_deployment, ids),
     case!(Azure, DeleteDeployment, "deleteDeployment", "client.deployments().delete(id)", None, delete_deployment, ids),
     case!(Azure, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
     case!(Azure, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
@@ -546,6 +549,19 @@ async fn create_deployment(client: &Client) -> openai_rest_client::Result<Output
 
 async fn retrieve_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
     Ok(json(client.deployments().retrieve(&ids.deployment).await?))
+}
+
+async fn update_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    let request = UpdateDeploymentRequest::builder().scale_settings(Some(ScaleSettingsUpdate {
+        scale_type: Some(ScaleType::Standard),
+        capacity: None,
+    }));
+    Ok(json(
+        client
+            .deployments()
+            .update(&ids.deployment_to_delete, request)
+            .await?,
+    ))
 }
 
 async fn delete_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {

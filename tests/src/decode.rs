@@ -131,8 +131,12 @@ pub fn roundtrip(
             via::<::openai_rest_raw::azure::types::ListDeploymentsResponse>(json)
         }
         "ScaleSettings" => via::<::openai_rest_raw::azure::types::ScaleSettings>(json),
+        "ScaleSettingsUpdate" => via::<::openai_rest_raw::azure::types::ScaleSettingsUpdate>(json),
         "ScaleType" => via::<::openai_rest_raw::azure::types::ScaleType>(json),
         "State" => via::<::openai_rest_raw::azure::types::State>(json),
+        "UpdateDeploymentRequest" => {
+            via::<::openai_rest_raw::azure::types::UpdateDeploymentRequest>(json)
+        }
         _ => return None,
     })
 }

@@ -662,7 +662,7 @@ fn phase(operation: OperationId) -> u8 {
     match operation {
         CreateFile | ImportFile | CreateFineTune | CreateDeployment => 1,
         RetrieveFile | DownloadFile | RetrieveFineTune | ListFineTuneEvents
-        | RetrieveDeployment => 2,
+        | RetrieveDeployment | UpdateDeployment => 2,
         CancelFineTune | DeleteFineTune | DeleteFile | DeleteModel | DeleteDeployment => 3,
         _ => 0,
     }
@@ -684,6 +684,7 @@ fn costly(operation: OperationId) -> Option<&'static str> {
         DeleteFile => "deletes a file",
         DeleteModel => "deletes a model",
         CreateDeployment => "creates a deployment",
+        UpdateDeployment => "updates a deployment",
         DeleteDeployment => "deletes a deployment",
         _ => return None,
     })
@@ -726,6 +727,10 @@ fn needs(operation: OperationId) -> Option<(IdOf, &'static str)> {
         RetrieveDeployment => (
             |ids| &ids.deployment,
             "no deployment to read: the resource has none (--allow-costly creates one)",
+        ),
+        UpdateDeployment => (
+            |ids| &ids.deployment_to_delete,
+            "updates only a deployment it created, and none was",
         ),
         DeleteDeployment => (
             |ids| &ids.deployment_to_delete,

@@ -78,7 +78,8 @@ pub use upload::Upload;
 pub mod types {
     pub use openai_rest_raw::azure::types::{
         AzureFilePurpose, CreateDeploymentRequest, Deployment, ImportFileRequest,
-        ListDeploymentsResponse, ScaleSettings, ScaleType, State,
+        ListDeploymentsResponse, ScaleSettings, ScaleSettingsUpdate, ScaleType, State,
+        UpdateDeploymentRequest,
     };
     pub use openai_rest_raw::types::*;
 }

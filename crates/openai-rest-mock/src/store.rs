@@ -497,6 +497,7 @@ impl Store {
                 |state| &state.deployments,
                 |deployment| Ok(json_reply(&deployment.object)),
             ),
+            UpdateDeployment => self.update_deployment(id, input),
             DeleteDeployment => {
                 let mut state = self.lock();
                 let before = state.deployments.len();
@@ -800,6 +801,51 @@ impl Store {
             created: Some(created),
         });
         Ok(reply)
+    }
+
+    /// Azure's deployment update: the request merged into the deployment
+    /// (RFC 7396), which then provisions again from `notRunning`. Only a
+    /// deployment in a final state can be updated.
+    fn update_deployment(&self, id: &str, input: &Input) -> Result<Reply, ApiError> {
+        let mut state = self.lock();
+        let deployment = (state.deployments.iter_mut())
+            .find(|deployment| deployment.id == id)
+            .ok_or_else(|| no_such_deployment(id))?;
+        let is_final = matches!(
+            text(&deployment.object, "status"),
+            Some("succeeded" | "failed" | "canceled" | "deleted")
+        );
+        if !is_final {
+            return Err(ApiError {
+                code: Some("unexpectedEntityState"),
+                ..ApiError::invalid_request(
+                    409,
+                    "The specified deployment cannot be updated because it's in a non-terminal \
+                     state.",
+                )
+            });
+        }
+        let mut updated = deployment.object.clone();
+        updated.merge_patch(&Json::from(&input.body));
+        // What the patch made must still be a deployment Azure would create.
+        if let Some(schema) =
+            crate::input::request_schema(Api::Azure, OperationId::CreateDeployment)
+        {
+            let fields = |key| serde_json::to_value(updated.get(key)).unwrap_or_default();
+            let settings = serde_json::json!({
+                "model": fields("model"),
+                "scale_settings": fields("scale_settings"),
+            });
+            schema
+                .check(&settings)
+                .map_err(|violation| ApiError::from(crate::error::Invalid::from(violation)))?;
+        }
+        let now = self.clock.elapsed();
+        updated.replace("status", "notRunning".into());
+        updated.replace("updated_at", self.clock.unix_at(now).into());
+        deployment.object = updated;
+        deployment.created = Some(now);
+        Ok(json_reply(&deployment.object))
     }
 
     fn create_fine_tune(&self, fixtures: &Fixtures, input: &Input) -> Result<Reply, ApiError> {

@@ -584,6 +584,20 @@ pub mod types {
             Default::default()
         }
     }
+    ///Scale settings merged into the deployment's; a `null` `capacity` removes it (for a `standard` deployment).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScaleSettingsUpdate {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub capacity: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scale_type: ::std::option::Option<ScaleType>,
+    }
+    impl ScaleSettingsUpdate {
+        pub fn builder() -> builder::ScaleSettingsUpdate {
+            Default::default()
+        }
+    }
     ///How the deployment scales; the guide creates `standard` ones.
     #[derive(
         ::serde::Deserialize,
@@ -741,6 +755,71 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for TextsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What to change of a deployment, as a JSON merge patch: fields left out stay as they are.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateDeploymentRequest {
+        ///The model to deploy instead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<UpdateDeploymentRequestModel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scale_settings: ::std::option::Option<ScaleSettingsUpdate>,
+    }
+    impl UpdateDeploymentRequest {
+        pub fn builder() -> builder::UpdateDeploymentRequest {
+            Default::default()
+        }
+    }
+    ///The model to deploy instead.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateDeploymentRequestModel(::std::string::String);
+    impl ::std::ops::Deref for UpdateDeploymentRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateDeploymentRequestModel> for ::std::string::String {
+        fn from(value: UpdateDeploymentRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateDeploymentRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateDeploymentRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateDeploymentRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateDeploymentRequestModel {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -2041,6 +2120,125 @@ pub mod types {
                 Self {
                     capacity: Ok(value.capacity),
                     scale_type: Ok(value.scale_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ScaleSettingsUpdate {
+            capacity: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            scale_type: ::std::result::Result<
+                ::std::option::Option<super::ScaleType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ScaleSettingsUpdate {
+            fn default() -> Self {
+                Self {
+                    capacity: Ok(Default::default()),
+                    scale_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl ScaleSettingsUpdate {
+            pub fn capacity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.capacity = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for capacity: {e}"));
+                self
+            }
+            pub fn scale_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ScaleType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for scale_type: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ScaleSettingsUpdate> for super::ScaleSettingsUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ScaleSettingsUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    capacity: value.capacity?,
+                    scale_type: value.scale_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ScaleSettingsUpdate> for ScaleSettingsUpdate {
+            fn from(value: super::ScaleSettingsUpdate) -> Self {
+                Self {
+                    capacity: Ok(value.capacity),
+                    scale_type: Ok(value.scale_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateDeploymentRequest {
+            model: ::std::result::Result<
+                ::std::option::Option<super::UpdateDeploymentRequestModel>,
+                ::std::string::String,
+            >,
+            scale_settings: ::std::result::Result<
+                ::std::option::Option<super::ScaleSettingsUpdate>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateDeploymentRequest {
+            fn default() -> Self {
+                Self {
+                    model: Ok(Default::default()),
+                    scale_settings: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateDeploymentRequest {
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UpdateDeploymentRequestModel>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn scale_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ScaleSettingsUpdate>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for scale_settings: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateDeploymentRequest> for super::UpdateDeploymentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateDeploymentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    model: value.model?,
+                    scale_settings: value.scale_settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateDeploymentRequest> for UpdateDeploymentRequest {
+            fn from(value: super::UpdateDeploymentRequest) -> Self {
+                Self {
+                    model: Ok(value.model),
+                    scale_settings: Ok(value.scale_settings),
                 }
             }
         }
@@ -3876,6 +4074,164 @@ pub mod builder {
             }
         }
     }
+    ///Builder for [`Client::update_deployment`]
+    ///
+    ///[`Client::update_deployment`]: super::Client::update_deployment
+    #[derive(Debug, Clone)]
+    pub struct UpdateDeployment<'a> {
+        client: &'a super::Client,
+        deployment_id: Result<::std::string::String, String>,
+        api_version: Result<::std::string::String, String>,
+        body: Result<super::types::builder::UpdateDeploymentRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> UpdateDeployment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "deployment-id", "`.")]
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.deployment_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for deployment_id failed".to_string()
+            });
+            self
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::UpdateDeploymentRequest>,
+            <V as std::convert::TryInto<super::types::UpdateDeploymentRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UpdateDeploymentRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::UpdateDeploymentRequest,
+                ) -> super::types::builder::UpdateDeploymentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `PATCH` request to `/deployments/{deployment-id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<super::types::Deployment>, Error<super::types::AzureErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                deployment_id,
+                api_version,
+                body,
+                json,
+            } = self;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::UpdateDeploymentRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!(
+                "{}/deployments/{}",
+                client.baseurl,
+                ::progenitor_client::encode_path(&deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/merge-patch+json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "update_deployment",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     ///Builder for [`Client::create_completion`]
     ///
     ///[`Client::create_completion`]: super::Client::create_completion
@@ -4899,6 +5255,14 @@ impl Client {
     pub fn create_deployment(&self) -> builder::CreateDeployment<'_> {
         builder::CreateDeployment::new(self)
     }
+    ///Update deployment
+    ///
+    ///Changes a deployment's model or scale settings, as a JSON merge patch (RFC 7396): the fields given replace the deployment's, a `null` member of `scale_settings` removes it, the rest stays. Only a deployment in a final state (`succeeded`, `failed`, `canceled`) can be updated; otherwise 409 `unexpectedEntityState`. The answer is the deployment, `notRunning` again while the update runs: poll retrieveDeployment until it is `succeeded`.
+    ///
+    ///Sends a `PATCH` request to `/deployments/{deployment-id}`
+    pub fn update_deployment(&self) -> builder::UpdateDeployment<'_> {
+        builder::UpdateDeployment::new(self)
+    }
     ///Create completion
     ///
     ///Creates a completion with the deployment's model. The deployment, not `model`, chooses the model; the body is OpenAI's without token prompts (see `AzureCreateCompletionRequest`).
@@ -4998,9 +5362,15 @@ impl crate::Schema for types::ListDeploymentsResponse {
 impl crate::Schema for types::ScaleSettings {
     const NAME: &'static str = "ScaleSettings";
 }
+impl crate::Schema for types::ScaleSettingsUpdate {
+    const NAME: &'static str = "ScaleSettingsUpdate";
+}
 impl crate::Schema for types::ScaleType {
     const NAME: &'static str = "ScaleType";
 }
 impl crate::Schema for types::State {
     const NAME: &'static str = "State";
+}
+impl crate::Schema for types::UpdateDeploymentRequest {
+    const NAME: &'static str = "UpdateDeploymentRequest";
 }

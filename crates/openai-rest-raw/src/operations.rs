@@ -87,6 +87,8 @@ pub enum OperationId {
     RetrieveFineTune,
     ///`retrieveModel`
     RetrieveModel,
+    ///`updateDeployment`
+    UpdateDeployment,
 }
 impl OperationId {
     /// Every operationId, in alphabetical order.
@@ -122,6 +124,7 @@ impl OperationId {
         OperationId::RetrieveFile,
         OperationId::RetrieveFineTune,
         OperationId::RetrieveModel,
+        OperationId::UpdateDeployment,
     ];
     /// The operationId as the spec writes it, e.g. `createCompletion`.
     pub fn as_str(self) -> &'static str {
@@ -157,6 +160,7 @@ impl OperationId {
             OperationId::RetrieveFile => "retrieveFile",
             OperationId::RetrieveFineTune => "retrieveFineTune",
             OperationId::RetrieveModel => "retrieveModel",
+            OperationId::UpdateDeployment => "updateDeployment",
         }
     }
 }
@@ -200,6 +204,7 @@ impl ::std::str::FromStr for OperationId {
             "retrieveFile" => Ok(OperationId::RetrieveFile),
             "retrieveFineTune" => Ok(OperationId::RetrieveFineTune),
             "retrieveModel" => Ok(OperationId::RetrieveModel),
+            "updateDeployment" => Ok(OperationId::UpdateDeployment),
             _ => Err(format!("no operation has the operationId `{id}`")),
         }
     }
@@ -726,6 +731,24 @@ pub const OPERATIONS: &[Operation] = &[
         success: 204u16,
         responses: &[],
         raw_methods: &["delete_deployment"],
+        deprecated: false,
+    },
+    Operation {
+        api: Api::Azure,
+        id: OperationId::UpdateDeployment,
+        summary: "Update deployment",
+        method: "PATCH",
+        path: "/deployments/{deployment-id}",
+        request: Some(Body {
+            media_type: "application/merge-patch+json",
+            schema: Some("UpdateDeploymentRequest"),
+        }),
+        success: 200u16,
+        responses: &[Body {
+            media_type: "application/json",
+            schema: Some("Deployment"),
+        }],
+        raw_methods: &["update_deployment"],
         deprecated: false,
     },
     Operation {

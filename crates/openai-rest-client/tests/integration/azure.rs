@@ -256,6 +256,53 @@ async fn a_file_is_imported_from_a_url_on_azure_only() {
 }
 
 #[tokio::test]
+async fn a_deployment_is_updated_with_a_merge_patch_on_azure_only() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+    let request = UpdateDeploymentRequest::builder().scale_settings(Some(ScaleSettingsUpdate {
+        scale_type: Some(ScaleType::Manual),
+        capacity: Some(2),
+    }));
+    let deployment = key_client(&mock)
+        .deployments()
+        .update(id, request.clone())
+        .await
+        .unwrap();
+    let expected: Deployment = documented_with(OperationId::UpdateDeployment, |doc| {
+        doc["scale_settings"] = json!({"scale_type": "manual", "capacity": 2})
+    });
+    assert_eq!(deployment, expected);
+    let sent = sent_azure(&mock, "PATCH", &format!("/openai/deployments/{id}")).await;
+    assert_eq!(
+        header(&sent, "content-type").as_deref(),
+        Some("application/merge-patch+json")
+    );
+    assert_eq!(
+        json(&sent),
+        json!({"scale_settings": {"scale_type": "manual", "capacity": 2}})
+    );
+
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let openai = Client::builder()
+        .api_key("sk-x")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let error = openai.deployments().update(id, request).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                operation: "updateDeployment",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(received(&mock).await.is_empty());
+}
+
+#[tokio::test]
 async fn deployments_create_wait_list_retrieve_delete() {
     let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 

@@ -331,6 +331,9 @@ fn documented_requests() -> Vec<Documented> {
                 "createDeployment/response.json")
         },
         azure(RetrieveDeployment, get(deployment_path), Body::None, "retrieveDeployment/response.json"),
+        azure(UpdateDeployment, ("PATCH", deployment_path.into()),
+            json(json!({"scale_settings": {"scale_type": "standard"}})),
+            "updateDeployment/response.json"),
         Documented {
             status: 204,
             ..azure(DeleteDeployment, ("DELETE", deployment_path.into()), Body::None, "deleteDeployment/response.empty")

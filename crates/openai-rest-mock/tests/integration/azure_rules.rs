@@ -268,3 +268,102 @@ async fn a_stateless_import_answers_the_fixture_with_its_name_and_purpose() {
         assert!(answer.headers.contains_key("location"));
     }
 }
+
+fn patch_azure(server: &Server, path: &str, body: Value) -> reqwest::RequestBuilder {
+    server
+        .azure_request("PATCH", path)
+        .header("api-key", KEY)
+        .header("content-type", "application/merge-patch+json")
+        .body(body.to_string())
+}
+
+#[tokio::test]
+async fn a_deployment_is_updated_by_merge_patch_once_it_is_final() {
+    let server = Server::library(MockOptions::default()).await;
+    let created = send(post_azure(
+        &server,
+        "/deployments",
+        json!({"model": "curie", "scale_settings": {"scale_type": "manual", "capacity": 2}}),
+    ))
+    .await
+    .json();
+    let path = format!("/deployments/{}", created["id"].as_str().unwrap());
+    // Not yet final: Azure's 409.
+    let patch = json!({"scale_settings": {"capacity": 1}});
+    let answer = send(patch_azure(&server, &path, patch.clone())).await;
+    let error = answer.assert_azure_error(409, None);
+    assert_eq!(error["code"], "unexpectedEntityState");
+    assert_eq!(
+        error["message"],
+        "The specified deployment cannot be updated because it's in a non-terminal state."
+    );
+
+    server
+        .mock()
+        .advance_clock(std::time::Duration::from_secs(5));
+    let answer = send(patch_azure(&server, &path, patch)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let updated = answer.json();
+    assert_eq!(
+        updated["scale_settings"],
+        json!({"scale_type": "manual", "capacity": 1})
+    );
+    assert_eq!(
+        (&updated["model"], &updated["status"]),
+        (&json!("curie"), &json!("notRunning"))
+    );
+    let retrieved = send(server.azure_request("GET", &path).header("api-key", KEY)).await;
+    assert_eq!(retrieved.json(), updated);
+
+    // Provisioned again; then `null` removes a member, the rest stays.
+    server
+        .mock()
+        .advance_clock(std::time::Duration::from_secs(5));
+    let patch =
+        json!({"model": "davinci", "scale_settings": {"scale_type": "standard", "capacity": null}});
+    let answer = send(patch_azure(&server, &path, patch)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let updated = answer.json();
+    assert_eq!(updated["scale_settings"], json!({"scale_type": "standard"}));
+    assert_eq!(updated["model"], "davinci");
+    assert_eq!(updated["owner"], created["owner"]);
+
+    // The patch is checked, and only a deployment that exists is updated.
+    server
+        .mock()
+        .advance_clock(std::time::Duration::from_secs(5));
+    for (patch, target) in [
+        (json!({"model": ""}), "model"),
+        (
+            json!({"scale_settings": {"capacity": 0}}),
+            "scale_settings.capacity",
+        ),
+        (json!({"owner": "me"}), "owner"),
+    ] {
+        let answer = send(patch_azure(&server, &path, patch)).await;
+        answer.assert_azure_error(400, Some(target));
+    }
+    let answer = send(patch_azure(
+        &server,
+        "/deployments/deployment-none",
+        json!({}),
+    ))
+    .await;
+    assert_eq!(answer.assert_azure_error(404, None)["code"], "notFound");
+}
+
+#[tokio::test]
+async fn a_stateless_update_answers_the_fixture_patched() {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
+        let path = "/deployments/deployment-1";
+        let patch =
+            json!({"model": "curie", "scale_settings": {"scale_type": "manual", "capacity": 3}});
+        let answer = send(patch_azure(&server, path, patch)).await;
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        let mut expected = common::fixture_json("updateDeployment/response.json");
+        expected["id"] = json!("deployment-1");
+        expected["model"] = json!("curie");
+        expected["scale_settings"] = json!({"scale_type": "manual", "capacity": 3});
+        assert_eq!(answer.json(), expected);
+    }
+}
