@@ -121,6 +121,10 @@ pub fn roundtrip(
         "AzureError" => via::<::openai_rest_raw::azure::types::AzureError>(json),
         "AzureErrorResponse" => via::<::openai_rest_raw::azure::types::AzureErrorResponse>(json),
         "AzureFilePurpose" => via::<::openai_rest_raw::azure::types::AzureFilePurpose>(json),
+        "AzureInferenceError" => via::<::openai_rest_raw::azure::types::AzureInferenceError>(json),
+        "AzureInferenceErrorResponse" => {
+            via::<::openai_rest_raw::azure::types::AzureInferenceErrorResponse>(json)
+        }
         "AzurePrompt" => via::<::openai_rest_raw::azure::types::AzurePrompt>(json),
         "CreateDeploymentRequest" => {
             via::<::openai_rest_raw::azure::types::CreateDeploymentRequest>(json)

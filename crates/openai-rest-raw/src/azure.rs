@@ -451,6 +451,35 @@ pub mod types {
             value.parse()
         }
     }
+    ///OpenAI's error object with only `message` always sent (Azure's inference spec of 2022-12-01 makes all four optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureInferenceError {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        pub message: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub param: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureInferenceError {
+        pub fn builder() -> builder::AzureInferenceError {
+            Default::default()
+        }
+    }
+    ///`AzureInferenceErrorResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureInferenceErrorResponse {
+        pub error: AzureInferenceError,
+    }
+    impl AzureInferenceErrorResponse {
+        pub fn builder() -> builder::AzureInferenceErrorResponse {
+            Default::default()
+        }
+    }
     ///A prompt as a string, or several as an array of 1 to 2048 strings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -1749,6 +1778,137 @@ pub mod types {
         }
         impl ::std::convert::From<super::AzureErrorResponse> for AzureErrorResponse {
             fn from(value: super::AzureErrorResponse) -> Self {
+                Self {
+                    error: Ok(value.error),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureInferenceError {
+            code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            param: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureInferenceError {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    message: Err("no value supplied for message".to_string()),
+                    param: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureInferenceError {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for code: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self
+            }
+            pub fn param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.param = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for param: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureInferenceError> for super::AzureInferenceError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureInferenceError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    message: value.message?,
+                    param: value.param?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureInferenceError> for AzureInferenceError {
+            fn from(value: super::AzureInferenceError) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    message: Ok(value.message),
+                    param: Ok(value.param),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureInferenceErrorResponse {
+            error: ::std::result::Result<super::AzureInferenceError, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureInferenceErrorResponse {
+            fn default() -> Self {
+                Self {
+                    error: Err("no value supplied for error".to_string()),
+                }
+            }
+        }
+        impl AzureInferenceErrorResponse {
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureInferenceError>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureInferenceErrorResponse> for super::AzureInferenceErrorResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureInferenceErrorResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error: value.error?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureInferenceErrorResponse> for AzureInferenceErrorResponse {
+            fn from(value: super::AzureInferenceErrorResponse) -> Self {
                 Self {
                     error: Ok(value.error),
                 }
@@ -4317,7 +4477,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<crate::types::CreateCompletionResponse>,
-            Error<crate::types::ErrorResponse>,
+            Error<super::types::AzureInferenceErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -4478,7 +4638,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<::progenitor_client::ByteStream>,
-            Error<crate::types::ErrorResponse>,
+            Error<super::types::AzureInferenceErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -4639,7 +4799,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<crate::types::CreateEmbeddingResponse>,
-            Error<crate::types::ErrorResponse>,
+            Error<super::types::AzureInferenceErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -5343,6 +5503,12 @@ impl crate::Schema for types::AzureErrorResponse {
 }
 impl crate::Schema for types::AzureFilePurpose {
     const NAME: &'static str = "AzureFilePurpose";
+}
+impl crate::Schema for types::AzureInferenceError {
+    const NAME: &'static str = "AzureInferenceError";
+}
+impl crate::Schema for types::AzureInferenceErrorResponse {
+    const NAME: &'static str = "AzureInferenceErrorResponse";
 }
 impl crate::Schema for types::AzurePrompt {
     const NAME: &'static str = "AzurePrompt";

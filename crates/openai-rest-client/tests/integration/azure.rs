@@ -303,6 +303,50 @@ async fn a_deployment_is_updated_with_a_merge_patch_on_azure_only() {
 }
 
 #[tokio::test]
+async fn azure_inference_gateway_errors_are_the_same_typed_errors() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let client = Client::builder()
+        .azure(
+            AzureConfig::new(mock.azure_endpoint(), AzureAuth::api_key(AZURE_KEY)).deployment("d"),
+        )
+        .max_retries(0)
+        .build()
+        .unwrap();
+    mock.fail_next(
+        OperationId::CreateCompletion,
+        1,
+        openai_rest_mock::Fault::RateLimit,
+    );
+    let error = client
+        .completions()
+        .create(completion_request())
+        .await
+        .unwrap_err();
+    let Error::RateLimit(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.code.as_deref(), Some("429"));
+    assert!(
+        api.message.contains("Completions_Create Operation"),
+        "{api:?}"
+    );
+    mock.fail_next(
+        OperationId::CreateEmbedding,
+        1,
+        openai_rest_mock::Fault::InvalidApiKey,
+    );
+    let request = CreateEmbeddingRequest::builder()
+        .model("text-embedding-ada-002")
+        .input(Prompt::Text("a".into()));
+    let error = client.embeddings().create(request).await.unwrap_err();
+    let Error::Authentication(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.code.as_deref(), Some("401"));
+    assert!(api.message.starts_with("Access denied"), "{api:?}");
+}
+
+#[tokio::test]
 async fn deployments_create_wait_list_retrieve_delete() {
     let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 
@@ -568,11 +612,6 @@ async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
             json!({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}}),
             "DeploymentNotFound",
         ),
-        (
-            400,
-            json!({"error": {"code": "invalidPayload", "message": "The specified model is not supported.", "target": "model"}}),
-            "invalidPayload",
-        ),
     ];
     for (status, body, code) in cases {
         let mock = OpenAiMock::start().await;
@@ -586,7 +625,7 @@ async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
             .await
             .unwrap_err();
         let matches_status = match status {
-            400 | 404 => matches!(error, Error::InvalidRequest(_)),
+            404 => matches!(error, Error::InvalidRequest(_)),
             401 => matches!(error, Error::Authentication(_)),
             _ => unreachable!(),
         };
@@ -594,10 +633,37 @@ async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
         let api = error.api_error().unwrap();
         assert_eq!(api.code.as_deref(), Some(code));
         assert_eq!(api.message, body["error"]["message"]);
-        // Azure's `target` names the field at fault, as OpenAI's `param`.
         assert_eq!(
             (api.error_type.as_deref(), api.param.as_deref()),
-            (None, body["error"]["target"].as_str())
+            (None, None)
         );
     }
+    // The authoring API's: Azure's `target` names the field at fault, as
+    // OpenAI's `param`.
+    let body = json!({"error": {"code": "invalidPayload", "message": "The specified model is not supported.", "target": "model"}});
+    let mock = OpenAiMock::start().await;
+    Mock::given(operation(OperationId::CreateFineTune))
+        .respond_with(ResponseTemplate::new(400).set_body_json(&body))
+        .mount(mock.server())
+        .await;
+    let request = CreateFineTuneRequest::builder()
+        .training_file("file-1")
+        .model(Some("curie".to_owned()));
+    let error = key_client(&mock)
+        .fine_tunes()
+        .create(request)
+        .await
+        .unwrap_err();
+    let Error::InvalidRequest(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        (
+            api.code.as_deref(),
+            api.param.as_deref(),
+            api.error_type.as_deref()
+        ),
+        (Some("invalidPayload"), Some("model"), None)
+    );
+    assert_eq!(api.message, body["error"]["message"]);
 }

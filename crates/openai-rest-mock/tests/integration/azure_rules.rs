@@ -367,3 +367,91 @@ async fn a_stateless_update_answers_the_fixture_patched() {
         assert_eq!(answer.json(), expected);
     }
 }
+
+#[tokio::test]
+async fn azure_inference_says_401_and_rate_limits_as_its_gateway_did() {
+    for server in Server::modes(MockOptions::default().stateless(true)).await {
+        let completions = "/deployments/dep-1/completions";
+        let body = json!({"prompt": "Hello"});
+        let answer = send(
+            post_azure(&server, completions, body.clone()).header("x-mock-fault", "rate_limit"),
+        )
+        .await;
+        assert_eq!(answer.status, 429);
+        let retry_after = answer.headers["retry-after"].to_str().unwrap().to_owned();
+        assert_eq!(
+            answer.json(),
+            json!({"error": {
+                "code": "429",
+                "message": format!(
+                    "Requests to the Completions_Create Operation under Azure OpenAI API version \
+                     2022-12-01 have exceeded call rate limit of your current OpenAI S0 pricing \
+                     tier. Please retry after {retry_after} seconds. Please go here: \
+                     https://aka.ms/oai/quotaincrease if you would like to further increase the \
+                     default rate limit."
+                ),
+            }})
+        );
+        let answer = send(
+            post_azure(
+                &server,
+                "/deployments/dep-1/embeddings",
+                json!({"input": "a"}),
+            )
+            .header("x-mock-fault", "rate_limit"),
+        )
+        .await;
+        let message = answer.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            message.starts_with("Requests to the Embeddings_Create Operation"),
+            "{message}"
+        );
+
+        let answer = send(
+            server
+                .azure_request("POST", completions)
+                .header("api-key", KEY)
+                .header("x-mock-fault", "invalid_api_key")
+                .json(&body),
+        )
+        .await;
+        assert_eq!(answer.status, 401);
+        let error = answer.json()["error"].clone();
+        assert_eq!(error["code"], "401");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Access denied due to invalid subscription key")
+        );
+        assert_eq!(error.as_object().unwrap().len(), 2, "{error}");
+        // Without a key at all, the same.
+        let answer = send(server.azure_request("POST", completions).json(&body)).await;
+        assert_eq!(answer.status, 401);
+        assert_eq!(answer.json()["error"]["code"], "401");
+
+        // Other errors keep OpenAI's body, as Azure's inference did.
+        let answer = send(
+            post_azure(&server, completions, body.clone())
+                .header("x-mock-fault", "insufficient_quota"),
+        )
+        .await;
+        answer.assert_error(429, None);
+        // OpenAI's own rate limit is OpenAI's.
+        let answer = send(
+            server
+                .request("POST", "/completions")
+                .bearer_auth(KEY)
+                .header("x-mock-fault", "rate_limit")
+                .json(&json!({"model": "text-davinci-003"})),
+        )
+        .await;
+        assert_eq!(
+            answer.assert_error(429, None)["code"],
+            "rate_limit_exceeded"
+        );
+    }
+}
