@@ -39,12 +39,14 @@ FILES = {
 
 
 def rules():
-    """Every `x-rules` entry of openai.yaml (Azure's bodies reuse its
-    schemas), with the default of each field a rule compares with."""
-    with open(os.path.join(ROOT, "openapi", "openai.yaml")) as f:
-        schemas = yaml.safe_load(f)["components"]["schemas"]
+    """Every `x-rules` entry of both specs, with the default of each field
+    a rule compares with."""
+    schemas = []
+    for spec in ("openai.yaml", "azure.yaml"):
+        with open(os.path.join(ROOT, "openapi", spec)) as f:
+            schemas.extend(yaml.safe_load(f)["components"]["schemas"].values())
     out = []
-    for schema in schemas.values():
+    for schema in schemas:
         properties = schema.get("properties", {})
         for rule in schema.get("x-rules", []):
             other = rule.get("notLessThan")

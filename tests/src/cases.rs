@@ -14,6 +14,9 @@ use openai_rest_client::types::{
     CreateModerationRequest, CreateModerationRequestInput, CreateTranscriptionRequest,
     CreateTranslationRequest, ImageResponseFormat, ImageSize, Prompt, ScaleSettings, ScaleType,
 };
+use openai_rest_client::types::{
+    AzureFilePurpose, ImportFileRequest, ScaleSettingsUpdate, UpdateDeploymentRequest,
+};
 use openai_rest_client::{Client, Upload};
 use openai_rest_raw::operations::{Api, OperationId};
 use serde::Serialize;
@@ -119,6 +122,7 @@ pub const CASES: &[Case] = &[
     case!(Azure, ListDeployments, "listDeployments", "client.deployments().list()", Some("listDeployments/response.json"), list_deployments),
     case!(Azure, CreateDeployment, "createDeployment", "client.deployments().create(request)", Some("createDeployment/response.json"), create_deployment),
     case!(Azure, RetrieveDeployment, "retrieveDeployment", "client.deployments().retrieve(id)", Some("retrieveDeployment/response.json"), retrieve_deployment, ids),
+    case!(Azure, UpdateDeployment, "updateDeployment", "client.deployments().update(id, request)", Some("updateDeployment/response.json"), update_deployment, ids),
     case!(Azure, DeleteDeployment, "deleteDeployment", "client.deployments().delete(id)", None, delete_deployment, ids),
     case!(Azure, CreateCompletion, "createCompletion", "client.completions().create(request)", Some("createCompletion/response.json"), create_completion),
     case!(Azure, CreateCompletion, "createCompletion_stream", "client.completions().create_stream(request)", Some("createCompletion/stream.sse"), create_completion_stream),
@@ -126,9 +130,10 @@ pub const CASES: &[Case] = &[
     case!(Azure, ListFiles, "listFiles", "client.files().list()", Some("listFiles/azure.json"), list_files),
     case!(Azure, CreateFile, "createFile", "client.files().create(upload, purpose)", Some("createFile/azure.json"), create_file),
     case!(Azure, RetrieveFile, "retrieveFile", "client.files().retrieve(id)", Some("retrieveFile/azure.json"), retrieve_file, ids),
+    case!(Azure, ImportFile, "importFile", "client.files().import(request)", Some("importFile/response.json"), import_file),
     case!(Azure, DeleteFile, "deleteFile", "client.files().delete(id)", None, delete_file_on_azure, ids),
     case!(Azure, DownloadFile, "downloadFile", "client.files().content(id)", Some("downloadFile/response.jsonl"), download_file, ids),
-    case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/azure.json"), create_fine_tune, ids),
+    case!(Azure, CreateFineTune, "createFineTune", "client.fine_tunes().create(request)", Some("createFineTune/azure.json"), create_fine_tune_on_azure, ids),
     case!(Azure, ListFineTunes, "listFineTunes", "client.fine_tunes().list()", Some("listFineTunes/azure.json"), list_fine_tunes),
     case!(Azure, RetrieveFineTune, "retrieveFineTune", "client.fine_tunes().retrieve(id)", Some("retrieveFineTune/azure.json"), retrieve_fine_tune, ids),
     case!(Azure, CancelFineTune, "cancelFineTune", "client.fine_tunes().cancel(id)", Some("cancelFineTune/azure.json"), cancel_fine_tune, ids),
@@ -361,6 +366,23 @@ async fn delete_file(client: &Client, ids: &Ids) -> openai_rest_client::Result<O
     Ok(json(client.files().delete(&ids.file_to_delete).await?))
 }
 
+/// The documented training file's content, as a `data:` URL: the one kind
+/// of URL the mock imports without reaching the network.
+async fn import_file(client: &Client) -> openai_rest_client::Result<Output> {
+    use base64::Engine as _;
+    let content = std::fs::read(fixtures_dir().join("downloadFile/response.jsonl"))
+        .expect("the training file fixture");
+    let url = format!(
+        "data:application/jsonl;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(content)
+    );
+    let request = ImportFileRequest::builder()
+        .purpose(AzureFilePurpose::FineTune)
+        .filename("puppy.jsonl")
+        .content_url(url);
+    Ok(json(client.files().import(request).await?))
+}
+
 /// Azure answers 204 and no body; the call still answers OpenAI's object,
 /// made from the id. Anything else is an answer where none was expected.
 async fn delete_file_on_azure(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
@@ -385,6 +407,17 @@ async fn download_file(client: &Client, ids: &Ids) -> openai_rest_client::Result
 
 async fn create_fine_tune(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
     let request = CreateFineTuneRequest::builder().training_file(&ids.training_file);
+    Ok(json(client.fine_tunes().create(request).await?))
+}
+
+/// Azure has no default base model: its example names curie.
+async fn create_fine_tune_on_azure(
+    client: &Client,
+    ids: &Ids,
+) -> openai_rest_client::Result<Output> {
+    let request = CreateFineTuneRequest::builder()
+        .training_file(&ids.training_file)
+        .model(Some("curie".to_owned()));
     Ok(json(client.fine_tunes().create(request).await?))
 }
 
@@ -535,6 +568,19 @@ async fn create_deployment(client: &Client) -> openai_rest_client::Result<Output
 
 async fn retrieve_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
     Ok(json(client.deployments().retrieve(&ids.deployment).await?))
+}
+
+async fn update_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {
+    let request = UpdateDeploymentRequest::builder().scale_settings(Some(ScaleSettingsUpdate {
+        scale_type: Some(ScaleType::Standard),
+        capacity: None,
+    }));
+    Ok(json(
+        client
+            .deployments()
+            .update(&ids.deployment_to_delete, request)
+            .await?,
+    ))
 }
 
 async fn delete_deployment(client: &Client, ids: &Ids) -> openai_rest_client::Result<Output> {

@@ -107,6 +107,18 @@ pub fn roundtrip(
         "StopSequences" => via::<::openai_rest_raw::types::StopSequences>(json),
         "ApiVersion" => via::<::openai_rest_raw::azure::types::ApiVersion>(json),
         "AzureCapabilities" => via::<::openai_rest_raw::azure::types::AzureCapabilities>(json),
+        "AzureCreateCompletionRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateCompletionRequest>(json)
+        }
+        "AzureCreateEmbeddingRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateEmbeddingRequest>(json)
+        }
+        "AzureCreateFileRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateFileRequest>(json)
+        }
+        "AzureCreateFineTuneRequest" => {
+            via::<::openai_rest_raw::azure::types::AzureCreateFineTuneRequest>(json)
+        }
         "AzureDeprecation" => via::<::openai_rest_raw::azure::types::AzureDeprecation>(json),
         "AzureError" => via::<::openai_rest_raw::azure::types::AzureError>(json),
         "AzureErrorResponse" => via::<::openai_rest_raw::azure::types::AzureErrorResponse>(json),
@@ -114,25 +126,36 @@ pub fn roundtrip(
         "AzureEventList" => via::<::openai_rest_raw::azure::types::AzureEventList>(json),
         "AzureFile" => via::<::openai_rest_raw::azure::types::AzureFile>(json),
         "AzureFileList" => via::<::openai_rest_raw::azure::types::AzureFileList>(json),
+        "AzureFilePurpose" => via::<::openai_rest_raw::azure::types::AzureFilePurpose>(json),
         "AzureFileStatistics" => via::<::openai_rest_raw::azure::types::AzureFileStatistics>(json),
         "AzureFineTune" => via::<::openai_rest_raw::azure::types::AzureFineTune>(json),
         "AzureFineTuneList" => via::<::openai_rest_raw::azure::types::AzureFineTuneList>(json),
+        "AzureInferenceError" => via::<::openai_rest_raw::azure::types::AzureInferenceError>(json),
+        "AzureInferenceErrorResponse" => {
+            via::<::openai_rest_raw::azure::types::AzureInferenceErrorResponse>(json)
+        }
         "AzureLifecycleStatus" => {
             via::<::openai_rest_raw::azure::types::AzureLifecycleStatus>(json)
         }
         "AzureLogLevel" => via::<::openai_rest_raw::azure::types::AzureLogLevel>(json),
         "AzureModel" => via::<::openai_rest_raw::azure::types::AzureModel>(json),
         "AzureModelList" => via::<::openai_rest_raw::azure::types::AzureModelList>(json),
+        "AzurePrompt" => via::<::openai_rest_raw::azure::types::AzurePrompt>(json),
         "CreateDeploymentRequest" => {
             via::<::openai_rest_raw::azure::types::CreateDeploymentRequest>(json)
         }
         "Deployment" => via::<::openai_rest_raw::azure::types::Deployment>(json),
+        "ImportFileRequest" => via::<::openai_rest_raw::azure::types::ImportFileRequest>(json),
         "ListDeploymentsResponse" => {
             via::<::openai_rest_raw::azure::types::ListDeploymentsResponse>(json)
         }
         "ScaleSettings" => via::<::openai_rest_raw::azure::types::ScaleSettings>(json),
+        "ScaleSettingsUpdate" => via::<::openai_rest_raw::azure::types::ScaleSettingsUpdate>(json),
         "ScaleType" => via::<::openai_rest_raw::azure::types::ScaleType>(json),
         "State" => via::<::openai_rest_raw::azure::types::State>(json),
+        "UpdateDeploymentRequest" => {
+            via::<::openai_rest_raw::azure::types::UpdateDeploymentRequest>(json)
+        }
         _ => return None,
     })
 }

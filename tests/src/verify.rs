@@ -663,9 +663,9 @@ impl Run<'_> {
 fn phase(operation: OperationId) -> u8 {
     use OperationId::*;
     match operation {
-        CreateFile | CreateFineTune | CreateDeployment => 1,
+        CreateFile | ImportFile | CreateFineTune | CreateDeployment => 1,
         RetrieveFile | DownloadFile | RetrieveFineTune | ListFineTuneEvents
-        | RetrieveDeployment => 2,
+        | RetrieveDeployment | UpdateDeployment => 2,
         CancelFineTune | DeleteFineTune | DeleteFile | DeleteModel | DeleteDeployment => 3,
         _ => 0,
     }
@@ -677,6 +677,7 @@ fn costly(operation: OperationId) -> Option<&'static str> {
     use OperationId::*;
     Some(match operation {
         CreateFile => "uploads a file",
+        ImportFile => "imports a file",
         CreateFineTune => "starts a fine-tune, which costs money",
         CancelFineTune => "cancels a fine-tune",
         DeleteFineTune => "deletes a fine-tune",
@@ -686,6 +687,7 @@ fn costly(operation: OperationId) -> Option<&'static str> {
         DeleteFile => "deletes a file",
         DeleteModel => "deletes a model",
         CreateDeployment => "creates a deployment",
+        UpdateDeployment => "updates a deployment",
         DeleteDeployment => "deletes a deployment",
         _ => return None,
     })
@@ -728,6 +730,10 @@ fn needs(operation: OperationId) -> Option<(IdOf, &'static str)> {
         RetrieveDeployment => (
             |ids| &ids.deployment,
             "no deployment to read: the resource has none (--allow-costly creates one)",
+        ),
+        UpdateDeployment => (
+            |ids| &ids.deployment_to_delete,
+            "updates only a deployment it created, and none was",
         ),
         DeleteDeployment => (
             |ids| &ids.deployment_to_delete,

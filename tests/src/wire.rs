@@ -100,7 +100,9 @@ fn body(content_type: &str, bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return "body: none\n".to_owned();
     }
-    if content_type.starts_with("application/json") {
+    // JSON, and a JSON merge patch (Azure's deployment update).
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if media == "application/json" || media.ends_with("+json") {
         return match serde_json::from_slice::<Value>(bytes) {
             Ok(json) => format!(
                 "body (json):\n{}\n",

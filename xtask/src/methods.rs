@@ -12,7 +12,9 @@
 //! - operations with a JSON body, whose builders here also take the body
 //!   already encoded (`body_json`), so that a caller that has checked and
 //!   encoded a request sends those bytes on every attempt instead of a copy
-//!   of the request, converted and encoded again each time.
+//!   of the request, converted and encoded again each time; a JSON merge
+//!   patch (`application/merge-patch+json`, Azure's deployment update) is
+//!   one of them, sent with its own content type.
 
 use std::collections::BTreeSet;
 
@@ -33,6 +35,12 @@ fn media_suffix(media: &str) -> Option<&'static str> {
 }
 
 const JSON: &str = "application/json";
+
+/// The JSON bodies a method sends: plain JSON, and a JSON merge patch
+/// (RFC 7396).
+fn is_json_body(media: &str) -> bool {
+    media == JSON || media == spec::MERGE_PATCH
+}
 
 /// How a spec's types are named from the generated code of its module.
 pub struct TypePaths<'a> {
@@ -192,7 +200,9 @@ pub fn generate<'a>(
         let multipart = op.is_multipart(spec)?;
         let success = success(spec, op)?;
         let has_json = success.content.iter().any(|(media, _)| *media == JSON);
-        let json_body = op.request_media_type(spec)?.as_deref() == Some(JSON);
+        let json_body = op
+            .request_media_type(spec)?
+            .is_some_and(|m| is_json_body(&m));
         if multipart || json_body {
             out.excluded.push(op);
         }
@@ -304,6 +314,8 @@ enum Body {
     Json {
         ty: TokenStream,
         builder: bool,
+        /// Its content type.
+        media: String,
     },
     Multipart {
         ty: TokenStream,
@@ -323,7 +335,7 @@ fn body(spec: &Value, op: &Operation, types: &TypePaths) -> Result<Body> {
         .ok_or_else(|| anyhow!("{}: request body must be a `$ref` to a schema", op.id))?;
     let (ty, builder) = (types.path(name), types.has_builder(name));
     if media != MULTIPART {
-        return Ok(Body::Json { ty, builder });
+        return Ok(Body::Json { ty, builder, media });
     }
     let resolved = spec::resolve(spec, schema)?;
     let required: Vec<&str> = resolved
@@ -448,14 +460,14 @@ fn method(
     let mut clone = quote!(, Clone);
     let (body_setup, body_use) = match &body {
         Body::None => (quote!(), quote!()),
-        Body::Json { ty, builder } | Body::Multipart { ty, builder, .. } => {
+        Body::Json { ty, builder, .. } | Body::Multipart { ty, builder, .. } => {
             let (field, init, setter, take) = body_members(ty, *builder);
             fields.push(field);
             inits.push(init);
             setters.push(setter);
             names.push(quote!(body));
             match &body {
-                Body::Json { .. } => {
+                Body::Json { media, .. } => {
                     fields.push(quote!(json: Option<::bytes::Bytes>));
                     inits.push(quote!(json: None));
                     setters.push(quote! {
@@ -484,7 +496,7 @@ fn method(
                         quote! {
                             .header(
                                 ::reqwest::header::CONTENT_TYPE,
-                                ::reqwest::header::HeaderValue::from_static("application/json"),
+                                ::reqwest::header::HeaderValue::from_static(#media),
                             )
                             .body(body)
                         },

@@ -17,6 +17,9 @@ pub const METHODS: [&str; 8] = [
 /// operations itself (see `multipart.rs`).
 pub const MULTIPART: &str = "multipart/form-data";
 
+/// A JSON merge patch (RFC 7396), which the xtask generates as a JSON body.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
 /// Reads a YAML spec into a JSON value.
 pub fn load(path: &Path) -> Result<Value> {
     let text =
@@ -274,14 +277,14 @@ pub fn check_generatable(spec: &Value, file: &str) -> Result<()> {
         }
         match op.request_media_type(spec) {
             Ok(None) => {}
-            Ok(Some(media)) if media == "application/json" => {}
+            Ok(Some(media)) if media == "application/json" || media == MERGE_PATCH => {}
             Ok(Some(media)) if media == MULTIPART => {
                 if let Err(error) = crate::methods::check_body(spec, &op) {
                     problems.push(format!("{name}: {error}"));
                 }
             }
             Ok(Some(media)) => problems.push(format!(
-                "{name}: request body `{media}` is neither JSON nor multipart"
+                "{name}: request body `{media}` is neither JSON (or a JSON merge patch) nor multipart"
             )),
             Err(error) => problems.push(format!("{name}: {error}")),
         }

@@ -1,13 +1,19 @@
 //! A request as the generated type or its builder, converted, checked
 //! against its schema by `openai-rest-spec` (the validator the mock refuses
 //! requests with) and, for a JSON body, encoded once for every attempt.
+//!
+//! The request types are OpenAI's; where Azure's request schema for the
+//! same operation differs (a fine-tune's `model` required, text-only
+//! prompts, a file's `purpose`), an Azure client checks against Azure's.
 
 use std::fmt::Display;
 
 use bytes::Bytes;
 use openai_rest_raw::Schema;
+use openai_rest_raw::operations::{Api, OPERATIONS, OperationId};
 use openai_rest_spec::{Problem, Violation};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -27,14 +33,46 @@ where
 /// Checks a request whose parts the raw client encodes itself (a multipart
 /// body's text fields).
 pub(crate) fn check<T: Schema + Serialize>(request: &T) -> Result<()> {
-    check_json::<T>(&to_json(request)?)
+    check_json(T::NAME, &to_json(request)?)
 }
 
 /// Checks a JSON request and encodes it: the bytes every attempt sends.
 pub(crate) fn encode<T: Schema + Serialize>(request: &T) -> Result<Bytes> {
     let json = to_json(request)?;
-    check_json::<T>(&json)?;
-    serde_json::to_vec(&json)
+    check_json(T::NAME, &json)?;
+    to_bytes::<T>(&json)
+}
+
+/// [`encode`] for `operation` of `api`: checked against that API's request
+/// schema for it, which on Azure may not be `T`'s.
+pub(crate) fn encode_for<T: Schema + Serialize>(
+    api: Api,
+    operation: OperationId,
+    request: &T,
+) -> Result<Bytes> {
+    let json = to_json(request)?;
+    check_json(request_schema(api, operation).unwrap_or(T::NAME), &json)?;
+    to_bytes::<T>(&json)
+}
+
+/// The text fields of a multipart request as `T` (an Azure body type),
+/// checked against `T`'s schema.
+pub(crate) fn form_fields<T: Schema + DeserializeOwned>(fields: Value) -> Result<T> {
+    check_json(T::NAME, &fields)?;
+    serde_json::from_value(fields)
+        .map_err(|e| Error::InvalidArgument(format!("the {} is invalid: {e}", T::NAME)))
+}
+
+/// The name of the request schema of `operation` in `api`'s spec.
+fn request_schema(api: Api, operation: OperationId) -> Option<&'static str> {
+    let operation = OPERATIONS
+        .iter()
+        .find(|op| op.api == api && op.id == operation)?;
+    operation.request?.schema
+}
+
+fn to_bytes<T: Schema>(json: &Value) -> Result<Bytes> {
+    serde_json::to_vec(json)
         .map(Bytes::from)
         .map_err(|e| Error::InvalidArgument(format!("the {} cannot be encoded: {e}", T::NAME)))
 }
@@ -44,10 +82,10 @@ fn to_json<T: Schema + Serialize>(request: &T) -> Result<Value> {
         .map_err(|e| Error::InvalidArgument(format!("the {} cannot be encoded: {e}", T::NAME)))
 }
 
-fn check_json<T: Schema>(json: &Value) -> Result<()> {
+fn check_json(schema: &str, json: &Value) -> Result<()> {
     // Every generated type has its schema (a test says so); were one
     // missing, sending unchecked would hide it.
-    let schema = openai_rest_spec::schema(T::NAME)
+    let schema = openai_rest_spec::schema(schema)
         .map_err(|e| Error::InvalidArgument(format!("cannot check the request: {e}")))?;
     if schema.is_valid(json) {
         return Ok(());

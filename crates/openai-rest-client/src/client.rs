@@ -454,6 +454,14 @@ impl Client {
         &self.shared.base_url
     }
 
+    /// The API this client calls, whose request rules it checks.
+    pub(crate) fn api(&self) -> openai_rest_raw::operations::Api {
+        match &self.shared.backend {
+            Backend::OpenAi(_) => openai_rest_raw::operations::Api::OpenAi,
+            Backend::Azure { .. } => openai_rest_raw::operations::Api::Azure,
+        }
+    }
+
     /// The OpenAI raw client, or [`Error::Unsupported`] on Azure.
     pub(crate) fn openai(&self, operation: &'static str) -> Result<&openai_rest_raw::Client> {
         match &self.shared.backend {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Display;
 
 use bytes::Bytes;
+use openai_rest_raw::operations::OperationId;
 
 use crate::transport::invalid_response;
 use crate::types::{
@@ -39,7 +40,7 @@ impl Completions<'_> {
         R::Error: Display,
     {
         let request = with_stream(request, false)?;
-        self.send(crate::arguments::encode(&request)?).await
+        self.send(self.encode(&request)?).await
     }
 
     /// The completion as it is generated: one event per token, without
@@ -58,7 +59,7 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        let body = crate::arguments::encode(&with_stream(request, true)?)?;
+        let body = self.encode(&with_stream(request, true)?)?;
         let body = on_backend!(
             deployment self.client,
             "createCompletion",
@@ -96,7 +97,7 @@ impl Completions<'_> {
             return Err(Error::InvalidArgument("the batch has no prompts".into()));
         }
         let per_prompt = request.n.unwrap_or(1) as usize;
-        let mut response = self.send(crate::arguments::encode(&request)?).await?;
+        let mut response = self.send(self.encode(&request)?).await?;
         response.choices.sort_by_key(|choice| choice.index);
         let complete = response.choices.len() == prompts * per_prompt
             && (response.choices.iter())
@@ -117,6 +118,12 @@ impl Completions<'_> {
             response,
             per_prompt,
         })
+    }
+
+    /// The request checked against the rules of the client's API (Azure's
+    /// prompts are text only) and encoded.
+    fn encode(&self, request: &CreateCompletionRequest) -> Result<Bytes> {
+        crate::arguments::encode_for(self.client.api(), OperationId::CreateCompletion, request)
     }
 
     /// Sends the encoded request: each attempt sends the same bytes.

@@ -3,7 +3,9 @@
 
 use std::fmt::Display;
 
-use crate::types::{CreateDeploymentRequest, Deployment, ListDeploymentsResponse, State};
+use crate::types::{
+    CreateDeploymentRequest, Deployment, ListDeploymentsResponse, State, UpdateDeploymentRequest,
+};
 use crate::{Client, Result};
 
 /// The deployments API, from [`Client::deployments`].
@@ -13,7 +15,7 @@ pub struct Deployments<'c> {
 }
 
 impl Client {
-    /// Create, list, wait for and delete deployments. Azure only: on an
+    /// Create, list, update, wait for and delete deployments. Azure only: on an
     /// OpenAI client each call is an [`Error::Unsupported`](crate::Error::Unsupported).
     pub fn deployments(&self) -> Deployments<'_> {
         Deployments { client: self }
@@ -56,6 +58,38 @@ impl Deployments<'_> {
         self.client
             .send("createDeployment", || {
                 raw.create_deployment()
+                    .api_version(version)
+                    .body_json(body.clone())
+                    .send()
+            })
+            .await
+    }
+
+    /// Changes the deployment `id`'s model or scale settings (Azure's JSON
+    /// merge patch: what the request leaves out stays). Only a deployment
+    /// in a final status can be updated; it is then `notRunning` until
+    /// [`wait`](Self::wait) says `succeeded` again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client, and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a request the spec refuses, both before
+    /// sending; [`Error::Conflict`](crate::Error::Conflict) (409, retried like any
+    /// conflict) while the deployment is not in a final status; otherwise the
+    /// API's error by status, or a transport error, once the retries are spent
+    /// (see [`Error`](crate::Error)).
+    pub async fn update<R>(&self, id: &str, request: R) -> Result<Deployment>
+    where
+        R: TryInto<UpdateDeploymentRequest>,
+        R::Error: Display,
+    {
+        let (raw, version) = self.client.azure("updateDeployment")?;
+        let request: UpdateDeploymentRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
+        self.client
+            .send("updateDeployment", || {
+                raw.update_deployment()
+                    .deployment_id(id)
                     .api_version(version)
                     .body_json(body.clone())
                     .send()

@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::types::{CreateEmbeddingRequest, CreateEmbeddingResponse, EmbeddingVector};
 use crate::{Client, Error, Result};
 
@@ -32,7 +34,11 @@ impl Embeddings<'_> {
         R::Error: Display,
     {
         let request: CreateEmbeddingRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
+        let body = crate::arguments::encode_for(
+            self.client.api(),
+            OperationId::CreateEmbedding,
+            &request,
+        )?;
         on_backend!(deployment self.client, "createEmbedding", create_embedding.body_json(body.clone()))
     }
 }

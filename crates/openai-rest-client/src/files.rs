@@ -1,7 +1,10 @@
 //! Files: upload JSON Lines documents (for fine-tuning), list, describe,
 //! delete and download them.
 
+use std::fmt::Display;
+
 use bytes::Bytes;
+use openai_rest_raw::azure::types::AzureCreateFileRequest;
 use tokio::io::AsyncWrite;
 
 use openai_rest_raw::azure::types::{AzureError, AzureFile, AzureFileList, AzureFileStatistics};
@@ -9,7 +12,7 @@ use openai_rest_raw::types::{ListFilesResponse, OpenAiFile};
 
 use crate::client::Backend;
 use crate::transport::{copy, read_all};
-use crate::types::{CreateFileRequest, DeleteFileResponse};
+use crate::types::{CreateFileRequest, DeleteFileResponse, ImportFileRequest};
 use crate::{Client, List, Result, Status, Upload};
 
 /// A file of the organization (OpenAI) or resource (Azure), as either API
@@ -129,15 +132,17 @@ impl Files<'_> {
 
     /// Uploads `file` for `purpose` (`fine-tune` checks that it is JSON Lines
     /// of prompt/completion records). All of an organization's files may
-    /// take up to 1 GB. The file is answered [`Status::Pending`] until the
-    /// API has checked it (poll [`retrieve`](Self::retrieve) for
+    /// take up to 1 GB. On Azure, `purpose` is `fine-tune` or
+    /// `fine-tune-results`. The file is answered [`Status::Pending`] until
+    /// the API has checked it (poll [`retrieve`](Self::retrieve) for
     /// [`Status::Succeeded`]); Azure tells its `bytes` only then.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the upload cannot be read, before
-    /// sending; otherwise the API's error by status, or a transport error, once
-    /// the retries are spent (see [`Error`](crate::Error)).
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the upload cannot be read, or
+    /// on Azure for another `purpose`, before sending; otherwise the API's
+    /// error by status, or a transport error, once the retries are spent (see
+    /// [`Error`](crate::Error)).
     pub async fn create(&self, file: Upload, purpose: impl Into<String>) -> Result<File> {
         const OPERATION: &str = "createFile";
         let body = CreateFileRequest {
@@ -155,18 +160,53 @@ impl Files<'_> {
                 })
                 .await
                 .map(File::from),
-            Backend::Azure { raw, api_version } => client
-                .send_upload(OPERATION, &[&file], || {
-                    Ok(raw
-                        .create_file()
-                        .api_version(api_version.as_str())
-                        .body(body.clone())
-                        .file(file.part()?)
-                        .send())
-                })
-                .await
-                .map(File::from),
+            Backend::Azure { raw, api_version } => {
+                let body: AzureCreateFileRequest =
+                    crate::arguments::form_fields(serde_json::json!({"purpose": body.purpose}))?;
+                client
+                    .send_upload(OPERATION, &[&file], || {
+                        Ok(raw
+                            .create_file()
+                            .api_version(api_version.as_str())
+                            .body(body.clone())
+                            .file(file.part()?)
+                            .send())
+                    })
+                    .await
+                    .map(File::from)
+            }
         }
+    }
+
+    /// Azure only: creates a file from the content at `content_url` (a
+    /// blob's SAS URL, for one), which Azure downloads. The answer is the
+    /// file as [`create`](Self::create) answers it; when the import fails,
+    /// its `status` is `failed` and it carries Azure's `error`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) on an OpenAI client
+    /// and [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
+    /// request the spec refuses, both before sending; otherwise the API's
+    /// error by status, or a transport error, once the retries are spent
+    /// (see [`Error`](crate::Error)).
+    pub async fn import<R>(&self, request: R) -> Result<File>
+    where
+        R: TryInto<ImportFileRequest>,
+        R::Error: Display,
+    {
+        let (raw, version) = self.client.azure("importFile")?;
+        let request: ImportFileRequest = crate::arguments::convert(request)?;
+        let body = crate::arguments::encode(&request)?;
+        self.client
+            .send("importFile", || {
+                raw.import_file()
+                    .api_version(version)
+                    .body_json(body.clone())
+                    .send()
+            })
+            .await
+            .map(File::from)
     }
 
     /// The file `id`.

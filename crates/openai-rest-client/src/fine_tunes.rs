@@ -3,6 +3,7 @@
 use std::fmt::Display;
 
 use futures::StreamExt;
+use openai_rest_raw::operations::OperationId;
 
 use openai_rest_raw::azure::types::{
     AzureError, AzureEvent, AzureEventList, AzureFineTune, AzureFineTuneList,
@@ -205,7 +206,9 @@ impl FineTunes<'_> {
         R::Error: Display,
     {
         let request: CreateFineTuneRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
+        // Azure requires `model`, which OpenAI defaults to curie.
+        let body =
+            crate::arguments::encode_for(self.client.api(), OperationId::CreateFineTune, &request)?;
         on_backend!(
             into self.client,
             "createFineTune",

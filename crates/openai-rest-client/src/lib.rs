@@ -105,16 +105,18 @@ pub use transport::ApiKey;
 pub use upload::Upload;
 
 /// The request and response bodies, generated from the spec by `openai-rest-raw`:
-/// OpenAI's, which Azure shares, and Azure's own (deployments, and the parts of
-/// its files, fine-tunes and models that OpenAI's lack). Files, fine-tunes,
-/// events and models are answered as the client's own types, which hold either
-/// API's shape: [`File`](crate::files::File), [`FineTune`](crate::fine_tunes::FineTune),
-/// [`Event`](crate::fine_tunes::Event), [`Model`](crate::models::Model).
+/// OpenAI's, which Azure shares, and Azure's own (deployments, file imports,
+/// and the parts of its files, fine-tunes and models that OpenAI's lack).
+/// Files, fine-tunes, events and models are answered as the client's own
+/// types, which hold either API's shape: [`File`](crate::files::File),
+/// [`FineTune`](crate::fine_tunes::FineTune), [`Event`](crate::fine_tunes::Event),
+/// [`Model`](crate::models::Model).
 pub mod types {
     pub use openai_rest_raw::azure::types::{
-        AzureCapabilities, AzureDeprecation, AzureError, AzureFileStatistics, AzureLifecycleStatus,
-        CreateDeploymentRequest, Deployment, ListDeploymentsResponse, ScaleSettings, ScaleType,
-        State,
+        AzureCapabilities, AzureDeprecation, AzureError, AzureFilePurpose, AzureFileStatistics,
+        AzureLifecycleStatus, CreateDeploymentRequest, Deployment, ImportFileRequest,
+        ListDeploymentsResponse, ScaleSettings, ScaleSettingsUpdate, ScaleType, State,
+        UpdateDeploymentRequest,
     };
     pub use openai_rest_raw::types::*;
 }

@@ -102,6 +102,19 @@ impl ErrorBody for openai_rest_raw::azure::types::AzureErrorResponse {
     }
 }
 
+impl ErrorBody for openai_rest_raw::azure::types::AzureInferenceErrorResponse {
+    /// OpenAI's error object, of which Azure's gateway sends only `code` and
+    /// `message` (a 401, a rate limit).
+    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError {
+        ApiError {
+            error_type: self.error.type_,
+            param: self.error.param,
+            code: self.error.code,
+            ..api_error(status, headers, self.error.message, secret)
+        }
+    }
+}
+
 /// The status and headers of the response of the current attempt.
 #[derive(Default)]
 struct Seen {

@@ -76,6 +76,8 @@ pub(crate) fn file(file: &Json, updated_at: Option<u64>) -> Json {
         ("status", Some(state.into())),
         ("created_at", Some(created_at.into())),
         ("updated_at", Some(updated_at.unwrap_or(created_at).into())),
+        // Why a failed import failed.
+        ("error", field(file, "error")),
     ])
 }
 

@@ -168,6 +168,46 @@ pub(crate) fn azure_authoring_body(status: u16, openai_body: &[u8]) -> Option<By
     )
 }
 
+/// An error answer of Azure's inference (a deployment's completions and
+/// embeddings) as its gateway said it: a 401 as `{"error": {"code": "401",
+/// "message": "Access denied ..."}}`, a rate limit as code `429` with the
+/// gateway's message naming `operation` and the wait; `None` for the other
+/// errors, which Azure's inference answered in OpenAI's body.
+pub(crate) fn azure_inference_body(
+    status: u16,
+    openai_body: &[u8],
+    operation: &str,
+    retry_after: Option<&str>,
+) -> Option<Bytes> {
+    let message = match status {
+        401 => AZURE_ACCESS_DENIED.to_owned(),
+        429 => {
+            let doc: Json = serde_json::from_slice(openai_body).ok()?;
+            let code = doc.get("error")?.get("code")?;
+            if *code != Json::from("rate_limit_exceeded") {
+                return None;
+            }
+            format!(
+                "Requests to the {operation} Operation under Azure OpenAI API version 2022-12-01 \
+                 have exceeded call rate limit of your current OpenAI S0 pricing tier. Please \
+                 retry after {} seconds. Please go here: https://aka.ms/oai/quotaincrease if you \
+                 would like to further increase the default rate limit.",
+                retry_after.unwrap_or("1")
+            )
+        }
+        _ => return None,
+    };
+    let fields = vec![
+        ("code".into(), Json::String(status.to_string())),
+        ("message".into(), Json::String(message)),
+    ];
+    Some(
+        Json::Object(vec![("error".into(), Json::Object(fields))])
+            .to_bytes(true)
+            .into(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

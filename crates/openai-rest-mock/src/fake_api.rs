@@ -273,6 +273,9 @@ impl FakeApi {
     fn accept(&self, request: &Request) -> Result<Accepted, Outcome> {
         let route = routes::find(request.method, request.path);
         let azure_authoring = route.as_ref().is_ok_and(Route::is_azure_authoring);
+        let azure_inference = (route.as_ref().ok())
+            .filter(|route| route.operation.api == Api::Azure && !route.is_azure_authoring())
+            .map(|route| route.operation.id);
         let faults = match self.faults(request, route.as_ref().ok(), true) {
             Ok(faults) => faults,
             Err(message) => {
@@ -315,10 +318,10 @@ impl FakeApi {
                 response
             }
         };
-        let refused = if azure_authoring {
-            in_azure_authoring_shape(refused)
-        } else {
-            refused
+        let refused = match azure_inference {
+            _ if azure_authoring => in_azure_authoring_shape(refused),
+            Some(operation) => in_azure_inference_shape(refused, operation),
+            None => refused,
         };
         Err(self.delayed(refused, faults.delay))
     }
@@ -577,7 +580,9 @@ fn location(
     let Some(Json::String(id)) = doc.get("id") else {
         return None;
     };
-    let collection = format!("{}{}", routes::prefix(Api::Azure), route.operation.path);
+    // An imported file is one of `/files`.
+    let path = route.operation.path.trim_end_matches("/import");
+    let collection = format!("{}{path}", routes::prefix(Api::Azure));
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair(
             "api-version",
@@ -592,6 +597,26 @@ fn in_azure_authoring_shape(mut response: Response) -> Response {
     if response.status >= 400
         && let Body::Full(bytes) = &response.body
         && let Some(body) = crate::error::azure_authoring_body(response.status, bytes)
+    {
+        response.body = Body::Full(body);
+    }
+    response
+}
+
+/// An error answer of Azure's inference: its gateway's 401 and rate limit
+/// in the gateway's body (see `azure_inference_body`).
+fn in_azure_inference_shape(mut response: Response, operation: OperationId) -> Response {
+    // The names of Azure's inference spec (inference.json, 2022-12-01).
+    let name = match operation {
+        OperationId::CreateEmbedding => "Embeddings_Create",
+        _ => "Completions_Create",
+    };
+    let retry_after = (response.headers.iter())
+        .find(|(header, _)| *header == "retry-after")
+        .map(|(_, value)| value.to_string());
+    if let Body::Full(bytes) = &response.body
+        && let Some(body) =
+            crate::error::azure_inference_body(response.status, bytes, name, retry_after.as_deref())
     {
         response.body = Body::Full(body);
     }

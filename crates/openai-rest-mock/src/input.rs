@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures::Stream;
 use http::HeaderMap;
 use openai_rest_raw::operations::{Api, OPERATIONS, OperationId};
-use openai_rest_spec::{Problem, ReadFile, Schema, Step};
+use openai_rest_spec::{ReadFile, Schema};
 use serde_json::{Map, Value};
 
 use crate::error::Invalid;
@@ -132,6 +132,11 @@ fn request_schemas() -> &'static HashMap<(Api, OperationId), &'static Schema> {
     })
 }
 
+/// The compiled schema of `operation`'s request body in `api`'s spec.
+pub(crate) fn request_schema(api: Api, operation: OperationId) -> Option<&'static Schema> {
+    request_schemas().get(&(api, operation)).copied()
+}
+
 /// Compiles the request schemas now rather than on the first request.
 pub(crate) fn compile_schemas() {
     request_schemas();
@@ -174,9 +179,7 @@ pub(crate) fn read(
     if operation.request.is_none() {
         return Ok(input);
     }
-    let schema = request_schemas()
-        .get(&(operation.api, operation.id))
-        .copied();
+    let schema = request_schema(operation.api, operation.id);
     let mut files = Vec::new();
     match body {
         RequestBody::Form(form) => {
@@ -198,19 +201,7 @@ pub(crate) fn read(
     let Some(schema) = schema else {
         return Ok(input);
     };
-    // Azure's deployment, not the body, chooses the model.
-    let by_deployment = route
-        .params
-        .iter()
-        .any(|(name, _)| *name == "deployment-id");
-    if !schema.is_valid(&input.body) {
-        let model = [Step::Field("model".into())];
-        let violation = (schema.violations(&input.body).into_iter())
-            .find(|v| !(by_deployment && v.problem == Problem::Required && v.path == model));
-        if let Some(violation) = violation {
-            return Err(violation.into());
-        }
-    }
+    schema.check(&input.body)?;
     let read: Vec<ReadFile> = files.iter().map(|(file, _)| file.clone()).collect();
     schema.check_read_files(&input.body, &read)?;
     input.files = (files.into_iter())
@@ -251,9 +242,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let schema = request_schemas()
-        .get(&(route.operation.api, route.operation.id))
-        .copied();
+    let schema = request_schema(route.operation.api, route.operation.id);
     let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());

@@ -50,6 +50,36 @@ impl Json {
         }
     }
 
+    /// Applies a JSON merge patch (RFC 7396): each member of an object
+    /// patch is merged into the member of the same name (added if missing),
+    /// `null` removes it; a patch that is not an object replaces the whole.
+    pub(crate) fn merge_patch(&mut self, patch: &Json) {
+        let Json::Object(members) = patch else {
+            *self = patch.clone();
+            return;
+        };
+        if !matches!(self, Json::Object(_)) {
+            *self = Json::Object(Vec::new());
+        }
+        let Json::Object(fields) = self else {
+            return;
+        };
+        for (key, value) in members {
+            if *value == Json::Null {
+                fields.retain(|(k, _)| k != key);
+                continue;
+            }
+            match fields.iter_mut().find(|(k, _)| k == key) {
+                Some((_, slot)) => slot.merge_patch(value),
+                None => {
+                    let mut added = Json::Null;
+                    added.merge_patch(value);
+                    fields.push((key.clone(), added));
+                }
+            }
+        }
+    }
+
     pub(crate) fn as_array(&self) -> Option<&[Json]> {
         match self {
             Json::Array(items) => Some(items),
@@ -216,5 +246,26 @@ mod tests {
         json.replace("id", "b".into());
         json.replace("missing", "c".into());
         assert_eq!(json.to_bytes(false), br#"{"id":"b","object":"model"}"#);
+    }
+
+    #[test]
+    fn a_merge_patch_replaces_adds_and_removes_as_rfc_7396_says() {
+        let parse = |text: &str| -> Json { serde_json::from_str(text).unwrap() };
+        let mut doc =
+            parse(r#"{"model": "a", "scale_settings": {"scale_type": "manual", "capacity": 2}}"#);
+        doc.merge_patch(&parse(
+            r#"{"scale_settings": {"scale_type": "standard", "capacity": null}, "owner": {"x": null, "y": 1}}"#,
+        ));
+        assert_eq!(
+            doc.to_bytes(false),
+            br#"{"model":"a","scale_settings":{"scale_type":"standard"},"owner":{"y":1}}"#
+        );
+        doc.merge_patch(&parse(r#"{"model": null, "owner": [1]}"#));
+        assert_eq!(
+            doc.to_bytes(false),
+            br#"{"scale_settings":{"scale_type":"standard"},"owner":[1]}"#
+        );
+        doc.merge_patch(&parse("3"));
+        assert_eq!(doc, parse("3"));
     }
 }

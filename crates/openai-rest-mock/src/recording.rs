@@ -127,13 +127,20 @@ pub(crate) fn file_for(
                 .and_then(|body| body.get("error").cloned())
                 .filter(Value::is_object)
                 .ok_or("an error answer without the API's error body")?;
-            let name = match (&error["code"], &error["type"]) {
-                (Value::String(code), _) if !code.is_empty() => code.clone(),
-                (Value::Number(code), _) => code.to_string(),
-                (_, Value::String(kind)) if !kind.is_empty() => kind.clone(),
+            let code = match &error["code"] {
+                Value::String(code) => code.clone(),
+                Value::Number(code) => code.to_string(),
+                _ => String::new(),
+            };
+            let name = match &error["type"] {
+                // Azure's gateway gives the status as the code ("401",
+                // "429"): named by what it says instead.
+                _ if code == status.to_string() => gateway_error(status),
+                _ if !code.is_empty() => code,
+                Value::String(kind) if !kind.is_empty() => kind.clone(),
                 _ => return Err("an error body with neither `code` nor `type`".into()),
             };
-            Ok(format!("errors/{status}_{}.json", file_safe(&name)))
+            Ok(format!("errors/{status}_{}.json", file_name(&name)))
         }
         _ => Err(format!("a {status} answer is not a fixture")),
     }
@@ -164,16 +171,38 @@ fn extension(case: &str, media: Option<&str>, empty: bool) -> Result<&'static st
 
 /// A name as a file name's case: letters, digits, `_` and `-`; anything
 /// else (a `.` would end the case) becomes `_`.
-fn file_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+/// The name of an error that Azure's gateway answered with its status as
+/// the code.
+fn gateway_error(status: u16) -> String {
+    match status {
+        401 => "azure_access_denied".into(),
+        429 => "azure_rate_limit".into(),
+        _ => format!("azure_{status}"),
+    }
+}
+
+/// An error's code or type as a fixture name: snake case, as OpenAI's codes
+/// and the fixtures' names are (Azure's `DeploymentNotFound` and
+/// `invalidPayload` become `deployment_not_found` and `invalid_payload`),
+/// with anything but letters, digits and `-` made `_`.
+fn file_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        if c.is_ascii_uppercase()
+            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        {
+            out.push('_');
+        }
+        let c = if c.is_ascii_alphanumeric() || c == '-' {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        };
+        out.push(c);
+        previous = Some(c);
+    }
+    out
 }
 
 /// The secrets a request carries: the token of its `Authorization` header
@@ -478,13 +507,43 @@ mod tests {
             ),
             Ok("errors/500_server_error.json".into())
         );
-        // Azure's shape; a name cannot hold a `.`, which would end the case.
+        // Azure's shape, its codes in snake case as OpenAI's are; a name
+        // cannot hold a `.`, which would end the case.
+        assert_eq!(
+            name(
+                404,
+                r#"{"error": {"code": "DeploymentNotFound", "message": "m"}}"#
+            ),
+            Ok("errors/404_deployment_not_found.json".into())
+        );
+        assert_eq!(
+            name(
+                409,
+                r#"{"error": {"code": "unexpectedEntityState", "message": "m"}}"#
+            ),
+            Ok("errors/409_unexpected_entity_state.json".into())
+        );
         assert_eq!(
             name(
                 404,
                 r#"{"error": {"code": "Deployment.NotFound", "message": "m"}}"#
             ),
-            Ok("errors/404_Deployment_NotFound.json".into())
+            Ok("errors/404_deployment_not_found.json".into())
+        );
+        // Azure's gateway: the status as the code.
+        assert_eq!(
+            name(
+                401,
+                r#"{"error": {"code": "401", "message": "Access denied"}}"#
+            ),
+            Ok("errors/401_azure_access_denied.json".into())
+        );
+        assert_eq!(
+            name(
+                429,
+                r#"{"error": {"code": "429", "message": "Requests to the"}}"#
+            ),
+            Ok("errors/429_azure_rate_limit.json".into())
         );
         assert!(name(502, "<html>Bad gateway</html>").is_err());
         assert!(name(400, r#"{"error": "nope"}"#).is_err());

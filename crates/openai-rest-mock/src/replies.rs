@@ -191,6 +191,7 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
             | RetrieveFineTune
             | CancelFineTune
             | RetrieveDeployment
+            | UpdateDeployment
     ) && let Some(id) = route.param()
     {
         set(doc, "id", id.into());
@@ -233,6 +234,15 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
             }
             if let Some(purpose) = input.text("purpose") {
                 set(doc, "purpose", purpose.into());
+            }
+        }
+        // The fixture as the merge patch changes it.
+        UpdateDeployment => doc.to_mut().merge_patch(&Json::from(&input.body)),
+        ImportFile => {
+            for field in ["filename", "purpose"] {
+                if let Some(value) = input.text(field) {
+                    set(doc, field, value.into());
+                }
             }
         }
         CreateFineTune => {

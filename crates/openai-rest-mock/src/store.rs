@@ -514,6 +514,7 @@ impl Store {
         let api = route.operation.api;
         let answer = match operation {
             CreateFile => self.create_file(fixtures, input, api),
+            ImportFile => self.import_file(fixtures, input, api),
             ListFiles => self.list(fixtures, operation, |state| {
                 state.files.iter().map(|file| file.shown(api)).collect()
             }),
@@ -551,6 +552,7 @@ impl Store {
                 |state| &state.deployments,
                 |deployment| Ok(json_reply(&deployment.object)),
             ),
+            UpdateDeployment => self.update_deployment(id, input),
             DeleteDeployment => {
                 let mut state = self.lock();
                 let before = state.deployments.len();
@@ -693,6 +695,74 @@ impl Store {
         Ok(reply)
     }
 
+    /// Azure's import of a file from a URL. The mock reaches no network: a
+    /// `data:` URL imports its bytes, checked as an upload's; any other URL,
+    /// or content that fails the check, leaves the file `failed` with
+    /// Azure's `error`, as a failed import was.
+    fn import_file(&self, fixtures: &Fixtures, input: &Input, api: Api) -> Result<Reply, ApiError> {
+        let mut object = json(fixtures, OperationId::CreateFile)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
+        // The schema check has made sure of all three.
+        let purpose = input.text("purpose").unwrap_or_default();
+        let filename = input.text("filename").unwrap_or_default();
+        let url = input.text("content_url").unwrap_or_default();
+        let imported = match data_url(url) {
+            None => Err((
+                "fileImportFailed",
+                format!(
+                    "openai-rest-mock does not fetch URLs: it imports only the content of a \
+                     data: URL (RFC 2397), such as data:application/jsonl;base64,... ({})",
+                    url.split([':', '/']).next().unwrap_or_default()
+                ),
+            )),
+            Some(Err(problem)) => Err((
+                "fileImportFailed",
+                format!("The content_url is not a valid data: URL: {problem}"),
+            )),
+            Some(Ok(bytes)) => check_upload(purpose, filename, &bytes)
+                .map(|()| bytes)
+                .map_err(|problem| ("jsonlValidationFailed", problem)),
+        };
+        let id = new_id("file-");
+        let created = self.clock.elapsed();
+        let unix = self.clock.unix_at(created);
+        object.replace("id", id.as_str().into());
+        object.replace("created_at", unix.into());
+        object.replace("filename", filename.into());
+        object.replace("purpose", purpose.into());
+        // Checked as an upload is; a failed import is OpenAI's `error`
+        // (Azure's `failed`), with Azure's `error` saying why.
+        let (content, checked_at) = match imported {
+            Ok(bytes) => {
+                object.replace("bytes", (bytes.len() as u64).into());
+                object.replace("status", "uploaded".into());
+                (bytes, Some(created + FILE_CHECK))
+            }
+            Err((code, message)) => {
+                object.replace("bytes", 0u64.into());
+                object.replace("status", "error".into());
+                object.replace("status_details", message.as_str().into());
+                let error = Json::Object(vec![
+                    ("code".into(), code.into()),
+                    ("message".into(), message.as_str().into()),
+                ]);
+                object.merge_patch(&Json::Object(vec![("error".into(), error)]));
+                (Bytes::new(), None)
+            }
+        };
+        let file = StoredFile {
+            id,
+            object,
+            updated_at: unix,
+            checked_at,
+            content: FileContent::Memory(content),
+        };
+        let reply = json_reply(&file.shown(api));
+        self.lock().files.push(file);
+        Ok(reply)
+    }
+
     /// `answer` from the object `id` of the kind `of` lists, under the
     /// lock; the kind's 404 when there is none.
     fn with<T: Object>(
@@ -817,6 +887,51 @@ impl Store {
             created: Some(created),
         });
         Ok(reply)
+    }
+
+    /// Azure's deployment update: the request merged into the deployment
+    /// (RFC 7396), which then provisions again from `notRunning`. Only a
+    /// deployment in a final state can be updated.
+    fn update_deployment(&self, id: &str, input: &Input) -> Result<Reply, ApiError> {
+        let mut state = self.lock();
+        let deployment = (state.deployments.iter_mut())
+            .find(|deployment| deployment.id == id)
+            .ok_or_else(|| no_such_deployment(id))?;
+        let is_final = matches!(
+            text(&deployment.object, "status"),
+            Some("succeeded" | "failed" | "canceled" | "deleted")
+        );
+        if !is_final {
+            return Err(ApiError {
+                code: Some("unexpectedEntityState"),
+                ..ApiError::invalid_request(
+                    409,
+                    "The specified deployment cannot be updated because it's in a non-terminal \
+                     state.",
+                )
+            });
+        }
+        let mut updated = deployment.object.clone();
+        updated.merge_patch(&Json::from(&input.body));
+        // What the patch made must still be a deployment Azure would create.
+        if let Some(schema) =
+            crate::input::request_schema(Api::Azure, OperationId::CreateDeployment)
+        {
+            let fields = |key| serde_json::to_value(updated.get(key)).unwrap_or_default();
+            let settings = serde_json::json!({
+                "model": fields("model"),
+                "scale_settings": fields("scale_settings"),
+            });
+            schema
+                .check(&settings)
+                .map_err(|violation| ApiError::from(crate::error::Invalid::from(violation)))?;
+        }
+        let now = self.clock.elapsed();
+        updated.replace("status", "notRunning".into());
+        updated.replace("updated_at", self.clock.unix_at(now).into());
+        deployment.object = updated;
+        deployment.created = Some(now);
+        Ok(json_reply(&deployment.object))
     }
 
     fn create_fine_tune(
@@ -1166,8 +1281,52 @@ fn utc_stamp(unix: u64) -> String {
     )
 }
 
+/// The bytes of a `data:` URL (RFC 2397: `data:[<media type>][;base64],<data>`);
+/// `None` for a URL of another scheme, the problem for a malformed one.
+/// Small enough not to need a crate of its own.
+fn data_url(url: &str) -> Option<Result<Bytes, String>> {
+    let rest = url
+        .get(..5)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("data:"))
+        .map(|_| &url[5..])?;
+    let Some((meta, data)) = rest.split_once(',') else {
+        return Some(Err("it has no comma before its data".into()));
+    };
+    let data: Vec<u8> = percent_encoding::percent_decode_str(data).collect();
+    let is_base64 = meta
+        .rsplit(';')
+        .next()
+        .is_some_and(|last| last.eq_ignore_ascii_case("base64"));
+    if !is_base64 {
+        return Some(Ok(data.into()));
+    }
+    use base64::Engine as _;
+    Some(
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map(Bytes::from)
+            .map_err(|e| format!("its data is not base64: {e}")),
+    )
+}
+
+/// Checks content as Azure's upload of it would be (JSON Lines of
+/// prompt/completion records for `fine-tune`).
+fn check_upload(purpose: &str, filename: &str, bytes: &[u8]) -> Result<(), String> {
+    let Some(schema) = crate::input::request_schema(Api::Azure, OperationId::CreateFile) else {
+        return Ok(());
+    };
+    let file = openai_rest_spec::File {
+        name: "file",
+        file_name: Some(filename),
+        bytes,
+    };
+    schema
+        .check_files(&serde_json::json!({ "purpose": purpose }), &[file])
+        .map_err(|violation| violation.to_string())
+}
+
 /// The file a fine-tune names as `param`, which must exist with purpose
-/// `fine-tune`.
+/// `fine-tune` (and not be a failed import).
 fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError> {
     let file = state
         .files
@@ -1177,6 +1336,17 @@ fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError
             param: Some(param.into()),
             ..ApiError::invalid_request(400, format!("No such File object: {id}"))
         })?;
+    // OpenAI's word for a file that failed its check: only a failed import
+    // (Azure's `failed`) does.
+    if text(&file.object, "status") == Some("error") {
+        return Err(ApiError {
+            param: Some(param.into()),
+            ..ApiError::invalid_request(
+                400,
+                format!("File {id} failed to import; a fine-tune needs a file that did not fail"),
+            )
+        });
+    }
     match text(&file.object, "purpose") {
         Some("fine-tune") => Ok(file.object.clone()),
         purpose => Err(ApiError {

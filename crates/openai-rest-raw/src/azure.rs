@@ -78,6 +78,292 @@ pub mod types {
             Default::default()
         }
     }
+    ///OpenAI's completion request as Azure took it: `model` is optional (the deployment chooses the model), the prompt is text only (a string or an array of 1 to 2048 strings, no token arrays), `best_of` goes up to 128, and Azure adds `completion_config`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AzureCreateCompletionRequest {
+        ///Generates `best_of` completions server-side and answers the best `n`: not less than `n`, and above 1 it cannot be streamed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub best_of: ::std::option::Option<i64>,
+        ///Azure only, and undocumented (Azure's spec gives it no description); accepted and ignored.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_config: ::std::option::Option<::std::string::String>,
+        ///Defaults to `false` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub echo: ::std::option::Option<bool>,
+        ///Number between -2.0 and 2.0. Positive values penalize new tokens, by whether they appear in the text so far (presence) or by their existing frequency (frequency).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frequency_penalty: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logit_bias: ::std::option::Option<crate::types::LogitBias>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logprobs: ::std::option::Option<i64>,
+        ///Defaults to `16` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_tokens: ::std::option::Option<i64>,
+        ///Ignored in favour of the deployment's model.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        ///Defaults to `1` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<i64>,
+        ///Number between -2.0 and 2.0. Positive values penalize new tokens, by whether they appear in the text so far (presence) or by their existing frequency (frequency).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub presence_penalty: ::std::option::Option<f64>,
+        ///Defaults to `"<|endoftext|>"` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<AzurePrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stop: ::std::option::Option<crate::types::StopSequences>,
+        ///Defaults to `false` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stream: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suffix: ::std::option::Option<::std::string::String>,
+        ///What sampling temperature to use, between 0 and 2. Higher values make the output more random; 0 is argmax sampling. Alter this or top_p, not both. Defaults to `1` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f64>,
+        ///Nucleus sampling: only the tokens comprising the top_p probability mass are considered (0.1 means the top 10%). Alter this or temperature, not both. Defaults to `1` when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureCreateCompletionRequest {
+        pub fn builder() -> builder::AzureCreateCompletionRequest {
+            Default::default()
+        }
+    }
+    ///The embedding request as Azure took it: the input is text only, `model` is optional (the deployment chooses the model), Azure adds `input_type`, and fields it does not know are accepted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureCreateEmbeddingRequest {
+        ///A string, or several as an array of 1 to 2048 non-empty strings.
+        pub input: AzureCreateEmbeddingRequestInput,
+        ///The kind of embedding search, e.g. `query` (Azure only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub input_type: ::std::option::Option<::std::string::String>,
+        ///Ignored in favour of the deployment's model.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureCreateEmbeddingRequest {
+        pub fn builder() -> builder::AzureCreateEmbeddingRequest {
+            Default::default()
+        }
+    }
+    ///A string, or several as an array of 1 to 2048 non-empty strings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AzureCreateEmbeddingRequestInput {
+        Text(::std::string::String),
+        Texts(::std::vec::Vec<TextsItem>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<TextsItem>> for AzureCreateEmbeddingRequestInput {
+        fn from(value: ::std::vec::Vec<TextsItem>) -> Self {
+            Self::Texts(value)
+        }
+    }
+    ///The text parts of the multipart body; its file parts (file) are set on the request builder.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AzureCreateFileRequest {
+        pub purpose: AzureFilePurpose,
+    }
+    impl AzureCreateFileRequest {
+        pub fn builder() -> builder::AzureCreateFileRequest {
+            Default::default()
+        }
+    }
+    ///OpenAI's fine-tune request as Azure took it: `model` is required (no default base model) and neither it nor `training_file` may be empty or null.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AzureCreateFineTuneRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub batch_size: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub classification_betas: ::std::option::Option<::std::vec::Vec<f64>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub classification_n_classes: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub classification_positive_class: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub compute_classification_metrics: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub learning_rate_multiplier: ::std::option::Option<f64>,
+        ///The base model to fine-tune, e.g. `curie`.
+        pub model: AzureCreateFineTuneRequestModel,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n_epochs: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_loss_weight: ::std::option::Option<f64>,
+        ///Up to 40 characters added to the fine-tuned model's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suffix: ::std::option::Option<AzureCreateFineTuneRequestSuffix>,
+        ///The ID of an uploaded file (purpose `fine-tune`) of training examples.
+        pub training_file: AzureCreateFineTuneRequestTrainingFile,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub validation_file: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureCreateFineTuneRequest {
+        pub fn builder() -> builder::AzureCreateFineTuneRequest {
+            Default::default()
+        }
+    }
+    ///The base model to fine-tune, e.g. `curie`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AzureCreateFineTuneRequestModel(::std::string::String);
+    impl ::std::ops::Deref for AzureCreateFineTuneRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AzureCreateFineTuneRequestModel> for ::std::string::String {
+        fn from(value: AzureCreateFineTuneRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AzureCreateFineTuneRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureCreateFineTuneRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureCreateFineTuneRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AzureCreateFineTuneRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Up to 40 characters added to the fine-tuned model's name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AzureCreateFineTuneRequestSuffix(::std::string::String);
+    impl ::std::ops::Deref for AzureCreateFineTuneRequestSuffix {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AzureCreateFineTuneRequestSuffix> for ::std::string::String {
+        fn from(value: AzureCreateFineTuneRequestSuffix) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AzureCreateFineTuneRequestSuffix {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 40usize {
+                return Err("longer than 40 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureCreateFineTuneRequestSuffix {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureCreateFineTuneRequestSuffix {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AzureCreateFineTuneRequestSuffix {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The ID of an uploaded file (purpose `fine-tune`) of training examples.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AzureCreateFineTuneRequestTrainingFile(::std::string::String);
+    impl ::std::ops::Deref for AzureCreateFineTuneRequestTrainingFile {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AzureCreateFineTuneRequestTrainingFile> for ::std::string::String {
+        fn from(value: AzureCreateFineTuneRequestTrainingFile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AzureCreateFineTuneRequestTrainingFile {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureCreateFineTuneRequestTrainingFile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureCreateFineTuneRequestTrainingFile {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AzureCreateFineTuneRequestTrainingFile {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///When support ends, in Unix seconds: fine-tuning (base models only) and inference.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AzureDeprecation {
@@ -210,6 +496,57 @@ pub mod types {
             Default::default()
         }
     }
+    ///What a file is for on Azure: `fine-tune` (training or validation examples, checked to be JSON Lines of prompt/completion records) or `fine-tune-results` (a job's metrics).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AzureFilePurpose {
+        #[serde(rename = "fine-tune")]
+        FineTune,
+        #[serde(rename = "fine-tune-results")]
+        FineTuneResults,
+    }
+    impl ::std::fmt::Display for AzureFilePurpose {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FineTune => f.write_str("fine-tune"),
+                Self::FineTuneResults => f.write_str("fine-tune-results"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AzureFilePurpose {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "fine-tune" => Ok(Self::FineTune),
+                "fine-tune-results" => Ok(Self::FineTuneResults),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AzureFilePurpose {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AzureFilePurpose {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///What the check of a `fine-tune` file counted, once it is complete.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AzureFileStatistics {
@@ -274,6 +611,35 @@ pub mod types {
     }
     impl AzureFineTuneList {
         pub fn builder() -> builder::AzureFineTuneList {
+            Default::default()
+        }
+    }
+    ///OpenAI's error object with only `message` always sent (Azure's inference spec of 2022-12-01 makes all four optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureInferenceError {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        pub message: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub param: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl AzureInferenceError {
+        pub fn builder() -> builder::AzureInferenceError {
+            Default::default()
+        }
+    }
+    ///`AzureInferenceErrorResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AzureInferenceErrorResponse {
+        pub error: AzureInferenceError,
+    }
+    impl AzureInferenceErrorResponse {
+        pub fn builder() -> builder::AzureInferenceErrorResponse {
             Default::default()
         }
     }
@@ -420,6 +786,18 @@ pub mod types {
             Default::default()
         }
     }
+    ///A prompt as a string, or several as an array of 1 to 2048 strings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AzurePrompt {
+        Text(::std::string::String),
+        Texts(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for AzurePrompt {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Texts(value)
+        }
+    }
     ///`CreateDeploymentRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
@@ -451,6 +829,71 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ImportFileRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct ImportFileRequest {
+        ///Where to download the content from: any URL the service can GET (a blob's SAS URL, for one). The mock imports only `data:` URLs.
+        pub content_url: ::std::string::String,
+        ///The name the file gets, e.g. `training.jsonl`.
+        pub filename: ImportFileRequestFilename,
+        pub purpose: AzureFilePurpose,
+    }
+    impl ImportFileRequest {
+        pub fn builder() -> builder::ImportFileRequest {
+            Default::default()
+        }
+    }
+    ///The name the file gets, e.g. `training.jsonl`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ImportFileRequestFilename(::std::string::String);
+    impl ::std::ops::Deref for ImportFileRequestFilename {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImportFileRequestFilename> for ::std::string::String {
+        fn from(value: ImportFileRequestFilename) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ImportFileRequestFilename {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ImportFileRequestFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ImportFileRequestFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImportFileRequestFilename {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListDeploymentsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListDeploymentsResponse {
@@ -473,6 +916,20 @@ pub mod types {
     }
     impl ScaleSettings {
         pub fn builder() -> builder::ScaleSettings {
+            Default::default()
+        }
+    }
+    ///Scale settings merged into the deployment's; a `null` `capacity` removes it (for a `standard` deployment).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScaleSettingsUpdate {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub capacity: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scale_type: ::std::option::Option<ScaleType>,
+    }
+    impl ScaleSettingsUpdate {
+        pub fn builder() -> builder::ScaleSettingsUpdate {
             Default::default()
         }
     }
@@ -594,6 +1051,121 @@ pub mod types {
             value.parse()
         }
     }
+    ///`TextsItem`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct TextsItem(::std::string::String);
+    impl ::std::ops::Deref for TextsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TextsItem> for ::std::string::String {
+        fn from(value: TextsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TextsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TextsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TextsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TextsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What to change of a deployment, as a JSON merge patch: fields left out stay as they are.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateDeploymentRequest {
+        ///The model to deploy instead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<UpdateDeploymentRequestModel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scale_settings: ::std::option::Option<ScaleSettingsUpdate>,
+    }
+    impl UpdateDeploymentRequest {
+        pub fn builder() -> builder::UpdateDeploymentRequest {
+            Default::default()
+        }
+    }
+    ///The model to deploy instead.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateDeploymentRequestModel(::std::string::String);
+    impl ::std::ops::Deref for UpdateDeploymentRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateDeploymentRequestModel> for ::std::string::String {
+        fn from(value: UpdateDeploymentRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateDeploymentRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateDeploymentRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateDeploymentRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateDeploymentRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -690,6 +1262,649 @@ pub mod types {
                     fine_tune: Ok(value.fine_tune),
                     inference: Ok(value.inference),
                     scale_types: Ok(value.scale_types),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateCompletionRequest {
+            best_of: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            completion_config: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            echo: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            frequency_penalty:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            logit_bias: ::std::result::Result<
+                ::std::option::Option<crate::types::LogitBias>,
+                ::std::string::String,
+            >,
+            logprobs: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            max_tokens: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            presence_penalty:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::AzurePrompt>,
+                ::std::string::String,
+            >,
+            stop: ::std::result::Result<
+                ::std::option::Option<crate::types::StopSequences>,
+                ::std::string::String,
+            >,
+            stream: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            suffix: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            top_p: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            user: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureCreateCompletionRequest {
+            fn default() -> Self {
+                Self {
+                    best_of: Ok(Default::default()),
+                    completion_config: Ok(Default::default()),
+                    echo: Ok(Default::default()),
+                    frequency_penalty: Ok(Default::default()),
+                    logit_bias: Ok(Default::default()),
+                    logprobs: Ok(Default::default()),
+                    max_tokens: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    n: Ok(Default::default()),
+                    presence_penalty: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    stop: Ok(Default::default()),
+                    stream: Ok(Default::default()),
+                    suffix: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureCreateCompletionRequest {
+            pub fn best_of<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.best_of = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for best_of: {e}"));
+                self
+            }
+            pub fn completion_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_config = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for completion_config: {e}")
+                });
+                self
+            }
+            pub fn echo<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.echo = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for echo: {e}"));
+                self
+            }
+            pub fn frequency_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frequency_penalty = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for frequency_penalty: {e}")
+                });
+                self
+            }
+            pub fn logit_bias<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::types::LogitBias>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logit_bias = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for logit_bias: {e}"));
+                self
+            }
+            pub fn logprobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logprobs = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for logprobs: {e}"));
+                self
+            }
+            pub fn max_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for max_tokens: {e}"));
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn presence_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.presence_penalty = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for presence_penalty: {e}")
+                });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AzurePrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+            pub fn stop<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::types::StopSequences>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stop = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for stop: {e}"));
+                self
+            }
+            pub fn stream<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stream = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for stream: {e}"));
+                self
+            }
+            pub fn suffix<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suffix = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for suffix: {e}"));
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for temperature: {e}"));
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for top_p: {e}"));
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateCompletionRequest> for super::AzureCreateCompletionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateCompletionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    best_of: value.best_of?,
+                    completion_config: value.completion_config?,
+                    echo: value.echo?,
+                    frequency_penalty: value.frequency_penalty?,
+                    logit_bias: value.logit_bias?,
+                    logprobs: value.logprobs?,
+                    max_tokens: value.max_tokens?,
+                    model: value.model?,
+                    n: value.n?,
+                    presence_penalty: value.presence_penalty?,
+                    prompt: value.prompt?,
+                    stop: value.stop?,
+                    stream: value.stream?,
+                    suffix: value.suffix?,
+                    temperature: value.temperature?,
+                    top_p: value.top_p?,
+                    user: value.user?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateCompletionRequest> for AzureCreateCompletionRequest {
+            fn from(value: super::AzureCreateCompletionRequest) -> Self {
+                Self {
+                    best_of: Ok(value.best_of),
+                    completion_config: Ok(value.completion_config),
+                    echo: Ok(value.echo),
+                    frequency_penalty: Ok(value.frequency_penalty),
+                    logit_bias: Ok(value.logit_bias),
+                    logprobs: Ok(value.logprobs),
+                    max_tokens: Ok(value.max_tokens),
+                    model: Ok(value.model),
+                    n: Ok(value.n),
+                    presence_penalty: Ok(value.presence_penalty),
+                    prompt: Ok(value.prompt),
+                    stop: Ok(value.stop),
+                    stream: Ok(value.stream),
+                    suffix: Ok(value.suffix),
+                    temperature: Ok(value.temperature),
+                    top_p: Ok(value.top_p),
+                    user: Ok(value.user),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateEmbeddingRequest {
+            input: ::std::result::Result<
+                super::AzureCreateEmbeddingRequestInput,
+                ::std::string::String,
+            >,
+            input_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureCreateEmbeddingRequest {
+            fn default() -> Self {
+                Self {
+                    input: Err("no value supplied for input".to_string()),
+                    input_type: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureCreateEmbeddingRequest {
+            pub fn input<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureCreateEmbeddingRequestInput>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input: {e}"));
+                self
+            }
+            pub fn input_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input_type: {e}"));
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateEmbeddingRequest> for super::AzureCreateEmbeddingRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateEmbeddingRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    input: value.input?,
+                    input_type: value.input_type?,
+                    model: value.model?,
+                    user: value.user?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateEmbeddingRequest> for AzureCreateEmbeddingRequest {
+            fn from(value: super::AzureCreateEmbeddingRequest) -> Self {
+                Self {
+                    input: Ok(value.input),
+                    input_type: Ok(value.input_type),
+                    model: Ok(value.model),
+                    user: Ok(value.user),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateFileRequest {
+            purpose: ::std::result::Result<super::AzureFilePurpose, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureCreateFileRequest {
+            fn default() -> Self {
+                Self {
+                    purpose: Err("no value supplied for purpose".to_string()),
+                }
+            }
+        }
+        impl AzureCreateFileRequest {
+            pub fn purpose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureFilePurpose>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purpose = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for purpose: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateFileRequest> for super::AzureCreateFileRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateFileRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    purpose: value.purpose?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateFileRequest> for AzureCreateFileRequest {
+            fn from(value: super::AzureCreateFileRequest) -> Self {
+                Self {
+                    purpose: Ok(value.purpose),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureCreateFineTuneRequest {
+            batch_size: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            classification_betas: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<f64>>,
+                ::std::string::String,
+            >,
+            classification_n_classes:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            classification_positive_class: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            compute_classification_metrics:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            learning_rate_multiplier:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            model: ::std::result::Result<
+                super::AzureCreateFineTuneRequestModel,
+                ::std::string::String,
+            >,
+            n_epochs: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            prompt_loss_weight:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            suffix: ::std::result::Result<
+                ::std::option::Option<super::AzureCreateFineTuneRequestSuffix>,
+                ::std::string::String,
+            >,
+            training_file: ::std::result::Result<
+                super::AzureCreateFineTuneRequestTrainingFile,
+                ::std::string::String,
+            >,
+            validation_file: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureCreateFineTuneRequest {
+            fn default() -> Self {
+                Self {
+                    batch_size: Ok(Default::default()),
+                    classification_betas: Ok(Default::default()),
+                    classification_n_classes: Ok(Default::default()),
+                    classification_positive_class: Ok(Default::default()),
+                    compute_classification_metrics: Ok(Default::default()),
+                    learning_rate_multiplier: Ok(Default::default()),
+                    model: Err("no value supplied for model".to_string()),
+                    n_epochs: Ok(Default::default()),
+                    prompt_loss_weight: Ok(Default::default()),
+                    suffix: Ok(Default::default()),
+                    training_file: Err("no value supplied for training_file".to_string()),
+                    validation_file: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureCreateFineTuneRequest {
+            pub fn batch_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.batch_size = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for batch_size: {e}"));
+                self
+            }
+            pub fn classification_betas<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<f64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.classification_betas = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for classification_betas: {e}")
+                });
+                self
+            }
+            pub fn classification_n_classes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.classification_n_classes = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for classification_n_classes: {e}")
+                });
+                self
+            }
+            pub fn classification_positive_class<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.classification_positive_class = value.try_into().map_err(|e| {
+                    format!(
+                        "error converting supplied value for classification_positive_class: {e}"
+                    )
+                });
+                self
+            }
+            pub fn compute_classification_metrics<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.compute_classification_metrics = value.try_into().map_err(|e| {
+                    format!(
+                        "error converting supplied value for compute_classification_metrics: {e}"
+                    )
+                });
+                self
+            }
+            pub fn learning_rate_multiplier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.learning_rate_multiplier = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for learning_rate_multiplier: {e}")
+                });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureCreateFineTuneRequestModel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn n_epochs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n_epochs = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n_epochs: {e}"));
+                self
+            }
+            pub fn prompt_loss_weight<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_loss_weight = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for prompt_loss_weight: {e}")
+                });
+                self
+            }
+            pub fn suffix<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::AzureCreateFineTuneRequestSuffix>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suffix = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for suffix: {e}"));
+                self
+            }
+            pub fn training_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureCreateFineTuneRequestTrainingFile>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.training_file = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for training_file: {e}"));
+                self
+            }
+            pub fn validation_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.validation_file = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for validation_file: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureCreateFineTuneRequest> for super::AzureCreateFineTuneRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureCreateFineTuneRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    batch_size: value.batch_size?,
+                    classification_betas: value.classification_betas?,
+                    classification_n_classes: value.classification_n_classes?,
+                    classification_positive_class: value.classification_positive_class?,
+                    compute_classification_metrics: value.compute_classification_metrics?,
+                    learning_rate_multiplier: value.learning_rate_multiplier?,
+                    model: value.model?,
+                    n_epochs: value.n_epochs?,
+                    prompt_loss_weight: value.prompt_loss_weight?,
+                    suffix: value.suffix?,
+                    training_file: value.training_file?,
+                    validation_file: value.validation_file?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureCreateFineTuneRequest> for AzureCreateFineTuneRequest {
+            fn from(value: super::AzureCreateFineTuneRequest) -> Self {
+                Self {
+                    batch_size: Ok(value.batch_size),
+                    classification_betas: Ok(value.classification_betas),
+                    classification_n_classes: Ok(value.classification_n_classes),
+                    classification_positive_class: Ok(value.classification_positive_class),
+                    compute_classification_metrics: Ok(value.compute_classification_metrics),
+                    learning_rate_multiplier: Ok(value.learning_rate_multiplier),
+                    model: Ok(value.model),
+                    n_epochs: Ok(value.n_epochs),
+                    prompt_loss_weight: Ok(value.prompt_loss_weight),
+                    suffix: Ok(value.suffix),
+                    training_file: Ok(value.training_file),
+                    validation_file: Ok(value.validation_file),
                 }
             }
         }
@@ -1767,6 +2982,137 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct AzureInferenceError {
+            code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            param: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AzureInferenceError {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    message: Err("no value supplied for message".to_string()),
+                    param: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl AzureInferenceError {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for code: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self
+            }
+            pub fn param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.param = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for param: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureInferenceError> for super::AzureInferenceError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureInferenceError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    message: value.message?,
+                    param: value.param?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureInferenceError> for AzureInferenceError {
+            fn from(value: super::AzureInferenceError) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    message: Ok(value.message),
+                    param: Ok(value.param),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AzureInferenceErrorResponse {
+            error: ::std::result::Result<super::AzureInferenceError, ::std::string::String>,
+        }
+        impl ::std::default::Default for AzureInferenceErrorResponse {
+            fn default() -> Self {
+                Self {
+                    error: Err("no value supplied for error".to_string()),
+                }
+            }
+        }
+        impl AzureInferenceErrorResponse {
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureInferenceError>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AzureInferenceErrorResponse> for super::AzureInferenceErrorResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AzureInferenceErrorResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error: value.error?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AzureInferenceErrorResponse> for AzureInferenceErrorResponse {
+            fn from(value: super::AzureInferenceErrorResponse) -> Self {
+                Self {
+                    error: Ok(value.error),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct AzureModel {
             capabilities: ::std::result::Result<super::AzureCapabilities, ::std::string::String>,
             created_at: ::std::result::Result<i64, ::std::string::String>,
@@ -2188,6 +3534,75 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ImportFileRequest {
+            content_url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            filename:
+                ::std::result::Result<super::ImportFileRequestFilename, ::std::string::String>,
+            purpose: ::std::result::Result<super::AzureFilePurpose, ::std::string::String>,
+        }
+        impl ::std::default::Default for ImportFileRequest {
+            fn default() -> Self {
+                Self {
+                    content_url: Err("no value supplied for content_url".to_string()),
+                    filename: Err("no value supplied for filename".to_string()),
+                    purpose: Err("no value supplied for purpose".to_string()),
+                }
+            }
+        }
+        impl ImportFileRequest {
+            pub fn content_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for content_url: {e}"));
+                self
+            }
+            pub fn filename<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ImportFileRequestFilename>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filename = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for filename: {e}"));
+                self
+            }
+            pub fn purpose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AzureFilePurpose>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purpose = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for purpose: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImportFileRequest> for super::ImportFileRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImportFileRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content_url: value.content_url?,
+                    filename: value.filename?,
+                    purpose: value.purpose?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImportFileRequest> for ImportFileRequest {
+            fn from(value: super::ImportFileRequest) -> Self {
+                Self {
+                    content_url: Ok(value.content_url),
+                    filename: Ok(value.filename),
+                    purpose: Ok(value.purpose),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ListDeploymentsResponse {
             data: ::std::result::Result<::std::vec::Vec<super::Deployment>, ::std::string::String>,
             object: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -2292,6 +3707,125 @@ pub mod types {
                 Self {
                     capacity: Ok(value.capacity),
                     scale_type: Ok(value.scale_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ScaleSettingsUpdate {
+            capacity: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            scale_type: ::std::result::Result<
+                ::std::option::Option<super::ScaleType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ScaleSettingsUpdate {
+            fn default() -> Self {
+                Self {
+                    capacity: Ok(Default::default()),
+                    scale_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl ScaleSettingsUpdate {
+            pub fn capacity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.capacity = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for capacity: {e}"));
+                self
+            }
+            pub fn scale_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ScaleType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for scale_type: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ScaleSettingsUpdate> for super::ScaleSettingsUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ScaleSettingsUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    capacity: value.capacity?,
+                    scale_type: value.scale_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ScaleSettingsUpdate> for ScaleSettingsUpdate {
+            fn from(value: super::ScaleSettingsUpdate) -> Self {
+                Self {
+                    capacity: Ok(value.capacity),
+                    scale_type: Ok(value.scale_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateDeploymentRequest {
+            model: ::std::result::Result<
+                ::std::option::Option<super::UpdateDeploymentRequestModel>,
+                ::std::string::String,
+            >,
+            scale_settings: ::std::result::Result<
+                ::std::option::Option<super::ScaleSettingsUpdate>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateDeploymentRequest {
+            fn default() -> Self {
+                Self {
+                    model: Ok(Default::default()),
+                    scale_settings: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateDeploymentRequest {
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UpdateDeploymentRequestModel>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn scale_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ScaleSettingsUpdate>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for scale_settings: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateDeploymentRequest> for super::UpdateDeploymentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateDeploymentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    model: value.model?,
+                    scale_settings: value.scale_settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateDeploymentRequest> for UpdateDeploymentRequest {
+            fn from(value: super::UpdateDeploymentRequest) -> Self {
+                Self {
+                    model: Ok(value.model),
+                    scale_settings: Ok(value.scale_settings),
                 }
             }
         }
@@ -4119,24 +5653,24 @@ pub mod builder {
             }
         }
     }
-    ///Builder for [`Client::create_completion`]
+    ///Builder for [`Client::update_deployment`]
     ///
-    ///[`Client::create_completion`]: super::Client::create_completion
+    ///[`Client::update_deployment`]: super::Client::update_deployment
     #[derive(Debug, Clone)]
-    pub struct CreateCompletion<'a> {
+    pub struct UpdateDeployment<'a> {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateCompletionRequest, String>,
+        body: Result<super::types::builder::UpdateDeploymentRequest, String>,
         json: Option<::bytes::Bytes>,
     }
-    impl<'a> CreateCompletion<'a> {
+    impl<'a> UpdateDeployment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
                 deployment_id: Err("deployment_id was not initialized".to_string()),
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -4162,16 +5696,184 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateCompletionRequest>,
-            <V as std::convert::TryInto<crate::types::CreateCompletionRequest>>::Error:
+            V: std::convert::TryInto<super::types::UpdateDeploymentRequest>,
+            <V as std::convert::TryInto<super::types::UpdateDeploymentRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateCompletionRequest` for body failed: {}",
+                    "conversion to `UpdateDeploymentRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::UpdateDeploymentRequest,
+                ) -> super::types::builder::UpdateDeploymentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `PATCH` request to `/deployments/{deployment-id}`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<super::types::Deployment>, Error<super::types::AzureErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                deployment_id,
+                api_version,
+                body,
+                json,
+            } = self;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::UpdateDeploymentRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!(
+                "{}/deployments/{}",
+                client.baseurl,
+                ::progenitor_client::encode_path(&deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/merge-patch+json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "update_deployment",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_completion`]
+    ///
+    ///[`Client::create_completion`]: super::Client::create_completion
+    #[derive(Debug, Clone)]
+    pub struct CreateCompletion<'a> {
+        client: &'a super::Client,
+        deployment_id: Result<::std::string::String, String>,
+        api_version: Result<::std::string::String, String>,
+        body: Result<super::types::builder::AzureCreateCompletionRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateCompletion<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "deployment-id", "`.")]
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.deployment_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for deployment_id failed".to_string()
+            });
+            self
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::AzureCreateCompletionRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateCompletionRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `AzureCreateCompletionRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateCompletionRequest,
+                )
+                    -> super::types::builder::AzureCreateCompletionRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -4194,7 +5896,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<crate::types::CreateCompletionResponse>,
-            Error<crate::types::ErrorResponse>,
+            Error<super::types::AzureInferenceErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -4209,7 +5911,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -4273,7 +5980,7 @@ pub mod builder {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateCompletionRequest, String>,
+        body: Result<super::types::builder::AzureCreateCompletionRequest, String>,
         json: Option<::bytes::Bytes>,
     }
     impl<'a> CreateCompletionStream<'a> {
@@ -4282,7 +5989,7 @@ pub mod builder {
                 client,
                 deployment_id: Err("deployment_id was not initialized".to_string()),
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -4308,16 +6015,26 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateCompletionRequest>,
-            <V as std::convert::TryInto<crate::types::CreateCompletionRequest>>::Error:
+            V: std::convert::TryInto<super::types::AzureCreateCompletionRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateCompletionRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateCompletionRequest` for body failed: {}",
+                    "conversion to `AzureCreateCompletionRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateCompletionRequest,
+                )
+                    -> super::types::builder::AzureCreateCompletionRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -4340,7 +6057,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<::progenitor_client::ByteStream>,
-            Error<crate::types::ErrorResponse>,
+            Error<super::types::AzureInferenceErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -4355,7 +6072,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateCompletionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -4419,7 +6141,7 @@ pub mod builder {
         client: &'a super::Client,
         deployment_id: Result<::std::string::String, String>,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateEmbeddingRequest, String>,
+        body: Result<super::types::builder::AzureCreateEmbeddingRequest, String>,
         json: Option<::bytes::Bytes>,
     }
     impl<'a> CreateEmbedding<'a> {
@@ -4428,7 +6150,7 @@ pub mod builder {
                 client,
                 deployment_id: Err("deployment_id was not initialized".to_string()),
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -4454,16 +6176,26 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateEmbeddingRequest>,
-            <V as std::convert::TryInto<crate::types::CreateEmbeddingRequest>>::Error:
+            V: std::convert::TryInto<super::types::AzureCreateEmbeddingRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateEmbeddingRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateEmbeddingRequest` for body failed: {}",
+                    "conversion to `AzureCreateEmbeddingRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateEmbeddingRequest,
+                )
+                    -> super::types::builder::AzureCreateEmbeddingRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -4486,7 +6218,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<crate::types::CreateEmbeddingResponse>,
-            Error<crate::types::ErrorResponse>,
+            Error<super::types::AzureInferenceErrorResponse>,
         > {
             use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
             let Self {
@@ -4501,7 +6233,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateEmbeddingRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -4564,7 +6301,7 @@ pub mod builder {
     pub struct CreateFile<'a> {
         client: &'a super::Client,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateFileRequest, String>,
+        body: Result<super::types::builder::AzureCreateFileRequest, String>,
         file: Result<::reqwest::multipart::Part, String>,
     }
     impl<'a> CreateFile<'a> {
@@ -4572,7 +6309,7 @@ pub mod builder {
             Self {
                 client,
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 file: Err("file was not initialized".to_string()),
             }
         }
@@ -4588,15 +6325,28 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateFileRequest>,
-            <V as std::convert::TryInto<crate::types::CreateFileRequest>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<super::types::AzureCreateFileRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateFileRequest>>::Error:
+                std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map_err(|s| format!("conversion to `CreateFileRequest` for body failed: {}", s));
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `AzureCreateFileRequest` for body failed: {}",
+                    s
+                )
+            });
             self
         }
-        ///The `file` file part. The JSON Lines file to upload. With purpose `fine-tune`, each line is a JSON record with "prompt" and "completion" fields.
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateFileRequest,
+                ) -> super::types::builder::AzureCreateFileRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///The `file` file part. The file to upload. With purpose `fine-tune`, JSON Lines of records with "prompt" and "completion" fields.
         pub fn file(mut self, part: ::reqwest::multipart::Part) -> Self {
             self.file = Ok(part);
             self
@@ -4622,7 +6372,11 @@ pub mod builder {
                 file,
             } = self;
             let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    super::types::AzureCreateFileRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
             let file = file.map_err(Error::InvalidRequest)?;
             let mut form = crate::multipart_form(&body).map_err(Error::InvalidRequest)?;
             form = form.part("file", file);
@@ -4668,22 +6422,22 @@ pub mod builder {
             }
         }
     }
-    ///Builder for [`Client::create_fine_tune`]
+    ///Builder for [`Client::import_file`]
     ///
-    ///[`Client::create_fine_tune`]: super::Client::create_fine_tune
+    ///[`Client::import_file`]: super::Client::import_file
     #[derive(Debug, Clone)]
-    pub struct CreateFineTune<'a> {
+    pub struct ImportFile<'a> {
         client: &'a super::Client,
         api_version: Result<::std::string::String, String>,
-        body: Result<crate::types::CreateFineTuneRequest, String>,
+        body: Result<super::types::builder::ImportFileRequest, String>,
         json: Option<::bytes::Bytes>,
     }
-    impl<'a> CreateFineTune<'a> {
+    impl<'a> ImportFile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
                 api_version: Err("api_version was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
                 json: None,
             }
         }
@@ -4699,16 +6453,162 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<crate::types::CreateFineTuneRequest>,
-            <V as std::convert::TryInto<crate::types::CreateFineTuneRequest>>::Error:
+            V: std::convert::TryInto<super::types::ImportFileRequest>,
+            <V as std::convert::TryInto<super::types::ImportFileRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `ImportFileRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::ImportFileRequest,
+                ) -> super::types::builder::ImportFileRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+        ///Sends a `POST` request to `/files/import`
+        ///
+        /// # Errors
+        ///
+        /// `Error::InvalidRequest` when the builder misses a required value or one does
+        /// not convert; `Error::ErrorResponse` with the API's `ErrorResponse` for a
+        /// 4XX or 5XX answer; `Error::CommunicationError` when sending fails; and
+        /// `Error::InvalidResponsePayload` or `Error::UnexpectedResponse` for an
+        /// answer that is not the documented one.
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<super::types::AzureFile>, Error<super::types::AzureErrorResponse>>
+        {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self {
+                client,
+                api_version,
+                body,
+                json,
+            } = self;
+            let api_version = api_version.map_err(Error::InvalidRequest)?;
+            let body: ::bytes::Bytes = match json {
+                Some(json) => json,
+                None => {
+                    let body = body
+                        .and_then(|v| {
+                            super::types::ImportFileRequest::try_from(v).map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    ::serde_json::to_vec(&body)
+                        .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                        .into()
+                }
+            };
+            let url = format!("{}/files/import", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&::progenitor_client::QueryParam::new(
+                    "api-version",
+                    &api_version,
+                ))
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(body)
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: "import_file",
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    ///Builder for [`Client::create_fine_tune`]
+    ///
+    ///[`Client::create_fine_tune`]: super::Client::create_fine_tune
+    #[derive(Debug, Clone)]
+    pub struct CreateFineTune<'a> {
+        client: &'a super::Client,
+        api_version: Result<::std::string::String, String>,
+        body: Result<super::types::builder::AzureCreateFineTuneRequest, String>,
+        json: Option<::bytes::Bytes>,
+    }
+    impl<'a> CreateFineTune<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                api_version: Err("api_version was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+                json: None,
+            }
+        }
+        #[doc = concat!("Sets `", "api-version", "`.")]
+        pub fn api_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_version = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for api_version failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<super::types::AzureCreateFineTuneRequest>,
+            <V as std::convert::TryInto<super::types::AzureCreateFineTuneRequest>>::Error:
                 std::fmt::Display,
         {
-            self.body = value.try_into().map_err(|s| {
+            self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `CreateFineTuneRequest` for body failed: {}",
+                    "conversion to `AzureCreateFineTuneRequest` for body failed: {}",
                     s
                 )
             });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    super::types::builder::AzureCreateFineTuneRequest,
+                )
+                    -> super::types::builder::AzureCreateFineTuneRequest,
+        {
+            self.body = self.body.map(f);
             self
         }
         /// The body already encoded as JSON, sent as it is in
@@ -4744,7 +6644,12 @@ pub mod builder {
             let body: ::bytes::Bytes = match json {
                 Some(json) => json,
                 None => {
-                    let body = body.map_err(Error::InvalidRequest)?;
+                    let body = body
+                        .and_then(|v| {
+                            super::types::AzureCreateFineTuneRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
                     ::serde_json::to_vec(&body)
                         .map_err(|e| Error::InvalidRequest(e.to_string()))?
                         .into()
@@ -4931,9 +6836,17 @@ impl Client {
     pub fn create_deployment(&self) -> builder::CreateDeployment<'_> {
         builder::CreateDeployment::new(self)
     }
+    ///Update deployment
+    ///
+    ///Changes a deployment's model or scale settings, as a JSON merge patch (RFC 7396): the fields given replace the deployment's, a `null` member of `scale_settings` removes it, the rest stays. Only a deployment in a final state (`succeeded`, `failed`, `canceled`) can be updated; otherwise 409 `unexpectedEntityState`. The answer is the deployment, `notRunning` again while the update runs: poll retrieveDeployment until it is `succeeded`.
+    ///
+    ///Sends a `PATCH` request to `/deployments/{deployment-id}`
+    pub fn update_deployment(&self) -> builder::UpdateDeployment<'_> {
+        builder::UpdateDeployment::new(self)
+    }
     ///Create completion
     ///
-    ///Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.
+    ///Creates a completion with the deployment's model. The deployment, not `model`, chooses the model; the body is OpenAI's without token prompts (see `AzureCreateCompletionRequest`).
     ///
     ///Sends a `POST` request to `/deployments/{deployment-id}/completions`
     pub fn create_completion(&self) -> builder::CreateCompletion<'_> {
@@ -4941,7 +6854,7 @@ impl Client {
     }
     ///Create completion
     ///
-    ///Creates a completion with the deployment's model. The body is the OpenAI one; the deployment, not `model`, chooses the model.
+    ///Creates a completion with the deployment's model. The deployment, not `model`, chooses the model; the body is OpenAI's without token prompts (see `AzureCreateCompletionRequest`).
     ///
     ///Sends a `POST` request to `/deployments/{deployment-id}/completions` and answers the `text/event-stream` body as bytes (the JSON answer is [`Client::create_completion`]).
     pub fn create_completion_stream(&self) -> builder::CreateCompletionStream<'_> {
@@ -4949,7 +6862,7 @@ impl Client {
     }
     ///Create embeddings
     ///
-    ///Creates an embedding vector with the deployment's model.
+    ///Creates an embedding vector with the deployment's model. The input is text only, and other fields are accepted (see `AzureCreateEmbeddingRequest`).
     ///
     ///Sends a `POST` request to `/deployments/{deployment-id}/embeddings`
     pub fn create_embedding(&self) -> builder::CreateEmbedding<'_> {
@@ -4957,15 +6870,23 @@ impl Client {
     }
     ///Upload file
     ///
-    ///Upload a file to be used for fine-tuning.
+    ///Upload a file to be used for fine-tuning; its `purpose` is one of Azure's two.
     ///
     ///Sends a `POST` request to `/files`
     pub fn create_file(&self) -> builder::CreateFile<'_> {
         builder::CreateFile::new(self)
     }
+    ///Import file
+    ///
+    ///Azure only: creates a file from the content at a URL (e.g. a blob's SAS URL), which the service downloads; the answer is the file as an upload's, or, when the import fails, the file with status `failed` and an `error` (code `fileImportFailed`, or `jsonlValidationFailed` for a `fine-tune` file that is not JSON Lines of prompt/completion records). openai-rest-mock reaches no network: a `data:` URL (RFC 2397, e.g. `data:application/jsonl;base64,...`) imports its bytes, and any other URL leaves the file `failed` with `fileImportFailed`, saying that the mock does not fetch URLs.
+    ///
+    ///Sends a `POST` request to `/files/import`
+    pub fn import_file(&self) -> builder::ImportFile<'_> {
+        builder::ImportFile::new(self)
+    }
     ///Create fine-tune
     ///
-    ///Creates a job that fine-tunes a specified model from a given dataset.
+    ///Creates a job that fine-tunes a specified model from a given dataset. Unlike OpenAI, Azure has no default base model: `model` is required.
     ///
     ///Sends a `POST` request to `/fine-tunes`
     pub fn create_fine_tune(&self) -> builder::CreateFineTune<'_> {
@@ -4985,6 +6906,18 @@ impl crate::Schema for types::ApiVersion {
 }
 impl crate::Schema for types::AzureCapabilities {
     const NAME: &'static str = "AzureCapabilities";
+}
+impl crate::Schema for types::AzureCreateCompletionRequest {
+    const NAME: &'static str = "AzureCreateCompletionRequest";
+}
+impl crate::Schema for types::AzureCreateEmbeddingRequest {
+    const NAME: &'static str = "AzureCreateEmbeddingRequest";
+}
+impl crate::Schema for types::AzureCreateFileRequest {
+    const NAME: &'static str = "AzureCreateFileRequest";
+}
+impl crate::Schema for types::AzureCreateFineTuneRequest {
+    const NAME: &'static str = "AzureCreateFineTuneRequest";
 }
 impl crate::Schema for types::AzureDeprecation {
     const NAME: &'static str = "AzureDeprecation";
@@ -5007,6 +6940,9 @@ impl crate::Schema for types::AzureFile {
 impl crate::Schema for types::AzureFileList {
     const NAME: &'static str = "AzureFileList";
 }
+impl crate::Schema for types::AzureFilePurpose {
+    const NAME: &'static str = "AzureFilePurpose";
+}
 impl crate::Schema for types::AzureFileStatistics {
     const NAME: &'static str = "AzureFileStatistics";
 }
@@ -5015,6 +6951,12 @@ impl crate::Schema for types::AzureFineTune {
 }
 impl crate::Schema for types::AzureFineTuneList {
     const NAME: &'static str = "AzureFineTuneList";
+}
+impl crate::Schema for types::AzureInferenceError {
+    const NAME: &'static str = "AzureInferenceError";
+}
+impl crate::Schema for types::AzureInferenceErrorResponse {
+    const NAME: &'static str = "AzureInferenceErrorResponse";
 }
 impl crate::Schema for types::AzureLifecycleStatus {
     const NAME: &'static str = "AzureLifecycleStatus";
@@ -5028,11 +6970,17 @@ impl crate::Schema for types::AzureModel {
 impl crate::Schema for types::AzureModelList {
     const NAME: &'static str = "AzureModelList";
 }
+impl crate::Schema for types::AzurePrompt {
+    const NAME: &'static str = "AzurePrompt";
+}
 impl crate::Schema for types::CreateDeploymentRequest {
     const NAME: &'static str = "CreateDeploymentRequest";
 }
 impl crate::Schema for types::Deployment {
     const NAME: &'static str = "Deployment";
+}
+impl crate::Schema for types::ImportFileRequest {
+    const NAME: &'static str = "ImportFileRequest";
 }
 impl crate::Schema for types::ListDeploymentsResponse {
     const NAME: &'static str = "ListDeploymentsResponse";
@@ -5040,9 +6988,15 @@ impl crate::Schema for types::ListDeploymentsResponse {
 impl crate::Schema for types::ScaleSettings {
     const NAME: &'static str = "ScaleSettings";
 }
+impl crate::Schema for types::ScaleSettingsUpdate {
+    const NAME: &'static str = "ScaleSettingsUpdate";
+}
 impl crate::Schema for types::ScaleType {
     const NAME: &'static str = "ScaleType";
 }
 impl crate::Schema for types::State {
     const NAME: &'static str = "State";
+}
+impl crate::Schema for types::UpdateDeploymentRequest {
+    const NAME: &'static str = "UpdateDeploymentRequest";
 }

@@ -63,6 +63,8 @@ pub enum OperationId {
     DeleteModel,
     ///`downloadFile`
     DownloadFile,
+    ///`importFile`
+    ImportFile,
     ///`listDeployments`
     ListDeployments,
     ///`listEngines`
@@ -85,6 +87,8 @@ pub enum OperationId {
     RetrieveFineTune,
     ///`retrieveModel`
     RetrieveModel,
+    ///`updateDeployment`
+    UpdateDeployment,
 }
 impl OperationId {
     /// Every operationId, in alphabetical order.
@@ -108,6 +112,7 @@ impl OperationId {
         OperationId::DeleteFineTune,
         OperationId::DeleteModel,
         OperationId::DownloadFile,
+        OperationId::ImportFile,
         OperationId::ListDeployments,
         OperationId::ListEngines,
         OperationId::ListFiles,
@@ -119,6 +124,7 @@ impl OperationId {
         OperationId::RetrieveFile,
         OperationId::RetrieveFineTune,
         OperationId::RetrieveModel,
+        OperationId::UpdateDeployment,
     ];
     /// The operationId as the spec writes it, e.g. `createCompletion`.
     pub fn as_str(self) -> &'static str {
@@ -142,6 +148,7 @@ impl OperationId {
             OperationId::DeleteFineTune => "deleteFineTune",
             OperationId::DeleteModel => "deleteModel",
             OperationId::DownloadFile => "downloadFile",
+            OperationId::ImportFile => "importFile",
             OperationId::ListDeployments => "listDeployments",
             OperationId::ListEngines => "listEngines",
             OperationId::ListFiles => "listFiles",
@@ -153,6 +160,7 @@ impl OperationId {
             OperationId::RetrieveFile => "retrieveFile",
             OperationId::RetrieveFineTune => "retrieveFineTune",
             OperationId::RetrieveModel => "retrieveModel",
+            OperationId::UpdateDeployment => "updateDeployment",
         }
     }
 }
@@ -184,6 +192,7 @@ impl ::std::str::FromStr for OperationId {
             "deleteFineTune" => Ok(OperationId::DeleteFineTune),
             "deleteModel" => Ok(OperationId::DeleteModel),
             "downloadFile" => Ok(OperationId::DownloadFile),
+            "importFile" => Ok(OperationId::ImportFile),
             "listDeployments" => Ok(OperationId::ListDeployments),
             "listEngines" => Ok(OperationId::ListEngines),
             "listFiles" => Ok(OperationId::ListFiles),
@@ -195,6 +204,7 @@ impl ::std::str::FromStr for OperationId {
             "retrieveFile" => Ok(OperationId::RetrieveFile),
             "retrieveFineTune" => Ok(OperationId::RetrieveFineTune),
             "retrieveModel" => Ok(OperationId::RetrieveModel),
+            "updateDeployment" => Ok(OperationId::UpdateDeployment),
             _ => Err(format!("no operation has the operationId `{id}`")),
         }
     }
@@ -725,13 +735,31 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         api: Api::Azure,
+        id: OperationId::UpdateDeployment,
+        summary: "Update deployment",
+        method: "PATCH",
+        path: "/deployments/{deployment-id}",
+        request: Some(Body {
+            media_type: "application/merge-patch+json",
+            schema: Some("UpdateDeploymentRequest"),
+        }),
+        success: 200u16,
+        responses: &[Body {
+            media_type: "application/json",
+            schema: Some("Deployment"),
+        }],
+        raw_methods: &["update_deployment"],
+        deprecated: false,
+    },
+    Operation {
+        api: Api::Azure,
         id: OperationId::CreateCompletion,
         summary: "Create completion",
         method: "POST",
         path: "/deployments/{deployment-id}/completions",
         request: Some(Body {
             media_type: "application/json",
-            schema: Some("CreateCompletionRequest"),
+            schema: Some("AzureCreateCompletionRequest"),
         }),
         success: 200u16,
         responses: &[
@@ -755,7 +783,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/deployments/{deployment-id}/embeddings",
         request: Some(Body {
             media_type: "application/json",
-            schema: Some("CreateEmbeddingRequest"),
+            schema: Some("AzureCreateEmbeddingRequest"),
         }),
         success: 200u16,
         responses: &[Body {
@@ -788,7 +816,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/files",
         request: Some(Body {
             media_type: "multipart/form-data",
-            schema: Some("CreateFileRequest"),
+            schema: Some("AzureCreateFileRequest"),
         }),
         success: 201u16,
         responses: &[Body {
@@ -796,6 +824,24 @@ pub const OPERATIONS: &[Operation] = &[
             schema: Some("AzureFile"),
         }],
         raw_methods: &["create_file"],
+        deprecated: false,
+    },
+    Operation {
+        api: Api::Azure,
+        id: OperationId::ImportFile,
+        summary: "Import file",
+        method: "POST",
+        path: "/files/import",
+        request: Some(Body {
+            media_type: "application/json",
+            schema: Some("ImportFileRequest"),
+        }),
+        success: 201u16,
+        responses: &[Body {
+            media_type: "application/json",
+            schema: Some("AzureFile"),
+        }],
+        raw_methods: &["import_file"],
         deprecated: false,
     },
     Operation {
@@ -863,7 +909,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/fine-tunes",
         request: Some(Body {
             media_type: "application/json",
-            schema: Some("CreateFineTuneRequest"),
+            schema: Some("AzureCreateFineTuneRequest"),
         }),
         success: 201u16,
         responses: &[Body {

@@ -43,7 +43,7 @@ fn expected(case: &Case, bytes: &[u8]) -> Value {
         (Api::OpenAi, ListModels) => via::<openai_types::ListModelsResponse, List<Model>>,
         (Api::OpenAi, RetrieveModel) => via::<openai_types::Model, Model>,
         (Api::Azure, ListFiles) => via::<azure_types::AzureFileList, List<File>>,
-        (Api::Azure, CreateFile | RetrieveFile) => via::<azure_types::AzureFile, File>,
+        (Api::Azure, CreateFile | RetrieveFile | ImportFile) => via::<azure_types::AzureFile, File>,
         (Api::Azure, ListFineTunes) => via::<azure_types::AzureFineTuneList, List<FineTune>>,
         (Api::Azure, CreateFineTune | RetrieveFineTune | CancelFineTune) => {
             via::<azure_types::AzureFineTune, FineTune>

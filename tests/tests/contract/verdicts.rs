@@ -10,7 +10,7 @@ use openai_contract_tests::arbitrary;
 use openai_rest_client::types::{
     CreateChatCompletionRequest, CreateCompletionRequest, CreateDeploymentRequest,
     CreateEditRequest, CreateEmbeddingRequest, CreateFineTuneRequest, CreateImageRequest,
-    CreateModerationRequest,
+    CreateModerationRequest, ImportFileRequest,
 };
 use openai_rest_client::{AzureAuth, AzureConfig, Client, Error};
 use openai_rest_mock::{MockOptions, OpenAiMock};
@@ -54,12 +54,16 @@ async fn client_accepts(client: &Client, schema: &str, json: &Value) -> Option<b
         "CreateEmbeddingRequest" => call!(CreateEmbeddingRequest, |request| client
             .embeddings()
             .create(request)),
-        "CreateFineTuneRequest" => call!(CreateFineTuneRequest, |request| client
-            .fine_tunes()
-            .create(request)),
+        // Azure's rules for the same call: `model` required.
+        "CreateFineTuneRequest" | "AzureCreateFineTuneRequest" => {
+            call!(CreateFineTuneRequest, |request| client
+                .fine_tunes()
+                .create(request))
+        }
         "CreateModerationRequest" => call!(CreateModerationRequest, |request| client
             .moderations()
             .create(request)),
+        "ImportFileRequest" => call!(ImportFileRequest, |request| client.files().import(request)),
         "CreateDeploymentRequest" => call!(CreateDeploymentRequest, |request| client
             .deployments()
             .create(request)),

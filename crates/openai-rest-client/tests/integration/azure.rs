@@ -159,6 +159,203 @@ async fn completions_without_a_deployment_are_refused_before_sending() {
 }
 
 #[tokio::test]
+async fn azure_request_rules_are_checked_before_sending() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let client = key_client(&mock);
+    let refused = |error: Error, field: &str| {
+        assert!(
+            matches!(&error, Error::InvalidArgument(m) if m.contains(&format!("`{field}"))),
+            "{error:?}"
+        );
+    };
+    // Azure has no default base model.
+    let request = CreateFineTuneRequest::builder().training_file("file-1");
+    refused(
+        client.fine_tunes().create(request).await.unwrap_err(),
+        "model",
+    );
+    // A file is for fine-tuning or its results.
+    let upload = Upload::bytes(fixture(OperationId::DownloadFile, "response"), "a.jsonl");
+    let error = client.files().create(upload, "answers").await.unwrap_err();
+    assert!(error.to_string().contains("fine-tune-results"), "{error}");
+    refused(error, "purpose");
+    // Prompts are text.
+    let request = completion_request().prompt(Prompt::Tokens(vec![1, 2]));
+    refused(
+        client.completions().create(request).await.unwrap_err(),
+        "prompt",
+    );
+    let request = CreateEmbeddingRequest::builder()
+        .model("text-embedding-ada-002")
+        .input(Prompt::TokenArrays(vec![vec![1, 2]]));
+    refused(
+        client.embeddings().create(request).await.unwrap_err(),
+        "input",
+    );
+    assert!(received(&mock).await.is_empty());
+
+    // What Azure allows and OpenAI does not is sent: `best_of` up to 128.
+    let request = completion_request().best_of(30);
+    client.completions().create(request).await.unwrap();
+    assert_eq!(
+        json(
+            &sent_azure(
+                &mock,
+                "POST",
+                "/openai/deployments/my-deployment/completions"
+            )
+            .await
+        )["best_of"],
+        30
+    );
+    let openai = Client::builder()
+        .api_key("sk-x")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let request = completion_request().best_of(30);
+    refused(
+        openai.completions().create(request).await.unwrap_err(),
+        "best_of",
+    );
+}
+
+#[tokio::test]
+async fn a_file_is_imported_from_a_url_on_azure_only() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let url = "https://example.blob.core.windows.net/data/puppy.jsonl?sig=x";
+    let request = ImportFileRequest::builder()
+        .purpose(AzureFilePurpose::FineTune)
+        .filename("puppy.jsonl")
+        .content_url(url);
+    let file = key_client(&mock)
+        .files()
+        .import(request.clone())
+        .await
+        .unwrap();
+    // The mock answers the documented import.
+    assert_eq!(
+        file,
+        converted::<AzureFile, _>(OperationId::ImportFile, "response")
+    );
+    let sent = sent_azure(&mock, "POST", "/openai/files/import").await;
+    assert_eq!(
+        json(&sent),
+        json!({"purpose": "fine-tune", "filename": "puppy.jsonl", "content_url": url})
+    );
+
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let openai = Client::builder()
+        .api_key("sk-x")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let error = openai.files().import(request).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                operation: "importFile",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(received(&mock).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_deployment_is_updated_with_a_merge_patch_on_azure_only() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+    let request = UpdateDeploymentRequest::builder().scale_settings(Some(ScaleSettingsUpdate {
+        scale_type: Some(ScaleType::Manual),
+        capacity: Some(2),
+    }));
+    let deployment = key_client(&mock)
+        .deployments()
+        .update(id, request.clone())
+        .await
+        .unwrap();
+    let expected: Deployment = documented_with(OperationId::UpdateDeployment, |doc| {
+        doc["scale_settings"] = json!({"scale_type": "manual", "capacity": 2})
+    });
+    assert_eq!(deployment, expected);
+    let sent = sent_azure(&mock, "PATCH", &format!("/openai/deployments/{id}")).await;
+    assert_eq!(
+        header(&sent, "content-type").as_deref(),
+        Some("application/merge-patch+json")
+    );
+    assert_eq!(
+        json(&sent),
+        json!({"scale_settings": {"scale_type": "manual", "capacity": 2}})
+    );
+
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let openai = Client::builder()
+        .api_key("sk-x")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let error = openai.deployments().update(id, request).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                operation: "updateDeployment",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(received(&mock).await.is_empty());
+}
+
+#[tokio::test]
+async fn azure_inference_gateway_errors_are_the_same_typed_errors() {
+    let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
+    let client = Client::builder()
+        .azure(
+            AzureConfig::new(mock.azure_endpoint(), AzureAuth::api_key(AZURE_KEY)).deployment("d"),
+        )
+        .max_retries(0)
+        .build()
+        .unwrap();
+    mock.fail_next(
+        OperationId::CreateCompletion,
+        1,
+        openai_rest_mock::Fault::RateLimit,
+    );
+    let error = client
+        .completions()
+        .create(completion_request())
+        .await
+        .unwrap_err();
+    let Error::RateLimit(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.code.as_deref(), Some("429"));
+    assert!(
+        api.message.contains("Completions_Create Operation"),
+        "{api:?}"
+    );
+    mock.fail_next(
+        OperationId::CreateEmbedding,
+        1,
+        openai_rest_mock::Fault::InvalidApiKey,
+    );
+    let request = CreateEmbeddingRequest::builder()
+        .model("text-embedding-ada-002")
+        .input(Prompt::Text("a".into()));
+    let error = client.embeddings().create(request).await.unwrap_err();
+    let Error::Authentication(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.code.as_deref(), Some("401"));
+    assert!(api.message.starts_with("Access denied"), "{api:?}");
+}
+
+#[tokio::test]
 async fn deployments_create_wait_list_retrieve_delete() {
     let id = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
 
@@ -271,7 +468,9 @@ async fn files_fine_tunes_and_models_live_under_the_same_base() {
     );
     assert_eq!(files.content(file).await.unwrap(), content);
     let fine_tunes = client.fine_tunes();
-    let request = CreateFineTuneRequest::builder().training_file(file);
+    let request = CreateFineTuneRequest::builder()
+        .training_file(file)
+        .model(Some("curie".to_owned()));
     // The mock answers the job with the training file asked for.
     let created: fine_tunes::FineTune =
         converted_with::<AzureFineTune, _>(OperationId::CreateFineTune, "azure", |doc| {
@@ -437,11 +636,6 @@ async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
             json!({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}}),
             "DeploymentNotFound",
         ),
-        (
-            400,
-            json!({"error": {"code": "invalidPayload", "message": "The specified model is not supported.", "target": "model"}}),
-            "invalidPayload",
-        ),
     ];
     for (status, body, code) in cases {
         let mock = OpenAiMock::start().await;
@@ -455,7 +649,7 @@ async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
             .await
             .unwrap_err();
         let matches_status = match status {
-            400 | 404 => matches!(error, Error::InvalidRequest(_)),
+            404 => matches!(error, Error::InvalidRequest(_)),
             401 => matches!(error, Error::Authentication(_)),
             _ => unreachable!(),
         };
@@ -463,10 +657,37 @@ async fn azure_error_bodies_give_the_same_errors_as_openai_ones() {
         let api = error.api_error().unwrap();
         assert_eq!(api.code.as_deref(), Some(code));
         assert_eq!(api.message, body["error"]["message"]);
-        // Azure's `target` names the field at fault, as OpenAI's `param`.
         assert_eq!(
             (api.error_type.as_deref(), api.param.as_deref()),
-            (None, body["error"]["target"].as_str())
+            (None, None)
         );
     }
+    // The authoring API's: Azure's `target` names the field at fault, as
+    // OpenAI's `param`.
+    let body = json!({"error": {"code": "invalidPayload", "message": "The specified model is not supported.", "target": "model"}});
+    let mock = OpenAiMock::start().await;
+    Mock::given(operation(OperationId::CreateFineTune))
+        .respond_with(ResponseTemplate::new(400).set_body_json(&body))
+        .mount(mock.server())
+        .await;
+    let request = CreateFineTuneRequest::builder()
+        .training_file("file-1")
+        .model(Some("curie".to_owned()));
+    let error = key_client(&mock)
+        .fine_tunes()
+        .create(request)
+        .await
+        .unwrap_err();
+    let Error::InvalidRequest(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        (
+            api.code.as_deref(),
+            api.param.as_deref(),
+            api.error_type.as_deref()
+        ),
+        (Some("invalidPayload"), Some("model"), None)
+    );
+    assert_eq!(api.message, body["error"]["message"]);
 }

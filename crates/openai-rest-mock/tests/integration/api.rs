@@ -355,9 +355,19 @@ fn documented_requests() -> Vec<Documented> {
                 "createDeployment/response.json")
         },
         azure(RetrieveDeployment, get(deployment_path), Body::None, "retrieveDeployment/response.json"),
+        azure(UpdateDeployment, ("PATCH", deployment_path.into()),
+            json(json!({"scale_settings": {"scale_type": "standard"}})),
+            "updateDeployment/response.json"),
         Documented {
             status: 204,
             ..azure(DeleteDeployment, ("DELETE", deployment_path.into()), Body::None, "deleteDeployment/response.empty")
+        },
+        Documented {
+            status: 201,
+            ..azure(ImportFile, ("POST", "/files/import".into()),
+                json(json!({"purpose": "fine-tune", "filename": "puppy.jsonl",
+                    "content_url": "https://aoairesource.blob.core.windows.net/data/puppy.jsonl"})),
+                "importFile/response.json")
         },
         Documented {
             status: 204,

@@ -3,6 +3,7 @@
 //! clean `cargo test`'s build time.
 
 mod api;
+mod azure_rules;
 mod common;
 mod errors;
 mod record;

@@ -492,8 +492,9 @@ async fn secrets_never_reach_the_disk() {
     assert_eq!(
         files_under(&dir),
         [
-            // Azure's 401, named by its code as every error is.
-            "errors/401_401.json",
+            // Azure's gateway's 401: its code is the status, so it is
+            // named by what it says.
+            "errors/401_azure_access_denied.json",
             "errors/401_invalid_api_key.json",
             "retrieveModel/response.json"
         ]
