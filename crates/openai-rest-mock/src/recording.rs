@@ -169,8 +169,6 @@ fn extension(case: &str, media: Option<&str>, empty: bool) -> Result<&'static st
     })
 }
 
-/// A name as a file name's case: letters, digits, `_` and `-`; anything
-/// else (a `.` would end the case) becomes `_`.
 /// The name of an error that Azure's gateway answered with its status as
 /// the code.
 fn gateway_error(status: u16) -> String {
@@ -184,7 +182,8 @@ fn gateway_error(status: u16) -> String {
 /// An error's code or type as a fixture name: snake case, as OpenAI's codes
 /// and the fixtures' names are (Azure's `DeploymentNotFound` and
 /// `invalidPayload` become `deployment_not_found` and `invalid_payload`),
-/// with anything but letters, digits and `-` made `_`.
+/// with anything but letters, digits and `-` made `_` (a `.` would end the
+/// case).
 fn file_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     let mut previous: Option<char> = None;

@@ -711,8 +711,9 @@ impl Store {
             None => Err((
                 "fileImportFailed",
                 format!(
-                    "openai-rest-mock does not fetch URLs: it imports only the content of a \
-                     data: URL (RFC 2397), such as data:application/jsonl;base64,... ({})",
+                    "openai-rest-mock does not fetch URLs, so it cannot import this {}: URL; it \
+                     imports only the content of a data: URL (RFC 2397), such as \
+                     data:application/jsonl;base64,...",
                     url.split([':', '/']).next().unwrap_or_default()
                 ),
             )),

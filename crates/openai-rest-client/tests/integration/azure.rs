@@ -208,14 +208,13 @@ async fn azure_request_rules_are_checked_before_sending() {
         )["best_of"],
         30
     );
-    let openai = Client::builder()
-        .api_key("sk-x")
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
     let request = completion_request().best_of(30);
     refused(
-        openai.completions().create(request).await.unwrap_err(),
+        openai(&mock)
+            .completions()
+            .create(request)
+            .await
+            .unwrap_err(),
         "best_of",
     );
 }
@@ -245,12 +244,7 @@ async fn a_file_is_imported_from_a_url_on_azure_only() {
     );
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
-    let openai = Client::builder()
-        .api_key("sk-x")
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
-    let error = openai.files().import(request).await.unwrap_err();
+    let error = openai(&mock).files().import(request).await.unwrap_err();
     assert!(
         matches!(
             error,
@@ -292,12 +286,11 @@ async fn a_deployment_is_updated_with_a_merge_patch_on_azure_only() {
     );
 
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
-    let openai = Client::builder()
-        .api_key("sk-x")
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
-    let error = openai.deployments().update(id, request).await.unwrap_err();
+    let error = openai(&mock)
+        .deployments()
+        .update(id, request)
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,

@@ -234,7 +234,10 @@ async fn a_data_url_is_imported_and_any_other_url_fails_the_file() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(message.contains("does not fetch URLs"), "{message}");
+    assert!(
+        message.starts_with("openai-rest-mock does not fetch URLs, so it cannot import this https: URL; it imports only the content of a data: URL"),
+        "{message}"
+    );
 
     // The request itself is checked: all three fields, Azure's purposes.
     let answer = send(post_azure(
