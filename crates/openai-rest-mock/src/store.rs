@@ -653,9 +653,6 @@ impl Store {
         input: &mut Input,
         api: Api,
     ) -> Result<Reply, ApiError> {
-        let mut object = json(fixtures, OperationId::CreateFile)
-            .cloned()
-            .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
         // The schema check has made sure of both, and the store's
         // destination of the file's bytes.
         let (Some(file), Some(purpose)) = (input.take_file("file"), input.text("purpose")) else {
@@ -668,27 +665,46 @@ impl Store {
             return Err(ApiError::storage("the upload was not written"));
         };
         let size = stored.size();
+        let content = FileContent::Disk {
+            path: stored.keep(),
+            size,
+        };
+        self.keep_file(fixtures, content, api, |object| {
+            object.replace("bytes", size.into());
+            let filename = file.file_name.as_deref().unwrap_or("file");
+            object.replace("filename", filename.into());
+            object.replace("purpose", purpose.into());
+            object.replace("status", "uploaded".into());
+        })
+    }
+
+    /// Keeps a new file: the `createFile` fixture with the fields `fill`
+    /// sets, a new id and the time now; an `uploaded` one is checked
+    /// [`FILE_CHECK`] later. The answer is the file in the shape of `api`.
+    fn keep_file(
+        &self,
+        fixtures: &Fixtures,
+        content: FileContent,
+        api: Api,
+        fill: impl FnOnce(&mut Json),
+    ) -> Result<Reply, ApiError> {
+        let mut object = json(fixtures, OperationId::CreateFile)
+            .cloned()
+            .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
+        fill(&mut object);
         let id = new_id("file-");
         let created = self.clock.elapsed();
         let unix = self.clock.unix_at(created);
         object.replace("id", id.as_str().into());
-        object.replace("bytes", size.into());
         object.replace("created_at", unix.into());
-        object.replace(
-            "filename",
-            file.file_name.as_deref().unwrap_or("file").into(),
-        );
-        object.replace("purpose", purpose.into());
-        object.replace("status", "uploaded".into());
+        let checked_at =
+            (text(&object, "status") == Some("uploaded")).then_some(created + FILE_CHECK);
         let file = StoredFile {
             id,
             object,
             updated_at: unix,
-            checked_at: Some(created + FILE_CHECK),
-            content: FileContent::Disk {
-                path: stored.keep(),
-                size,
-            },
+            checked_at,
+            content,
         };
         let reply = json_reply(&file.shown(api));
         self.lock().files.push(file);
@@ -700,9 +716,6 @@ impl Store {
     /// or content that fails the check, leaves the file `failed` with
     /// Azure's `error`, as a failed import was.
     fn import_file(&self, fixtures: &Fixtures, input: &Input, api: Api) -> Result<Reply, ApiError> {
-        let mut object = json(fixtures, OperationId::CreateFile)
-            .cloned()
-            .ok_or_else(|| no_fixture(OperationId::CreateFile))?;
         // The schema check has made sure of all three.
         let purpose = input.text("purpose").unwrap_or_default();
         let filename = input.text("filename").unwrap_or_default();
@@ -725,43 +738,28 @@ impl Store {
                 .map(|()| bytes)
                 .map_err(|problem| ("jsonlValidationFailed", problem)),
         };
-        let id = new_id("file-");
-        let created = self.clock.elapsed();
-        let unix = self.clock.unix_at(created);
-        object.replace("id", id.as_str().into());
-        object.replace("created_at", unix.into());
-        object.replace("filename", filename.into());
-        object.replace("purpose", purpose.into());
-        // Checked as an upload is; a failed import is OpenAI's `error`
-        // (Azure's `failed`), with Azure's `error` saying why.
-        let (content, checked_at) = match imported {
-            Ok(bytes) => {
-                object.replace("bytes", (bytes.len() as u64).into());
-                object.replace("status", "uploaded".into());
-                (bytes, Some(created + FILE_CHECK))
+        let bytes = imported.as_ref().map_or(0, |bytes| bytes.len() as u64);
+        let content = FileContent::Memory(imported.as_ref().cloned().unwrap_or_default());
+        self.keep_file(fixtures, content, api, |object| {
+            object.replace("filename", filename.into());
+            object.replace("purpose", purpose.into());
+            object.replace("bytes", bytes.into());
+            match &imported {
+                // Checked as an upload is.
+                Ok(_) => object.replace("status", "uploaded".into()),
+                // OpenAI's `error` (Azure's `failed`), with Azure's `error`
+                // saying why.
+                Err((code, message)) => {
+                    object.replace("status", "error".into());
+                    object.replace("status_details", message.as_str().into());
+                    let error = Json::Object(vec![
+                        ("code".into(), (*code).into()),
+                        ("message".into(), message.as_str().into()),
+                    ]);
+                    object.merge_patch(&Json::Object(vec![("error".into(), error)]));
+                }
             }
-            Err((code, message)) => {
-                object.replace("bytes", 0u64.into());
-                object.replace("status", "error".into());
-                object.replace("status_details", message.as_str().into());
-                let error = Json::Object(vec![
-                    ("code".into(), code.into()),
-                    ("message".into(), message.as_str().into()),
-                ]);
-                object.merge_patch(&Json::Object(vec![("error".into(), error)]));
-                (Bytes::new(), None)
-            }
-        };
-        let file = StoredFile {
-            id,
-            object,
-            updated_at: unix,
-            checked_at,
-            content: FileContent::Memory(content),
-        };
-        let reply = json_reply(&file.shown(api));
-        self.lock().files.push(file);
-        Ok(reply)
+        })
     }
 
     /// `answer` from the object `id` of the kind `of` lists, under the
