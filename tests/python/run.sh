@@ -5,16 +5,24 @@
 #      and through the official Node library (openai@3.3.0,
 #      tests/node/official_client.js), against a stateful mock and a
 #      stateless one;
-#   2. a spec-driven fuzz of both specs (schemathesis).
-# It makes a virtual environment in target/python and installs the Node
-# library's locked packages in target/node, builds `openai-mock`, starts each
-# mock on a free port, and stops them at the end.
+#   2. the calls that still exist through today's official libraries
+#      (openai 1.x for Python, current_sdk.py; openai 4.x for Node,
+#      tests/node/current_sdk.js), every list iterated to its end, against
+#      both mocks;
+#   3. a spec-driven fuzz of both specs (schemathesis).
+# It makes virtual environments in target/python and target/python-current
+# and installs the Node libraries' locked packages in target/node, builds
+# `openai-mock`, starts each mock on a free port, and stops them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 venv=target/python
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+# Today's library cannot share an environment with the one of 2023.
+current=target/python-current
+[ -x "$current/bin/python" ] || python3 -m venv "$current"
+"$current/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements-current.txt
 if ! command -v npm >/dev/null; then
     apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
@@ -62,6 +70,10 @@ echo "== the official Python library (openai==0.27.8) against the stateful mock 
 "$venv/bin/python" tests/python/official_client.py "$url" "$key" stateful
 echo "== the official Node library (openai@3.3.0) against the stateful mock at $url"
 NODE_PATH=$node/node_modules node tests/node/official_client.js "$url" "$key" stateful
+echo "== today's Python library (openai 1.x) against the stateful mock at $url"
+"$current/bin/python" tests/python/current_sdk.py "$url" "$key" stateful
+echo "== today's Node library (openai 4.x) against the stateful mock at $url"
+NODE_PATH=$node/node_modules node tests/node/current_sdk.js "$url" "$key" stateful
 
 # Stateless: the script reads the documented objects as documented, and
 # schemathesis draws ids at random, which a stateful mock rightly answers 404.
@@ -70,6 +82,10 @@ echo "== the official Python library (openai==0.27.8) against the stateless mock
 "$venv/bin/python" tests/python/official_client.py "$url" "$key" stateless
 echo "== the official Node library (openai@3.3.0) against the stateless mock at $url"
 NODE_PATH=$node/node_modules node tests/node/official_client.js "$url" "$key" stateless
+echo "== today's Python library (openai 1.x) against the stateless mock at $url"
+"$current/bin/python" tests/python/current_sdk.py "$url" "$key" stateless
+echo "== today's Node library (openai 4.x) against the stateless mock at $url"
+NODE_PATH=$node/node_modules node tests/node/current_sdk.js "$url" "$key" stateless
 
 # The spec-driven fuzz: 50 schema-valid requests per operation of each spec.
 # Checks: no 5xx; every answer's status, content type, headers and body as

@@ -377,7 +377,12 @@ impl FakeApi {
                 body: Body::Full(Bytes::new()),
                 delay: Duration::ZERO,
             },
-            Ok(reply) => {
+            Ok(mut reply) => {
+                if let (Some(page), Body::Full(list)) = (&input.page, &reply.body)
+                    && let Some(paged) = page.of(list)
+                {
+                    reply.body = Body::Full(paged);
+                }
                 let mut headers: Vec<_> = (reply.content_type)
                     .map(|content_type| ("content-type", content_type.into()))
                     .into_iter()

@@ -14,6 +14,7 @@ use openai_rest_spec::{ReadFile, Schema};
 use serde_json::{Map, Value};
 
 use crate::error::Invalid;
+use crate::page::Page;
 use crate::routes::Route;
 use crate::uploads::{Destination, Full, Stored, WriteError};
 
@@ -32,6 +33,8 @@ pub(crate) struct Input {
     /// The files of a multipart body.
     pub(crate) files: Vec<FilePart>,
     pub(crate) query: Vec<(String, String)>,
+    /// The page of a list the query asks for (see [`Page`]).
+    pub(crate) page: Option<Page>,
 }
 
 #[derive(Debug)]
@@ -176,6 +179,7 @@ pub(crate) fn read(
             format!("'{stream}' is not of type 'boolean' - 'stream'"),
         ));
     }
+    input.page = Page::from_query(operation.id, &input.query)?;
     if operation.request.is_none() {
         return Ok(input);
     }

@@ -16,6 +16,7 @@ pub mod fuzzing;
 mod input;
 mod json;
 mod mock;
+mod page;
 #[cfg(feature = "server")]
 mod record;
 #[cfg(feature = "server")]

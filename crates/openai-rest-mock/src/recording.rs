@@ -65,6 +65,7 @@ pub(crate) fn request_input(query: Option<&str>, headers: &HeaderMap, body: &[u8
         query: form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .into_owned()
             .collect(),
+        page: None,
     }
 }
 

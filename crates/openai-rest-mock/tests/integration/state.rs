@@ -771,3 +771,52 @@ async fn thirty_two_clients_create_list_and_delete_without_losing_an_update() {
         assert_eq!(unique.len(), listed.len(), "{mode}: an id twice");
     }
 }
+
+/// Today's SDKs page a list with `?after=<last id>` until a page is empty
+/// or says `has_more: false`: the cursor moves, so the paging ends, and a
+/// plain list request is answered as in 2023, without `has_more`.
+#[tokio::test]
+async fn lists_are_paged_by_the_cursor_todays_sdks_send() {
+    for stateless in [false, true] {
+        for server in Server::modes(MockOptions::default().stateless(stateless)).await {
+            let mode = format!("{} stateless={stateless}", server.mode);
+            if !stateless {
+                for name in ["a.jsonl", "b.jsonl"] {
+                    let created = server.post_form("/files", upload(LINE, name)).await;
+                    assert_eq!(created.status, 200, "{mode}");
+                }
+            }
+            let whole = server.get("/files").await.json();
+            assert!(whole.get("has_more").is_none(), "{mode}: {whole}");
+            let every = ids(&whole);
+            assert!(every.len() >= 2, "{mode}");
+
+            // As the SDKs page: two at a time, after the last id seen.
+            let (mut paged, mut after, mut pages) = (Vec::new(), None::<String>, 0);
+            loop {
+                let query = after
+                    .as_ref()
+                    .map_or(String::new(), |id| format!("&after={id}"));
+                let page = server.get(&format!("/files?limit=2{query}")).await.json();
+                pages += 1;
+                assert!(pages <= every.len(), "{mode}: the paging does not end");
+                let ids = ids(&page);
+                paged.extend(ids.iter().cloned());
+                if page["has_more"] == false || ids.is_empty() {
+                    break;
+                }
+                after = ids.last().cloned();
+            }
+            assert_eq!(paged, every, "{mode}");
+
+            let past_end = server
+                .get(&format!("/files?after={}", every.last().unwrap()))
+                .await;
+            assert_eq!(past_end.json()["data"], json!([]), "{mode}");
+
+            let refused = server.get("/files?limit=0").await;
+            assert_eq!(refused.status, 400, "{mode}");
+            assert_eq!(refused.json()["error"]["param"], "limit", "{mode}");
+        }
+    }
+}
