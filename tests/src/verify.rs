@@ -954,9 +954,21 @@ impl Fields {
 }
 
 fn compare_fields(fixture: &[String], answer: &[String]) -> Cell {
-    let (fixture, answer) = (Fields::of(fixture), Fields::of(answer));
-    let missing = fixture.lacking_in(&answer);
-    let extra = answer.lacking_in(&fixture);
+    match shape_difference(fixture, answer) {
+        None => Cell::ok("same"),
+        Some(difference) => Cell::broken(difference),
+    }
+}
+
+/// How the fields of the JSON documents `answer` differ from those of
+/// `documented`, by path and not by value (`missing $.events; extra
+/// $.data[].x`): what `verify` reports as a broken shape. `None` when they
+/// have the same fields; a `null`, `[]` or `{}` on one side says nothing
+/// of the fields under it.
+pub fn shape_difference(documented: &[String], answer: &[String]) -> Option<String> {
+    let (documented, answer) = (Fields::of(documented), Fields::of(answer));
+    let missing = documented.lacking_in(&answer);
+    let extra = answer.lacking_in(&documented);
     let mut parts = Vec::new();
     if !missing.is_empty() {
         parts.push(format!("missing {}", missing.join(", ")));
@@ -964,11 +976,7 @@ fn compare_fields(fixture: &[String], answer: &[String]) -> Cell {
     if !extra.is_empty() {
         parts.push(format!("extra {}", extra.join(", ")));
     }
-    if parts.is_empty() {
-        Cell::ok("same")
-    } else {
-        Cell::broken(parts.join("; "))
-    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 #[cfg(test)]

@@ -132,23 +132,26 @@ impl std::error::Error for FixtureError {}
 impl Default for Fixtures {
     /// The embedded fixtures.
     fn default() -> Self {
-        static PARSED: OnceLock<Fixtures> = OnceLock::new();
-        PARSED
-            .get_or_init(|| {
-                let mut fixtures = Fixtures {
-                    files: HashMap::new(),
-                };
-                for (dir, name, bytes) in EMBEDDED {
-                    // The workspace's fixtures are checked by this crate's
-                    // tests and by `cargo xtask codegen --check`.
-                    fixtures
-                        .insert(dir, name, Bytes::from_static(bytes))
-                        .unwrap_or_else(|e| panic!("embedded {e}"));
-                }
-                fixtures
-            })
-            .clone()
+        embedded().clone()
     }
+}
+
+/// The embedded fixtures, parsed once.
+fn embedded() -> &'static Fixtures {
+    static PARSED: OnceLock<Fixtures> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        let mut fixtures = Fixtures {
+            files: HashMap::new(),
+        };
+        for (dir, name, bytes) in EMBEDDED {
+            // The workspace's fixtures are checked by this crate's
+            // tests and by `cargo xtask codegen --check`.
+            fixtures
+                .insert(dir, name, Bytes::from_static(bytes))
+                .unwrap_or_else(|e| panic!("embedded {e}"));
+        }
+        fixtures
+    })
 }
 
 impl Fixtures {
@@ -238,6 +241,22 @@ impl Fixtures {
     /// The fixture `case` (e.g. `response`, `stream`) of `operation`.
     pub(crate) fn case(&self, operation: OperationId, case: &str) -> Option<&Fixture> {
         self.find(operation.as_str(), case)
+    }
+
+    /// Whether the fixture `case` of `operation` is the embedded one (the
+    /// docs'), not one given by [`Fixtures::load`] or [`Fixtures::set`]:
+    /// the store seeds a resource from the fixtures given for it alone.
+    pub(crate) fn is_embedded(&self, operation: OperationId, case: &str) -> bool {
+        let dir = operation.as_str();
+        let find = |fixtures: &'static Fixtures| fixtures.files.get(dir)?.get(case);
+        match (
+            self.files.get(dir).and_then(|cases| cases.get(case)),
+            find(embedded()),
+        ) {
+            (Some(ours), Some(docs)) => Arc::ptr_eq(ours, docs),
+            (None, _) => true,
+            (Some(_), None) => false,
+        }
     }
 
     /// The error body `errors/<name>.json`, e.g. `429_rate_limit`.

@@ -43,6 +43,13 @@ impl Json {
         }
     }
 
+    /// Removes `key` where the document has it.
+    pub(crate) fn remove(&mut self, key: &str) {
+        if let Json::Object(fields) = self {
+            fields.retain(|(k, _)| k != key);
+        }
+    }
+
     pub(crate) fn as_u64(&self) -> Option<u64> {
         match self {
             Json::Number(n) => n.as_u64(),

@@ -287,34 +287,34 @@ impl Store {
         }
     }
 
-    /// The state the mock starts with: the documented objects.
+    /// The state the mock starts with: the objects the fixtures document.
+    /// A resource (files, models, fine-tunes, deployments) is seeded from
+    /// the fixtures given for it where any was given (a recording of a
+    /// resource is all of it, and a replay answers what was recorded), else
+    /// from the docs' examples, completed so that every id a documented
+    /// object names exists (see `fixtures/README.md`, "Under state").
     fn seeded(&self, fixtures: &Fixtures) -> State {
+        use OperationId::*;
         let mut state = State::default();
+
+        let files = documented(fixtures, ListFiles, &[RetrieveFile]);
         let content = fixtures
-            .case(OperationId::DownloadFile, "response")
+            .case(DownloadFile, "response")
             .map_or_else(Bytes::new, |fixture| fixture.bytes.clone());
-        let listed = json(fixtures, OperationId::ListFiles)
-            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
-            .unwrap_or_default();
-        // The retrieve example describes the documented file; it wins over
-        // the list example's description of the same id.
-        for object in listed
-            .into_iter()
-            .chain(json(fixtures, OperationId::RetrieveFile).cloned())
-        {
-            let Some(id) = text(&object, "id") else {
+        // A single object's example wins over the list's description of
+        // the same id.
+        for object in files.listed.into_iter().chain(files.single) {
+            let Some(id) = text(&object, "id").map(str::to_owned) else {
                 continue;
             };
-            let id = id.to_owned();
             state.files.retain(|file| file.id != id);
-            state.files.push(StoredFile::checked(
-                id,
-                object,
-                FileContent::Memory(content.clone()),
-            ));
+            let content = FileContent::Memory(content.clone());
+            state.files.push(StoredFile::checked(id, object, content));
         }
 
-        if let Some(template) = json(fixtures, OperationId::RetrieveModel) {
+        let models = documented(fixtures, ListModels, &[]);
+        let models_given = models.given;
+        if !models_given && let Some(template) = json(fixtures, RetrieveModel) {
             for id in BASE_MODELS {
                 // A base model is its own root, with no parent.
                 let mut model = template.clone();
@@ -322,69 +322,149 @@ impl Store {
                 model.replace("owned_by", "openai".into());
                 model.replace("root", (*id).into());
                 model.replace("parent", Json::Null);
-                state.base_models.insert((*id).to_owned());
                 state.models.push(model);
             }
         }
-        let documented = (json(fixtures, OperationId::ListModels))
-            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
-            .unwrap_or_default();
-        for model in documented {
-            if let Some(id) = text(&model, "id")
-                && !state.base_models.contains(id)
+        for model in models.listed {
+            let Some(id) = text(&model, "id").map(str::to_owned) else {
+                continue;
+            };
+            if !state
+                .models
+                .iter()
+                .any(|known| text(known, "id") == Some(&id))
             {
-                state.base_models.insert(id.to_owned());
                 state.models.push(model);
             }
         }
-        // The fine-tuned model of the documented fine-tune (and of the
-        // delete-model example): deletable, as the docs show.
-        if let Some(id) = (json(fixtures, OperationId::DeleteModel)).and_then(|doc| text(doc, "id"))
-            && let Some(template) = json(fixtures, OperationId::RetrieveModel)
-        {
-            let base = id.split(':').next().unwrap_or(id);
-            state.models.push(fine_tuned_model(template, id, base));
+        // The docs' models are the API's; a recording's are the
+        // organization's own only where the API said so.
+        for model in &state.models {
+            let owned = text(model, "owned_by").is_some_and(|owner| {
+                models_given
+                    && !matches!(
+                        owner,
+                        "openai" | "openai-internal" | "openai-dev" | "system"
+                    )
+            });
+            if let (false, Some(id)) = (owned, text(model, "id")) {
+                state.base_models.insert(id.to_owned());
+            }
         }
-        // The documented jobs, as the list, retrieve and cancel examples
-        // print them (the single-object examples win); they do not move.
-        let listed = (json(fixtures, OperationId::ListFineTunes))
-            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
-            .unwrap_or_default();
-        let single = [OperationId::RetrieveFineTune, OperationId::CancelFineTune]
-            .into_iter()
-            .filter_map(|operation| json(fixtures, operation).cloned());
-        for object in listed.into_iter().chain(single) {
+
+        // The list's jobs, with the retrieve and cancel examples winning
+        // for their ids (they print more of a job: its events).
+        let jobs = documented(fixtures, ListFineTunes, &[RetrieveFineTune, CancelFineTune]);
+        for mut object in jobs.listed.into_iter().chain(jobs.single) {
             let Some(id) = text(&object, "id").map(str::to_owned) else {
                 continue;
             };
-            if let Some(model) = text(&object, "fine_tuned_model")
-                && !state
-                    .models
-                    .iter()
-                    .any(|known| text(known, "id") == Some(model))
-                && let Some(template) = json(fixtures, OperationId::RetrieveModel)
+            if object.get("events").is_none()
+                && let Json::Object(fields) = &mut object
             {
-                let base = text(&object, "model").unwrap_or("curie");
-                state.models.push(fine_tuned_model(template, model, base));
+                fields.push(("events".into(), Json::Array(Vec::new())));
             }
-            state.jobs.retain(|job| job.id != id);
-            state.jobs.push(Job {
+            let mut job = Job {
                 id,
+                epochs: (object.get("hyperparams"))
+                    .and_then(|hyperparams| hyperparams.get("n_epochs"))
+                    .and_then(Json::as_u64)
+                    .unwrap_or(4),
+                fine_tuned_model: text(&object, "fine_tuned_model")
+                    .unwrap_or_default()
+                    .to_owned(),
+                result_file: (object.get("result_files").and_then(Json::as_array))
+                    .and_then(|files| files.first())
+                    .and_then(|file| text(file, "id"))
+                    .unwrap_or_default()
+                    .to_owned(),
                 object,
                 created: Duration::ZERO,
-                epochs: 0,
-                fine_tuned_model: String::new(),
-                result_file: String::new(),
                 next_step: None,
-            });
+            };
+            if (job.object.get("events").and_then(Json::as_array)).is_some_and(<[_]>::is_empty) {
+                job.object.replace("events", Json::Array(past_events(&job)));
+            }
+            // A job that has not ended goes on from where the docs show it,
+            // as any job does, so that following it ends.
+            let shown_steps = match text(&job.object, "status") {
+                Some("pending") => Some(2),
+                Some("running") => Some(3),
+                _ => None,
+            };
+            if let Some(step) = shown_steps {
+                let created = self.clock.elapsed();
+                job.created = created;
+                job.next_step = Some(step);
+                let base = text(&job.object, "model").unwrap_or("curie");
+                let root = base.split(':').next().unwrap_or(base);
+                let ends = self.clock.unix_at(created + JOB_ENDS);
+                job.fine_tuned_model = format!("{root}:ft-{ORGANIZATION}-{}", utc_stamp(ends));
+                job.result_file = new_id("file-");
+            }
+            state.jobs.retain(|known| known.id != job.id);
+            state.jobs.push(job);
         }
-        let listed = (json(fixtures, OperationId::ListDeployments))
-            .and_then(|list| list.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
-            .unwrap_or_default();
-        for object in listed
-            .into_iter()
-            .chain(json(fixtures, OperationId::RetrieveDeployment).cloned())
-        {
+
+        // What the docs' jobs name: their files (with content fit for
+        // their purpose) and the models they made.
+        if !files.given {
+            for job in &state.jobs {
+                for key in ["training_files", "validation_files", "result_files"] {
+                    for file in (job.object.get(key).and_then(Json::as_array)).unwrap_or_default() {
+                        let Some(id) = text(file, "id") else {
+                            continue;
+                        };
+                        if state.files.iter().any(|known| known.id == id) {
+                            continue;
+                        }
+                        // The job's description of the file, with the
+                        // fields of a file it leaves out.
+                        let mut object = self.file_template.clone();
+                        if let (Json::Object(fields), Json::Object(described)) = (&mut object, file)
+                        {
+                            for (key, value) in described {
+                                match fields.iter_mut().find(|(k, _)| k == key) {
+                                    Some((_, slot)) => *slot = value.clone(),
+                                    None => fields.push((key.clone(), value.clone())),
+                                }
+                            }
+                        }
+                        object.replace("status", "processed".into());
+                        let size = file.get("bytes").and_then(Json::as_u64).unwrap_or(0);
+                        let content = match text(file, "purpose") {
+                            Some("fine-tune-results") => results_csv_of_size(job.epochs, size),
+                            _ => training_jsonl_of_size(size),
+                        };
+                        let content = FileContent::Memory(content);
+                        state
+                            .files
+                            .push(StoredFile::checked(id.to_owned(), object, content));
+                    }
+                }
+            }
+        }
+        if !models_given && let Some(template) = json(fixtures, RetrieveModel) {
+            for job in &state.jobs {
+                let model = job.fine_tuned_model.as_str();
+                if model.is_empty()
+                    || state
+                        .models
+                        .iter()
+                        .any(|known| text(known, "id") == Some(model))
+                {
+                    continue;
+                }
+                let base = text(&job.object, "model").unwrap_or("curie");
+                let mut made = fine_tuned_model(template, model, base);
+                let updated = job.object.get("updated_at").and_then(Json::as_u64);
+                made.replace("created", updated.unwrap_or_default().into());
+                state.models.push(made);
+            }
+        }
+
+        let deployments = documented(fixtures, ListDeployments, &[RetrieveDeployment]);
+        for object in deployments.listed.into_iter().chain(deployments.single) {
             let Some(id) = text(&object, "id").map(str::to_owned) else {
                 continue;
             };
@@ -527,8 +607,14 @@ impl Store {
             DeleteFile => self.delete_file(fixtures, id),
             ListModels => self.list_models(fixtures, api),
             CreateFineTune => self.create_fine_tune(fixtures, input, api),
+            // The list leaves each job's events out, as the API's did.
             ListFineTunes => self.list(fixtures, operation, |state| {
-                state.jobs.iter().map(|job| job.shown(api)).collect()
+                let jobs = state.jobs.iter().map(|job| job.shown(api));
+                jobs.map(|mut job| {
+                    job.remove("events");
+                    job
+                })
+                .collect()
             }),
             RetrieveFineTune => self.with(
                 id,
@@ -1346,8 +1432,9 @@ fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError
             )
         });
     }
+    // `fine-tune-train` is how the docs' jobs show their training file.
     match text(&file.object, "purpose") {
-        Some("fine-tune") => Ok(file.object.clone()),
+        Some("fine-tune" | "fine-tune-train") => Ok(file.object.clone()),
         purpose => Err(ApiError {
             param: Some(param.into()),
             ..ApiError::invalid_request(
@@ -1369,6 +1456,146 @@ fn fine_tuned_model(template: &Json, id: &str, base: &str) -> Json {
     model.replace("root", base.into());
     model.replace("parent", base.into());
     model
+}
+
+/// The objects the fixtures of one resource document.
+struct Documented {
+    /// The items of its list fixture.
+    listed: Vec<Json>,
+    /// The objects of its single-object fixtures.
+    single: Vec<Json>,
+    /// Whether any of them was given (a recording), not embedded: then
+    /// only those given count.
+    given: bool,
+}
+
+/// What the fixtures of the resource listed by `list` and described one by
+/// one by `singles` document.
+fn documented(fixtures: &Fixtures, list: OperationId, singles: &[OperationId]) -> Documented {
+    let given = (std::iter::once(&list).chain(singles))
+        .any(|operation| !fixtures.is_embedded(*operation, "response"));
+    let counts = |operation: OperationId| !given || !fixtures.is_embedded(operation, "response");
+    let listed = (json(fixtures, list).filter(|_| counts(list)))
+        .and_then(|doc| doc.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
+        .unwrap_or_default();
+    let single = (singles.iter())
+        .filter(|operation| counts(**operation))
+        .filter_map(|operation| json(fixtures, *operation).cloned())
+        .collect();
+    Documented {
+        listed,
+        single,
+        given,
+    }
+}
+
+/// The events a documented job that shows none went through to its
+/// status: the steps of the mock's own plan, spread from its creation to
+/// its last update.
+fn past_events(job: &Job) -> Vec<Json> {
+    let unix = |key| {
+        job.object
+            .get(key)
+            .and_then(Json::as_u64)
+            .unwrap_or_default()
+    };
+    let (created, updated) = (unix("created_at"), unix("updated_at"));
+    let at = |after: Duration| {
+        let span = updated.saturating_sub(created) as f64;
+        created + (span * after.as_secs_f64() / JOB_ENDS.as_secs_f64()) as u64
+    };
+    let status = text(&job.object, "status").unwrap_or_default();
+    let steps = match status {
+        "pending" => 2,
+        "running" => 3,
+        "failed" => 3,
+        "cancelled" => 2,
+        _ => usize::MAX,
+    };
+    let mut object = job.object.clone();
+    object.replace("events", Json::Array(Vec::new()));
+    for step in 0..steps {
+        let Some((after, message, _)) = plan(job, step) else {
+            break;
+        };
+        push_event(&mut object, at(after), &message);
+    }
+    match status {
+        "cancelled" => push_event(&mut object, updated, "Fine-tune cancelled"),
+        "failed" => push_event(&mut object, updated, "Fine-tune failed"),
+        _ => {}
+    }
+    match object.get("events") {
+        Some(Json::Array(events)) => events.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A training file of exactly `size` bytes: JSON Lines of prompt and
+/// completion, as the fine-tuning guide asks for.
+fn training_jsonl_of_size(size: u64) -> Bytes {
+    sized(
+        size,
+        |n| format!("{{\"prompt\": \"Example {n} ->\", \"completion\": \" answer {n}\\n\"}}\n"),
+        |line, pad| {
+            // The padding goes into the last prompt.
+            line.replacen(" ->", &format!("{} ->", " ".repeat(pad)), 1)
+        },
+    )
+}
+
+/// A results file of exactly `size` bytes: the CSV of `results_csv`, with
+/// as many steps as fit.
+fn results_csv_of_size(epochs: u64, size: u64) -> Bytes {
+    let header = results_csv(0);
+    let header = std::str::from_utf8(&header).unwrap_or_default();
+    let header = header.lines().next().unwrap_or_default().to_owned() + "\n";
+    let mut rows = sized(
+        size.saturating_sub(header.len() as u64),
+        |step| {
+            let loss = 1.0 / (step as f64 / epochs.max(1) as f64 + 1.0);
+            format!(
+                "{step},{},{},{loss:.4},{:.2},{:.4}\n",
+                step * 1024,
+                step * 8,
+                1.0 - loss,
+                1.0 - loss / 2.0
+            )
+        },
+        |line, pad| {
+            // Trailing zeros of the last figure.
+            line.replacen('\n', &format!("{}\n", "0".repeat(pad)), 1)
+        },
+    )
+    .to_vec();
+    let mut csv = header.into_bytes();
+    csv.append(&mut rows);
+    csv.into()
+}
+
+/// Lines `line(1)`, `line(2)`, ... of exactly `size` bytes together, the
+/// last one widened by `pad(line, bytes)`; nothing when `size` is smaller
+/// than one line.
+fn sized(size: u64, line: impl Fn(u64) -> String, pad: impl Fn(&str, usize) -> String) -> Bytes {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let mut out = String::new();
+    let mut n = 1;
+    loop {
+        let next = line(n);
+        let after = line(n + 1);
+        // Room for this line and a whole next one: go on; else this one
+        // takes the rest.
+        if out.len() + next.len() + after.len() <= size {
+            out.push_str(&next);
+            n += 1;
+            continue;
+        }
+        if out.len() + next.len() <= size {
+            out.push_str(&pad(&next, size - out.len() - next.len()));
+        }
+        break;
+    }
+    out.into()
 }
 
 /// Azure's answer for a deployment it does not have.
@@ -1450,4 +1677,89 @@ fn no_fixture(operation: OperationId) -> ApiError {
         404,
         format!("openai-rest-mock has no fixture {operation}/response"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_files_have_exactly_the_size_their_object_says() {
+        for size in [0, 10, 60, 61, 999, 81_509, 1_547_276] {
+            let training = training_jsonl_of_size(size);
+            let results = results_csv_of_size(4, size);
+            // Too small for one line: empty.
+            assert!(
+                training.len() as u64 == size || training.is_empty(),
+                "{size}"
+            );
+            assert!(
+                results.len() as u64 == size || size < 100,
+                "{size}: {}",
+                results.len()
+            );
+            for line in std::str::from_utf8(&training).unwrap().lines() {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                assert!(record["prompt"].is_string() && record["completion"].is_string());
+            }
+            let csv = std::str::from_utf8(&results).unwrap();
+            for row in csv.lines().skip(1) {
+                assert_eq!(row.split(',').count(), 6, "{row}");
+                assert!(
+                    row.split(',').all(|cell| cell.parse::<f64>().is_ok()),
+                    "{row}"
+                );
+            }
+        }
+    }
+
+    fn job(status: &str) -> Job {
+        let object = format!(
+            r#"{{"id": "ft-1", "status": "{status}", "created_at": 100, "updated_at": 200, "events": []}}"#
+        );
+        Job {
+            id: "ft-1".into(),
+            object: serde_json::from_str(&object).unwrap(),
+            created: Duration::ZERO,
+            epochs: 2,
+            fine_tuned_model: "curie:ft-acmeco-x".into(),
+            result_file: "file-r".into(),
+            next_step: None,
+        }
+    }
+
+    fn messages(events: &[Json]) -> Vec<String> {
+        events
+            .iter()
+            .map(|event| text(event, "message").unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_documented_job_without_events_gets_those_of_its_status() {
+        assert_eq!(messages(&past_events(&job("pending"))).len(), 2);
+        let succeeded = past_events(&job("succeeded"));
+        let said = messages(&succeeded);
+        assert_eq!(said.first().unwrap(), "Created fine-tune: ft-1");
+        assert!(
+            said.contains(&"Uploaded model: curie:ft-acmeco-x".to_owned()),
+            "{said:?}"
+        );
+        assert!(
+            said.contains(&"Uploaded result file: file-r".to_owned()),
+            "{said:?}"
+        );
+        assert_eq!(said.last().unwrap(), "Fine-tune succeeded");
+        // Spread over the job's life, in order.
+        let times: Vec<u64> = succeeded
+            .iter()
+            .map(|e| e.get("created_at").unwrap().as_u64().unwrap())
+            .collect();
+        assert_eq!((times[0], *times.last().unwrap()), (100, 200));
+        assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "{times:?}");
+        assert_eq!(
+            messages(&past_events(&job("cancelled"))).last().unwrap(),
+            "Fine-tune cancelled"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //! own, with its own harness.
 
 mod coverage;
+mod docs_examples;
 mod end_to_end;
 mod errors;
 mod fixtures;

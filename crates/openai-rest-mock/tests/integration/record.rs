@@ -598,3 +598,68 @@ async fn errors_are_recorded_by_status_and_code_and_relayed_with_their_headers()
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A recording seeds the default, stateful mock: the replay answers the
+/// account that was recorded, not the docs' models, and goes on from there.
+#[tokio::test]
+async fn a_recording_replayed_by_the_stateful_mock_answers_what_was_recorded() {
+    // The "account": two models of its own and one of the API's.
+    let account = json!({"object": "list", "data": [
+        {"id": "ada", "object": "model", "created": 1649357491, "owned_by": "openai", "permission": [], "root": "ada", "parent": null},
+        {"id": "ada:ft-personal-2023-03-01-10-00-00", "object": "model", "created": 1677664800, "owned_by": "user-abc", "permission": [], "root": "ada", "parent": "ada"},
+    ]});
+    let mut fixtures = Fixtures::default();
+    fixtures
+        .set(
+            OperationId::ListModels,
+            "response.json",
+            account.to_string(),
+        )
+        .unwrap();
+    let upstream =
+        Server::standalone(MockOptions::default().stateless(true).fixtures(fixtures)).await;
+    let dir = temp_dir("replay");
+    let recorder = Recorder::start(upstream.openai.trim_end_matches("/v1"), &dir).await;
+    let recorded = send(client().get(recorder.url("/v1/models")).bearer_auth(KEY)).await;
+    assert_eq!(recorded.status, 200);
+    recorder.exchanges(1).await;
+
+    for replay in
+        Server::modes(MockOptions::default().fixtures(Fixtures::load(&dir).unwrap())).await
+    {
+        let mode = replay.mode;
+        let models = replay.get("/models").await;
+        assert_eq!(models.json(), recorded.json(), "{mode}");
+        assert_eq!(models.json(), account, "{mode}");
+        // Stateful from there: the account's own model can be deleted, a
+        // model of the API's cannot, and a model it lacks is unknown.
+        let own = "ada:ft-personal-2023-03-01-10-00-00";
+        let deleted = send(
+            replay
+                .request("DELETE", &format!("/models/{own}"))
+                .bearer_auth(KEY),
+        )
+        .await;
+        assert_eq!(deleted.status, 200, "{mode}");
+        let refused = send(replay.request("DELETE", "/models/ada").bearer_auth(KEY)).await;
+        assert_eq!(refused.status, 403, "{mode}");
+        let unknown = replay
+            .post_json(
+                "/completions",
+                json!({"model": "text-davinci-003", "prompt": "x"}),
+            )
+            .await;
+        assert_eq!(unknown.status, 404, "{mode}");
+        assert_eq!(unknown.json()["error"]["code"], "model_not_found", "{mode}");
+        // Files were not recorded: the docs' are still there.
+        assert_eq!(
+            replay
+                .get("/files/file-XjGxS3KTG0uNmNOK362iJua3")
+                .await
+                .status,
+            200,
+            "{mode}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

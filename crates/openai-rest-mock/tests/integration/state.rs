@@ -453,9 +453,13 @@ async fn fine_tunes_refuse_missing_or_unfit_files_models_and_ids() {
     }
 }
 
+/// The docs' jobs: the documented one answers its documented object and
+/// events, every job shows its events (the list leaves them out), and every
+/// file a job names exists with content of its size.
 #[tokio::test]
-async fn the_documented_fine_tune_answers_its_documented_object_and_events() {
+async fn the_documented_fine_tunes_are_whole_and_consistent() {
     for server in Server::modes(MockOptions::default()).await {
+        let mode = server.mode;
         let path = "/fine-tunes/ft-AF1WoRqd3aJAHsqc9NY7iL8F";
         assert_eq!(
             server.get(path).await.json(),
@@ -470,6 +474,77 @@ async fn the_documented_fine_tune_answers_its_documented_object_and_events() {
             common::events(&stream.text()),
             common::events(&String::from_utf8(fixture("listFineTuneEvents/stream.sse")).unwrap())
         );
+
+        let listed = server.get("/fine-tunes").await.json();
+        assert!(
+            listed["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|job| job.get("events").is_none()),
+            "{mode}: the list leaves events out, as the docs' list does"
+        );
+        for job in listed["data"].as_array().unwrap() {
+            let job = server
+                .get(&format!("/fine-tunes/{}", job["id"].as_str().unwrap()))
+                .await
+                .json();
+            assert!(
+                !job["events"].as_array().unwrap().is_empty(),
+                "{mode}: {job}"
+            );
+            for key in ["training_files", "validation_files", "result_files"] {
+                for file in job[key].as_array().unwrap() {
+                    let id = file["id"].as_str().unwrap();
+                    let stored = server.get(&format!("/files/{id}")).await;
+                    assert_eq!(stored.status, 200, "{mode}: {id}");
+                    let content = server.get(&format!("/files/{id}/content")).await;
+                    assert_eq!(
+                        content.body.len() as u64,
+                        file["bytes"].as_u64().unwrap(),
+                        "{mode}: {id}"
+                    );
+                }
+            }
+        }
+
+        let succeeded = server
+            .get("/fine-tunes/ft-Wk7tHcQ2mZr9LbYxN4aPvE6s")
+            .await
+            .json();
+        assert_eq!(succeeded["status"], "succeeded", "{mode}");
+        let model = succeeded["fine_tuned_model"].as_str().unwrap();
+        let events = messages(&succeeded["events"]);
+        assert_eq!(events.last().unwrap(), "Fine-tune succeeded", "{mode}");
+        assert!(
+            events.iter().any(|m| m.contains(model)),
+            "{mode}: {events:?}"
+        );
+        assert_eq!(
+            server.get(&format!("/models/{model}")).await.status,
+            200,
+            "{mode}"
+        );
+
+        // The training file every documented job names is a training file:
+        // the docs' create example starts a job from it.
+        let content = server
+            .get("/files/file-XGinujblHPwGLSztz8cPS8XY/content")
+            .await;
+        for line in String::from_utf8(content.body).unwrap().lines() {
+            let record: Value = serde_json::from_str(line).unwrap();
+            assert!(
+                record["prompt"].is_string() && record["completion"].is_string(),
+                "{line}"
+            );
+        }
+        let created = server
+            .post_json(
+                "/fine-tunes",
+                json!({"training_file": "file-XGinujblHPwGLSztz8cPS8XY"}),
+            )
+            .await;
+        assert_eq!(created.status, 200, "{mode}: {}", created.text());
     }
 }
 
