@@ -43,6 +43,17 @@ impl Json {
         }
     }
 
+    /// Sets `key` to `value`: replaced where the document has it, added
+    /// last where it has not.
+    pub(crate) fn set(&mut self, key: &str, value: Json) {
+        if let Json::Object(fields) = self {
+            match fields.iter_mut().find(|(k, _)| k == key) {
+                Some((_, slot)) => *slot = value,
+                None => fields.push((key.to_owned(), value)),
+            }
+        }
+    }
+
     /// Removes `key` where the document has it.
     pub(crate) fn remove(&mut self, key: &str) {
         if let Json::Object(fields) = self {

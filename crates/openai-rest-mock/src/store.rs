@@ -359,10 +359,8 @@ impl Store {
             let Some(id) = text(&object, "id").map(str::to_owned) else {
                 continue;
             };
-            if object.get("events").is_none()
-                && let Json::Object(fields) = &mut object
-            {
-                fields.push(("events".into(), Json::Array(Vec::new())));
+            if object.get("events").is_none() {
+                object.set("events", Json::Array(Vec::new()));
             }
             let mut job = Job {
                 id,
@@ -421,13 +419,9 @@ impl Store {
                         // The job's description of the file, with the
                         // fields of a file it leaves out.
                         let mut object = self.file_template.clone();
-                        if let (Json::Object(fields), Json::Object(described)) = (&mut object, file)
-                        {
+                        if let Json::Object(described) = file {
                             for (key, value) in described {
-                                match fields.iter_mut().find(|(k, _)| k == key) {
-                                    Some((_, slot)) => *slot = value.clone(),
-                                    None => fields.push((key.clone(), value.clone())),
-                                }
+                                object.set(key, value.clone());
                             }
                         }
                         object.replace("status", "processed".into());
