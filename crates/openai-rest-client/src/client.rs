@@ -222,7 +222,9 @@ impl ClientBuilder {
     }
 
     /// The `reqwest::Client` to send with, for proxies, certificates or
-    /// connection pools of your own. Its own timeouts apply too.
+    /// connection pools of your own. Its own timeouts apply too. With the
+    /// `rustls` feature, call [`install_tls_provider`](crate::install_tls_provider)
+    /// before building it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -291,13 +293,17 @@ impl ClientBuilder {
 
         let http = match self.http_client {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => {
+                #[cfg(feature = "rustls")]
+                crate::install_tls_provider();
+                reqwest::Client::builder()
                 // `Transport` retries; reqwest's own policy (protocol NACKs,
                 // which HTTP/1.1 does not send) copied every request's
                 // headers and URI before sending, in case it retried.
-                .retry(reqwest::retry::never().max_retries_per_request(0))
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                    .retry(reqwest::retry::never().max_retries_per_request(0))
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
+            }
         };
         let hooks = transport::hooks(headers);
         let (backend, deployment) = match api {

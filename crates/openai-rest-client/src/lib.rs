@@ -104,6 +104,20 @@ pub use status::Status;
 pub use transport::ApiKey;
 pub use upload::Upload;
 
+/// Makes ring the process's rustls crypto provider, unless the program
+/// installed one already. reqwest is built here with rustls but without a
+/// provider, and then panics in `reqwest::Client::builder().build()` when
+/// none is installed: [`ClientBuilder::build`] calls this first, and a
+/// program that builds a `reqwest::Client` of its own before it (for
+/// [`ClientBuilder::http_client`], or for anything else) calls it too.
+#[cfg(feature = "rustls")]
+pub fn install_tls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // An `Err` is another thread's provider, installed in between.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// The request and response bodies, generated from the spec by `openai-rest-raw`:
 /// OpenAI's, which Azure shares, and Azure's own (deployments, file imports,
 /// and the parts of its files, fine-tunes and models that OpenAI's lack).

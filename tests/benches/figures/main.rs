@@ -470,7 +470,7 @@ async fn store_churn(table: &mut Table) {
 /// clients at once; panics on any answer but 200.
 async fn churn(base_url: &str, files: usize) {
     let (form_type, form) = uploads::small_form(11);
-    let http = reqwest::Client::new();
+    let http = openai_contract_tests::http();
     let clients = (0..16).map(|_| {
         let (http, form_type, form) = (http.clone(), form_type.clone(), form.clone());
         let base_url = base_url.to_owned();

@@ -118,6 +118,9 @@ impl Drop for Server {
 }
 
 pub fn client() -> reqwest::Client {
+    // In a workspace build, reqwest has the client's rustls without a
+    // provider, and panics unless one is installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
