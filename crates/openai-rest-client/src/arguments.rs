@@ -1,6 +1,7 @@
 //! A request as the generated type or its builder, converted, checked
-//! against its schema by `openai-rest-spec` (the validator the mock refuses
-//! requests with) and, for a JSON body, encoded once for every attempt.
+//! against its schema by the rules `openai-rest-spec` generates from the
+//! spec (the mock refuses requests with the same schemas, compiled) and, for
+//! a JSON body, encoded once for every attempt.
 //!
 //! The request types are OpenAI's; where Azure's request schema for the
 //! same operation differs (a fine-tune's `model` required, text-only
@@ -83,17 +84,14 @@ fn to_json<T: Schema + Serialize>(request: &T) -> Result<Value> {
 }
 
 fn check_json(schema: &str, json: &Value) -> Result<()> {
-    // Every generated type has its schema (a test says so); were one
-    // missing, sending unchecked would hide it.
-    let schema = openai_rest_spec::schema(schema)
-        .map_err(|e| Error::InvalidArgument(format!("cannot check the request: {e}")))?;
-    if schema.is_valid(json) {
-        return Ok(());
-    }
-    match schema.check(json) {
-        Ok(()) => Ok(()),
-        Err(violation) => Err(Error::InvalidArgument(message(&violation))),
-    }
+    // Every request type has its generated check (the verdicts test sends
+    // each); were one missing, sending unchecked would hide it.
+    let check = openai_rest_spec::request_check(schema).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "cannot check the request: the specs have no request `{schema}`"
+        ))
+    })?;
+    check(json).map_err(|violation| Error::InvalidArgument(message(&violation)))
 }
 
 /// What is wrong, naming the field: "`n` must be at most 128, not 129".

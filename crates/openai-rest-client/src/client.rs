@@ -297,9 +297,9 @@ impl ClientBuilder {
                 #[cfg(feature = "rustls")]
                 crate::install_tls_provider();
                 reqwest::Client::builder()
-                // `Transport` retries; reqwest's own policy (protocol NACKs,
-                // which HTTP/1.1 does not send) copied every request's
-                // headers and URI before sending, in case it retried.
+                    // `Transport` retries; reqwest's own policy (protocol NACKs,
+                    // which HTTP/1.1 does not send) copied every request's
+                    // headers and URI before sending, in case it retried.
                     .retry(reqwest::retry::never().max_retries_per_request(0))
                     .build()
                     .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
