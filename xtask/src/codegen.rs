@@ -258,10 +258,18 @@ fn generate_api(spec: &Value, types: &TypePaths) -> Result<ApiCode> {
         .filter(|name| !types.shared.contains(**name))
         .map(|name| name.to_string())
         .collect();
+    // The types are what openai-rest-client uses; the client and its
+    // builders (and progenitor-client and reqwest) are the `client` feature.
+    for item in &mut file.items {
+        if !matches!(item, syn::Item::Mod(module) if module.ident == "types") {
+            gate(item);
+        }
+    }
     let client_methods = own.client_methods;
     Ok(ApiCode {
         tokens: quote! {
             #file
+            #[cfg(feature = "client")]
             impl Client {
                 #client_methods
             }
@@ -269,6 +277,23 @@ fn generate_api(spec: &Value, types: &TypePaths) -> Result<ApiCode> {
         methods: method_names,
         schemas,
     })
+}
+
+/// `#[cfg(feature = "client")]` on an item.
+fn gate(item: &mut syn::Item) {
+    let attribute: syn::Attribute = syn::parse_quote!(#[cfg(feature = "client")]);
+    match item {
+        syn::Item::Use(item) => item.attrs.insert(0, attribute),
+        syn::Item::Struct(item) => item.attrs.insert(0, attribute),
+        syn::Item::Impl(item) => item.attrs.insert(0, attribute),
+        syn::Item::Mod(item) => item.attrs.insert(0, attribute),
+        syn::Item::Fn(item) => item.attrs.insert(0, attribute),
+        syn::Item::Enum(item) => item.attrs.insert(0, attribute),
+        syn::Item::Type(item) => item.attrs.insert(0, attribute),
+        syn::Item::Const(item) => item.attrs.insert(0, attribute),
+        syn::Item::Trait(item) => item.attrs.insert(0, attribute),
+        _ => {}
+    }
 }
 
 /// progenitor documents what each builder's `send` sends, not how it fails;
@@ -314,6 +339,7 @@ fn schema_impls(schemas: &[String]) -> TokenStream {
 /// progenitor's `inner` value, and the multipart helper of `methods.rs`.
 fn support_code() -> TokenStream {
     quote! {
+            #[cfg(feature = "client")]
             /// Code the caller runs on every request of a [`Client`] (and of
             /// an [`azure::Client`]): set authentication and default headers,
             /// remove what must not go over the wire, or note the status and
@@ -327,13 +353,16 @@ fn support_code() -> TokenStream {
                 pub after_send: Option<AfterSend>,
             }
 
+            #[cfg(feature = "client")]
             /// See the field [`Hooks::before_send`](Hooks#structfield.before_send).
             pub type BeforeSend = ::std::sync::Arc<dyn Fn(&mut ::reqwest::Request) + Send + Sync>;
 
+            #[cfg(feature = "client")]
             /// See the field [`Hooks::after_send`](Hooks#structfield.after_send).
             pub type AfterSend =
                 ::std::sync::Arc<dyn Fn(&::reqwest::Result<::reqwest::Response>) + Send + Sync>;
 
+            #[cfg(feature = "client")]
             impl Hooks {
                 pub(crate) fn before_send(&self, request: &mut ::reqwest::Request) {
                     if let Some(hook) = &self.before_send {
@@ -348,6 +377,7 @@ fn support_code() -> TokenStream {
                 }
             }
 
+            #[cfg(feature = "client")]
             impl ::std::fmt::Debug for Hooks {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                     f.debug_struct("Hooks")
@@ -383,14 +413,19 @@ fn support_code() -> TokenStream {
             /// The text parts of a multipart body: each field of `fields`
             /// that is set, strings as they are and numbers and booleans as
             /// JSON writes them.
-            pub(crate) fn multipart_form<T: ::serde::Serialize>(
+            ///
+            /// # Errors
+            ///
+            /// What is wrong when `fields` is not an object of text,
+            /// numbers and booleans.
+            pub fn form_fields<T: ::serde::Serialize>(
                 fields: &T,
-            ) -> Result<::reqwest::multipart::Form, String> {
+            ) -> Result<Vec<(String, String)>, String> {
                 let value = ::serde_json::to_value(fields).map_err(|e| e.to_string())?;
                 let ::serde_json::Value::Object(map) = value else {
                     return Err("a multipart body must be an object".to_string());
                 };
-                let mut form = ::reqwest::multipart::Form::new();
+                let mut texts = Vec::with_capacity(map.len());
                 for (name, value) in map {
                     let text = match value {
                         ::serde_json::Value::Null => continue,
@@ -402,6 +437,18 @@ fn support_code() -> TokenStream {
                             return Err(format!("multipart field `{name}` is not text: {other}"));
                         }
                     };
+                    texts.push((name, text));
+                }
+                Ok(texts)
+            }
+
+            #[cfg(feature = "client")]
+            /// [`form_fields`] as a multipart form.
+            pub(crate) fn multipart_form<T: ::serde::Serialize>(
+                fields: &T,
+            ) -> Result<::reqwest::multipart::Form, String> {
+                let mut form = ::reqwest::multipart::Form::new();
+                for (name, text) in form_fields(fields)? {
                     form = form.text(name, text);
                 }
                 Ok(form)

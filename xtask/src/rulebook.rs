@@ -303,8 +303,18 @@ fn object(map: &serde_json::Map<String, Value>) -> Result<TokenStream> {
         Some(other) => bail!("`required` {other}"),
     };
     let rules = x_rules(map)?;
-    Ok(quote! {
-        if let Some(object) = value.as_object() {
+    let open = matches!(
+        map.get("additionalProperties"),
+        None | Some(Value::Bool(true))
+    );
+    let fields = match (arms.is_empty(), open) {
+        (true, true) => TokenStream::new(),
+        (true, false) => quote! {
+            for (field, value) in object {
+                #other.map_err(|violation| violation.under(Step::Field(field.clone())))?;
+            }
+        },
+        (false, _) => quote! {
             for (field, value) in object {
                 match field.as_str() {
                     #(#arms)*
@@ -312,6 +322,11 @@ fn object(map: &serde_json::Map<String, Value>) -> Result<TokenStream> {
                 }
                 .map_err(|violation| violation.under(Step::Field(field.clone())))?;
             }
+        },
+    };
+    Ok(quote! {
+        if let Some(object) = value.as_object() {
+            #fields
             required(value, object, &[#(#required),*])?;
             #rules
         }

@@ -11,10 +11,8 @@ use std::fmt::Display;
 
 use bytes::Bytes;
 use openai_rest_raw::Schema;
-use openai_rest_raw::operations::{Api, OPERATIONS, OperationId};
 use openai_rest_spec::{Problem, Violation};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -31,56 +29,32 @@ where
         .map_err(|e| Error::InvalidArgument(format!("the {} is incomplete: {e}", T::NAME)))
 }
 
-/// Checks a request whose parts the raw client encodes itself (a multipart
-/// body's text fields).
-pub(crate) fn check<T: Schema + Serialize>(request: &T) -> Result<()> {
-    check_json(T::NAME, &to_json(request)?)
-}
-
-/// Checks a JSON request and encodes it: the bytes every attempt sends.
-pub(crate) fn encode<T: Schema + Serialize>(request: &T) -> Result<Bytes> {
-    let json = to_json(request)?;
-    check_json(T::NAME, &json)?;
-    to_bytes::<T>(&json)
-}
-
-/// [`encode`] for `operation` of `api`: checked against that API's request
-/// schema for it, which on Azure may not be `T`'s.
-pub(crate) fn encode_for<T: Schema + Serialize>(
-    api: Api,
-    operation: OperationId,
-    request: &T,
-) -> Result<Bytes> {
-    let json = to_json(request)?;
-    check_json(request_schema(api, operation).unwrap_or(T::NAME), &json)?;
-    to_bytes::<T>(&json)
-}
-
-/// The text fields of a multipart request as `T` (an Azure body type),
-/// checked against `T`'s schema.
-pub(crate) fn form_fields<T: Schema + DeserializeOwned>(fields: Value) -> Result<T> {
-    check_json(T::NAME, &fields)?;
-    serde_json::from_value(fields)
-        .map_err(|e| Error::InvalidArgument(format!("the {} is invalid: {e}", T::NAME)))
-}
-
-/// The name of the request schema of `operation` in `api`'s spec.
-fn request_schema(api: Api, operation: OperationId) -> Option<&'static str> {
-    let operation = OPERATIONS
-        .iter()
-        .find(|op| op.api == api && op.id == operation)?;
-    operation.request?.schema
-}
-
-fn to_bytes<T: Schema>(json: &Value) -> Result<Bytes> {
-    serde_json::to_vec(json)
+/// `request` checked against the rules of `schema`, the request of the
+/// operation in the client's spec (on Azure it may not be `T`'s: Azure's
+/// prompts are text only, its fine-tunes need a `model`), or else `T`'s,
+/// and encoded: the bytes every attempt sends.
+pub(crate) fn encode<T: Schema + Serialize>(schema: Option<&str>, request: &T) -> Result<Bytes> {
+    let json = checked(schema, request)?;
+    serde_json::to_vec(&json)
         .map(Bytes::from)
         .map_err(|e| Error::InvalidArgument(format!("the {} cannot be encoded: {e}", T::NAME)))
 }
 
-fn to_json<T: Schema + Serialize>(request: &T) -> Result<Value> {
-    serde_json::to_value(request)
-        .map_err(|e| Error::InvalidArgument(format!("the {} cannot be encoded: {e}", T::NAME)))
+/// The text fields of a multipart `request`, checked as [`encode`] checks.
+pub(crate) fn form_fields<T: Schema + Serialize>(
+    schema: Option<&str>,
+    request: &T,
+) -> Result<Vec<(String, String)>> {
+    let json = checked(schema, request)?;
+    openai_rest_raw::form_fields(&json)
+        .map_err(|e| Error::InvalidArgument(format!("the {} is invalid: {e}", T::NAME)))
+}
+
+fn checked<T: Schema + Serialize>(schema: Option<&str>, request: &T) -> Result<Value> {
+    let json = serde_json::to_value(request)
+        .map_err(|e| Error::InvalidArgument(format!("the {} cannot be encoded: {e}", T::NAME)))?;
+    check_json(schema.unwrap_or(T::NAME), &json)?;
+    Ok(json)
 }
 
 fn check_json(schema: &str, json: &Value) -> Result<()> {

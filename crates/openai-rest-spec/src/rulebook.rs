@@ -1492,14 +1492,12 @@ fn logit_bias(value: &Value) -> Result<(), Violation> {
     of_type(value, &["object"])?;
     if let Some(object) = value.as_object() {
         for (field, value) in object {
-            match field.as_str() {
-                _ => (|| -> Result<(), Violation> {
-                    of_type(value, &["integer"])?;
-                    minimum(value, -100f64, false)?;
-                    maximum(value, 100f64, false)?;
-                    Ok(())
-                })(),
-            }
+            (|| -> Result<(), Violation> {
+                of_type(value, &["integer"])?;
+                minimum(value, -100f64, false)?;
+                maximum(value, 100f64, false)?;
+                Ok(())
+            })()
             .map_err(|violation| violation.under(Step::Field(field.clone())))?;
         }
         required(value, object, &[])?;
