@@ -57,7 +57,12 @@ pub use upload::Upload;
 pub fn install_tls_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // An `Err` is another thread's provider, installed in between.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // rustls 0.23.48 deprecates ring's provider for its lack of
+        // post-quantum key exchange; aws-lc, which has it, is the C build
+        // this feature exists to avoid.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
     }
 }
 
