@@ -7,6 +7,7 @@ mod json_schema;
 mod methods;
 mod operations;
 mod package;
+mod rulebook;
 mod spec;
 mod view;
 

@@ -2,7 +2,9 @@
 
 use std::fmt::Display;
 
-use crate::transport::read_all;
+use openai_rest_raw::operations::OperationId;
+use reqwest::header::HeaderValue;
+
 use crate::types::{
     AudioResponse, AudioResponseFormat, CreateTranscriptionRequest, CreateTranslationRequest,
 };
@@ -38,18 +40,9 @@ impl Audio<'_> {
         R::Error: Display,
     {
         let request: CreateTranscriptionRequest = crate::arguments::convert(request)?;
-        crate::arguments::check(&request)?;
         json_format(request.response_format, "transcribe_text")?;
-        let raw = self.client.openai("createTranscription")?;
-        self.client
-            .send_upload("createTranscription", &[&file], || {
-                Ok(raw
-                    .create_transcription()
-                    .body(request.clone())
-                    .file(file.part()?)
-                    .send())
-            })
-            .await
+        let call = self.client.call(OperationId::CreateTranscription)?;
+        call.form(&request, [("file", &file)])?.send().await
     }
 
     /// The text spoken in `file` as `text` (the default here), `srt` or `vtt`.
@@ -68,20 +61,11 @@ impl Audio<'_> {
         R::Error: Display,
     {
         let mut request: CreateTranscriptionRequest = crate::arguments::convert(request)?;
-        crate::arguments::check(&request)?;
         request.response_format = Some(text_format(request.response_format, "transcribe")?);
-        let raw = self.client.openai("createTranscription")?;
-        let text = self
-            .client
-            .send_upload("createTranscription", &[&file], || {
-                let part = file.part()?;
-                Ok(read_all(
-                    raw.create_transcription_text()
-                        .body(request.clone())
-                        .file(part)
-                        .send(),
-                ))
-            })
+        let call = self.client.call(OperationId::CreateTranscription)?;
+        let call = call.form(&request, [("file", &file)])?;
+        let text = call
+            .bytes(Some(HeaderValue::from_static("text/plain")))
             .await?;
         Ok(String::from_utf8_lossy(&text).into_owned())
     }
@@ -102,18 +86,9 @@ impl Audio<'_> {
         R::Error: Display,
     {
         let request: CreateTranslationRequest = crate::arguments::convert(request)?;
-        crate::arguments::check(&request)?;
         json_format(request.response_format, "translate_text")?;
-        let raw = self.client.openai("createTranslation")?;
-        self.client
-            .send_upload("createTranslation", &[&file], || {
-                Ok(raw
-                    .create_translation()
-                    .body(request.clone())
-                    .file(file.part()?)
-                    .send())
-            })
-            .await
+        let call = self.client.call(OperationId::CreateTranslation)?;
+        call.form(&request, [("file", &file)])?.send().await
     }
 
     /// The speech in `file` translated into English, as `text` (the default
@@ -132,20 +107,11 @@ impl Audio<'_> {
         R::Error: Display,
     {
         let mut request: CreateTranslationRequest = crate::arguments::convert(request)?;
-        crate::arguments::check(&request)?;
         request.response_format = Some(text_format(request.response_format, "translate")?);
-        let raw = self.client.openai("createTranslation")?;
-        let text = self
-            .client
-            .send_upload("createTranslation", &[&file], || {
-                let part = file.part()?;
-                Ok(read_all(
-                    raw.create_translation_text()
-                        .body(request.clone())
-                        .file(part)
-                        .send(),
-                ))
-            })
+        let call = self.client.call(OperationId::CreateTranslation)?;
+        let call = call.form(&request, [("file", &file)])?;
+        let text = call
+            .bytes(Some(HeaderValue::from_static("text/plain")))
             .await?;
         Ok(String::from_utf8_lossy(&text).into_owned())
     }

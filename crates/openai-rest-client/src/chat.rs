@@ -3,6 +3,8 @@
 
 use std::fmt::Display;
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::types::{
     ChatCompletionRequestMessage, ChatRole, CreateChatCompletionRequest,
     CreateChatCompletionResponse, CreateChatCompletionStreamResponse,
@@ -42,13 +44,8 @@ impl Chat<'_> {
                 "`stream` is set: use chat().create_stream".into(),
             ));
         }
-        let body = crate::arguments::encode(&request)?;
-        let raw = self.client.openai("createChatCompletion")?;
-        self.client
-            .send("createChatCompletion", || {
-                raw.create_chat_completion().body_json(body.clone()).send()
-            })
-            .await
+        let call = self.client.call(OperationId::CreateChatCompletion)?;
+        call.json(&request)?.send().await
     }
 
     /// The next message as it is generated: a first event with the `role`,
@@ -71,17 +68,10 @@ impl Chat<'_> {
     {
         let mut request: CreateChatCompletionRequest = crate::arguments::convert(request)?;
         request.stream = Some(true);
-        let body = crate::arguments::encode(&request)?;
-        let raw = self.client.openai("createChatCompletion")?;
-        let body = self
+        let call = self.client.call(OperationId::CreateChatCompletion)?;
+        Ok(self
             .client
-            .send("createChatCompletion", || {
-                raw.create_chat_completion_stream()
-                    .body_json(body.clone())
-                    .send()
-            })
-            .await?;
-        Ok(self.client.event_stream(body))
+            .event_stream(call.json(&request)?.stream().await?))
     }
 }
 

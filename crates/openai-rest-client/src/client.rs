@@ -1,11 +1,10 @@
 //! The client, its options and its credentials.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use progenitor_client::ResponseValue;
+use openai_rest_raw::operations::Api;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::error::{Error, Result};
@@ -222,7 +221,9 @@ impl ClientBuilder {
     }
 
     /// The `reqwest::Client` to send with, for proxies, certificates or
-    /// connection pools of your own. Its own timeouts apply too.
+    /// connection pools of your own. Its own timeouts apply too. With the
+    /// `rustls` feature, call [`install_tls_provider`](crate::install_tls_provider)
+    /// before building it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -243,7 +244,7 @@ impl ClientBuilder {
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, HeaderValue::from_static(transport::USER_AGENT));
         headers.extend(self.default_headers);
-        let (secret, base_url, api) = match self.azure {
+        let (secret, base_url, backend, deployment) = match self.azure {
             Some(azure) => {
                 if self.api_key.is_some() || self.organization.is_some() {
                     return Err(Error::Config(
@@ -262,11 +263,11 @@ impl ClientBuilder {
                 } else {
                     format!("{endpoint}/openai")
                 };
-                let api = Api::Azure {
-                    api_version: azure.api_version,
-                    deployment: azure.deployment,
+                let backend = Backend {
+                    api: Api::Azure,
+                    api_version: Some(azure.api_version),
                 };
-                (secret, base_url, api)
+                (secret, base_url, backend, azure.deployment)
             }
             None => {
                 let secret = self.api_key.ok_or_else(|| {
@@ -280,41 +281,39 @@ impl ClientBuilder {
                     headers.insert(HeaderName::from_static("openai-organization"), value);
                 }
                 let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-                (
-                    secret,
-                    base_url.trim_end_matches('/').to_string(),
-                    Api::OpenAi,
-                )
+                let backend = Backend {
+                    api: Api::OpenAi,
+                    api_version: None,
+                };
+                let base_url = base_url.trim_end_matches('/').to_string();
+                (secret, base_url, backend, None)
             }
         };
         check_base_url(&base_url)?;
 
-        let http = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                // `Transport` retries; reqwest's own policy (protocol NACKs,
-                // which HTTP/1.1 does not send) copied every request's
-                // headers and URI before sending, in case it retried.
-                .retry(reqwest::retry::never().max_retries_per_request(0))
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
-        };
-        let hooks = transport::hooks(headers);
-        let (backend, deployment) = match api {
-            Api::OpenAi => {
-                let raw = openai_rest_raw::Client::new_with_client(&base_url, http, hooks);
-                (Backend::OpenAi(raw), None)
-            }
-            Api::Azure {
-                api_version,
-                deployment,
-            } => {
-                let raw = openai_rest_raw::azure::Client::new_with_client(&base_url, http, hooks);
-                (Backend::Azure { raw, api_version }, deployment)
+        // The headers of every request are the HTTP client's defaults, set
+        // once; a client of the caller's own gets them on each request.
+        let (http, headers) = match self.http_client {
+            Some(client) => (client, Some(headers)),
+            None => {
+                #[cfg(feature = "rustls")]
+                crate::install_tls_provider();
+                let client = reqwest::Client::builder()
+                    .default_headers(headers)
+                    // `Transport` retries; reqwest's own policy (protocol
+                    // NACKs, which HTTP/1.1 does not send) copied every
+                    // request's headers and URI before sending, in case it
+                    // retried.
+                    .retry(reqwest::retry::never().max_retries_per_request(0))
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+                (client, None)
             }
         };
         Ok(Client {
             shared: Arc::new(Shared {
+                http,
+                headers,
                 backend,
                 base_url,
                 poll_interval: self.poll_interval,
@@ -328,14 +327,6 @@ impl ClientBuilder {
             deployment: deployment.map(Arc::from),
         })
     }
-}
-
-enum Api {
-    OpenAi,
-    Azure {
-        api_version: String,
-        deployment: Option<String>,
-    },
 }
 
 /// `prefix` + `key` as a header value, marked sensitive so that HTTP
@@ -366,17 +357,32 @@ fn check_base_url(url: &str) -> Result<()> {
     }
 }
 
-pub(crate) enum Backend {
-    OpenAi(openai_rest_raw::Client),
-    Azure {
-        raw: openai_rest_raw::azure::Client,
-        api_version: String,
-    },
+/// What differs between OpenAI and Azure OpenAI for the calls of a client:
+/// the spec its operations come from and the `api-version` query (Azure's).
+/// The base URL and the authentication headers are set once, when the client
+/// is built; the deployment is per [`Client`].
+pub(crate) struct Backend {
+    pub(crate) api: Api,
+    pub(crate) api_version: Option<String>,
+}
+
+impl Backend {
+    /// Its name, for messages.
+    pub(crate) fn name(&self) -> &'static str {
+        match self.api {
+            Api::OpenAi => "OpenAI",
+            Api::Azure => "Azure OpenAI",
+        }
+    }
 }
 
 pub(crate) struct Shared {
+    pub(crate) http: reqwest::Client,
+    /// Headers for each request, when `http` is the caller's and does not
+    /// have them as its defaults.
+    pub(crate) headers: Option<HeaderMap>,
     pub(crate) backend: Backend,
-    base_url: String,
+    pub(crate) base_url: String,
     pub(crate) poll_interval: Duration,
 }
 
@@ -394,12 +400,8 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let backend = match &self.shared.backend {
-            Backend::OpenAi(_) => "OpenAI",
-            Backend::Azure { .. } => "Azure OpenAI",
-        };
         f.debug_struct("Client")
-            .field("backend", &backend)
+            .field("backend", &self.shared.backend.name())
             .field("base_url", &self.shared.base_url)
             .field("deployment", &self.deployment)
             .field("timeout", &self.transport.timeout)
@@ -454,39 +456,6 @@ impl Client {
         &self.shared.base_url
     }
 
-    /// The API this client calls, whose request rules it checks.
-    pub(crate) fn api(&self) -> openai_rest_raw::operations::Api {
-        match &self.shared.backend {
-            Backend::OpenAi(_) => openai_rest_raw::operations::Api::OpenAi,
-            Backend::Azure { .. } => openai_rest_raw::operations::Api::Azure,
-        }
-    }
-
-    /// The OpenAI raw client, or [`Error::Unsupported`] on Azure.
-    pub(crate) fn openai(&self, operation: &'static str) -> Result<&openai_rest_raw::Client> {
-        match &self.shared.backend {
-            Backend::OpenAi(raw) => Ok(raw),
-            Backend::Azure { .. } => Err(Error::Unsupported {
-                operation,
-                backend: "Azure OpenAI",
-            }),
-        }
-    }
-
-    /// The Azure raw client and api-version, or [`Error::Unsupported`] on OpenAI.
-    pub(crate) fn azure(
-        &self,
-        operation: &'static str,
-    ) -> Result<(&openai_rest_raw::azure::Client, &str)> {
-        match &self.shared.backend {
-            Backend::Azure { raw, api_version } => Ok((raw, api_version)),
-            Backend::OpenAi(_) => Err(Error::Unsupported {
-                operation,
-                backend: "OpenAI",
-            }),
-        }
-    }
-
     /// The deployment for completions and embeddings on Azure.
     pub(crate) fn deployment(&self) -> Result<&str> {
         self.deployment.as_deref().ok_or_else(|| {
@@ -495,18 +464,5 @@ impl Client {
                     .into(),
             )
         })
-    }
-}
-
-impl Client {
-    /// Sends with the client's retries: `attempt` makes one try each time it
-    /// is called.
-    pub(crate) async fn send<T, E, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<ResponseValue<T>, transport::RawError<E>>>,
-        E: transport::ErrorBody,
-    {
-        self.transport.send(operation, attempt).await
     }
 }

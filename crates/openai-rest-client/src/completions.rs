@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use bytes::Bytes;
 use openai_rest_raw::operations::OperationId;
 
 use crate::transport::invalid_response;
@@ -40,7 +39,7 @@ impl Completions<'_> {
         R::Error: Display,
     {
         let request = with_stream(request, false)?;
-        self.send(self.encode(&request)?).await
+        self.send(&request).await
     }
 
     /// The completion as it is generated: one event per token, without
@@ -59,13 +58,11 @@ impl Completions<'_> {
         R: TryInto<CreateCompletionRequest>,
         R::Error: Display,
     {
-        let body = self.encode(&with_stream(request, true)?)?;
-        let body = on_backend!(
-            deployment self.client,
-            "createCompletion",
-            create_completion_stream.body_json(body.clone())
-        )?;
-        Ok(self.client.event_stream(body))
+        let request = with_stream(request, true)?;
+        let call = self.client.call(OperationId::CreateCompletion)?;
+        Ok(self
+            .client
+            .event_stream(call.json(&request)?.stream().await?))
     }
 
     /// Several prompts in one request (`Prompt::Texts` or
@@ -97,7 +94,7 @@ impl Completions<'_> {
             return Err(Error::InvalidArgument("the batch has no prompts".into()));
         }
         let per_prompt = request.n.unwrap_or(1) as usize;
-        let mut response = self.send(self.encode(&request)?).await?;
+        let mut response = self.send(&request).await?;
         response.choices.sort_by_key(|choice| choice.index);
         let complete = response.choices.len() == prompts * per_prompt
             && (response.choices.iter())
@@ -120,19 +117,11 @@ impl Completions<'_> {
         })
     }
 
-    /// The request checked against the rules of the client's API (Azure's
-    /// prompts are text only) and encoded.
-    fn encode(&self, request: &CreateCompletionRequest) -> Result<Bytes> {
-        crate::arguments::encode_for(self.client.api(), OperationId::CreateCompletion, request)
-    }
-
-    /// Sends the encoded request: each attempt sends the same bytes.
-    async fn send(&self, body: Bytes) -> Result<CreateCompletionResponse> {
-        on_backend!(
-            deployment self.client,
-            "createCompletion",
-            create_completion.body_json(body.clone())
-        )
+    /// Sends the request, checked against the rules of the client's API
+    /// (Azure's prompts are text only).
+    async fn send(&self, request: &CreateCompletionRequest) -> Result<CreateCompletionResponse> {
+        let call = self.client.call(OperationId::CreateCompletion)?;
+        call.json(request)?.send().await
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::fmt::Display;
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::types::{
     CreateDeploymentRequest, Deployment, ListDeploymentsResponse, State, UpdateDeploymentRequest,
 };
@@ -31,12 +33,7 @@ impl Deployments<'_> {
     /// the API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<ListDeploymentsResponse> {
-        let (raw, version) = self.client.azure("listDeployments")?;
-        self.client
-            .send("listDeployments", || {
-                raw.list_deployments().api_version(version).send()
-            })
-            .await
+        self.client.call(OperationId::ListDeployments)?.send().await
     }
 
     /// Deploys a model; it is ready when [`wait`](Self::wait) says `succeeded`.
@@ -53,16 +50,8 @@ impl Deployments<'_> {
         R::Error: Display,
     {
         let request: CreateDeploymentRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
-        let (raw, version) = self.client.azure("createDeployment")?;
-        self.client
-            .send("createDeployment", || {
-                raw.create_deployment()
-                    .api_version(version)
-                    .body_json(body.clone())
-                    .send()
-            })
-            .await
+        let call = self.client.call(OperationId::CreateDeployment)?;
+        call.json(&request)?.send().await
     }
 
     /// Changes the deployment `id`'s model or scale settings (Azure's JSON
@@ -83,18 +72,9 @@ impl Deployments<'_> {
         R: TryInto<UpdateDeploymentRequest>,
         R::Error: Display,
     {
-        let (raw, version) = self.client.azure("updateDeployment")?;
+        let call = self.client.call(OperationId::UpdateDeployment)?.path(id);
         let request: UpdateDeploymentRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
-        self.client
-            .send("updateDeployment", || {
-                raw.update_deployment()
-                    .deployment_id(id)
-                    .api_version(version)
-                    .body_json(body.clone())
-                    .send()
-            })
-            .await
+        call.json(&request)?.send().await
     }
 
     /// The deployment `id`, with its status.
@@ -105,15 +85,8 @@ impl Deployments<'_> {
     /// the API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<Deployment> {
-        let (raw, version) = self.client.azure("retrieveDeployment")?;
-        self.client
-            .send("retrieveDeployment", || {
-                raw.retrieve_deployment()
-                    .deployment_id(id)
-                    .api_version(version)
-                    .send()
-            })
-            .await
+        let call = self.client.call(OperationId::RetrieveDeployment)?;
+        call.path(id).send().await
     }
 
     /// Deletes the deployment `id`.
@@ -124,15 +97,8 @@ impl Deployments<'_> {
     /// the API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn delete(&self, id: &str) -> Result<()> {
-        let (raw, version) = self.client.azure("deleteDeployment")?;
-        self.client
-            .send("deleteDeployment", || {
-                raw.delete_deployment()
-                    .deployment_id(id)
-                    .api_version(version)
-                    .send()
-            })
-            .await
+        let call = self.client.call(OperationId::DeleteDeployment)?;
+        call.path(id).send().await
     }
 
     /// Asks for the deployment `id` every poll interval until its status is

@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::types::{CreateEditRequest, CreateEditResponse};
 use crate::{Client, Result};
 
@@ -33,12 +35,7 @@ impl Edits<'_> {
         R::Error: Display,
     {
         let request: CreateEditRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
-        let raw = self.client.openai("createEdit")?;
-        self.client
-            .send("createEdit", || {
-                raw.create_edit().body_json(body.clone()).send()
-            })
-            .await
+        let call = self.client.call(OperationId::CreateEdit)?;
+        call.json(&request)?.send().await
     }
 }

@@ -34,12 +34,8 @@ impl Embeddings<'_> {
         R::Error: Display,
     {
         let request: CreateEmbeddingRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode_for(
-            self.client.api(),
-            OperationId::CreateEmbedding,
-            &request,
-        )?;
-        on_backend!(deployment self.client, "createEmbedding", create_embedding.body_json(body.clone()))
+        let call = self.client.call(OperationId::CreateEmbedding)?;
+        call.json(&request)?.send().await
     }
 }
 

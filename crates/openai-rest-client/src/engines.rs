@@ -1,5 +1,7 @@
 //! Engines, deprecated by the API in favour of [models](crate::models).
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::types::{Engine, ListEnginesResponse};
 use crate::{Client, Result};
 
@@ -17,8 +19,6 @@ impl Client {
     }
 }
 
-// The raw methods are deprecated as the API is; this module exists to call them.
-#[allow(deprecated)]
 impl Engines<'_> {
     /// The engines (non-fine-tuned models) available. OpenAI only.
     ///
@@ -28,10 +28,7 @@ impl Engines<'_> {
     /// API's error by status, or a transport error, once the retries are spent
     /// (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<ListEnginesResponse> {
-        let raw = self.client.openai("listEngines")?;
-        self.client
-            .send("listEngines", || raw.list_engines().send())
-            .await
+        self.client.call(OperationId::ListEngines)?.send().await
     }
 
     /// The engine `id`. OpenAI only.
@@ -42,11 +39,7 @@ impl Engines<'_> {
     /// API's error by status, or a transport error, once the retries are spent
     /// (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<Engine> {
-        let raw = self.client.openai("retrieveEngine")?;
-        self.client
-            .send("retrieveEngine", || {
-                raw.retrieve_engine().engine_id(id).send()
-            })
-            .await
+        let call = self.client.call(OperationId::RetrieveEngine)?;
+        call.path(id).send().await
     }
 }

@@ -4,14 +4,13 @@
 use std::fmt::Display;
 
 use bytes::Bytes;
-use openai_rest_raw::azure::types::AzureCreateFileRequest;
+use openai_rest_raw::operations::OperationId;
 use tokio::io::AsyncWrite;
 
 use openai_rest_raw::azure::types::{AzureError, AzureFile, AzureFileList, AzureFileStatistics};
 use openai_rest_raw::types::{ListFilesResponse, OpenAiFile};
 
-use crate::client::Backend;
-use crate::transport::{copy, read_all};
+use crate::transport::copy;
 use crate::types::{CreateFileRequest, DeleteFileResponse, ImportFileRequest};
 use crate::{Client, List, Result, Status, Upload};
 
@@ -127,7 +126,9 @@ impl Files<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<List<File>> {
-        on_backend!(into self.client, "listFiles", list_files)
+        let call = self.client.call(OperationId::ListFiles)?;
+        call.send_per_api::<ListFilesResponse, AzureFileList, _>()
+            .await
     }
 
     /// Uploads `file` for `purpose` (`fine-tune` checks that it is JSON Lines
@@ -144,38 +145,14 @@ impl Files<'_> {
     /// error by status, or a transport error, once the retries are spent (see
     /// [`Error`](crate::Error)).
     pub async fn create(&self, file: Upload, purpose: impl Into<String>) -> Result<File> {
-        const OPERATION: &str = "createFile";
-        let body = CreateFileRequest {
+        let request = CreateFileRequest {
             purpose: purpose.into(),
         };
-        let client = self.client;
-        match &client.shared.backend {
-            Backend::OpenAi(raw) => client
-                .send_upload(OPERATION, &[&file], || {
-                    Ok(raw
-                        .create_file()
-                        .body(body.clone())
-                        .file(file.part()?)
-                        .send())
-                })
-                .await
-                .map(File::from),
-            Backend::Azure { raw, api_version } => {
-                let body: AzureCreateFileRequest =
-                    crate::arguments::form_fields(serde_json::json!({"purpose": body.purpose}))?;
-                client
-                    .send_upload(OPERATION, &[&file], || {
-                        Ok(raw
-                            .create_file()
-                            .api_version(api_version.as_str())
-                            .body(body.clone())
-                            .file(file.part()?)
-                            .send())
-                    })
-                    .await
-                    .map(File::from)
-            }
-        }
+        // Checked against Azure's rules on Azure: its `purpose` is one of two.
+        let call = self.client.call(OperationId::CreateFile)?;
+        call.form(&request, [("file", &file)])?
+            .send_per_api::<OpenAiFile, AzureFile, _>()
+            .await
     }
 
     /// Azure only: creates a file from the content at `content_url` (a
@@ -195,16 +172,10 @@ impl Files<'_> {
         R: TryInto<ImportFileRequest>,
         R::Error: Display,
     {
-        let (raw, version) = self.client.azure("importFile")?;
+        let call = self.client.call(OperationId::ImportFile)?;
         let request: ImportFileRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
-        self.client
-            .send("importFile", || {
-                raw.import_file()
-                    .api_version(version)
-                    .body_json(body.clone())
-                    .send()
-            })
+        call.json(&request)?
+            .send::<AzureFile>()
             .await
             .map(File::from)
     }
@@ -216,7 +187,8 @@ impl Files<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<File> {
-        on_backend!(into self.client, "retrieveFile", retrieve_file.file_id(id))
+        let call = self.client.call(OperationId::RetrieveFile)?.path(id);
+        call.send_per_api::<OpenAiFile, AzureFile, _>().await
     }
 
     /// Deletes the file `id`. Azure answers 204 with no body; the answer is
@@ -228,29 +200,13 @@ impl Files<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn delete(&self, id: &str) -> Result<DeleteFileResponse> {
-        let client = self.client;
-        match &client.shared.backend {
-            Backend::OpenAi(raw) => {
-                client
-                    .send("deleteFile", || raw.delete_file().file_id(id).send())
-                    .await
-            }
-            Backend::Azure { raw, api_version } => {
-                client
-                    .send("deleteFile", || {
-                        raw.delete_file()
-                            .file_id(id)
-                            .api_version(api_version.as_str())
-                            .send()
-                    })
-                    .await?;
-                Ok(DeleteFileResponse {
-                    id: id.to_owned(),
-                    object: "file".to_owned(),
-                    deleted: true,
-                })
-            }
-        }
+        let call = self.client.call(OperationId::DeleteFile)?.path(id);
+        let answer: Option<DeleteFileResponse> = call.send().await?;
+        Ok(answer.unwrap_or_else(|| DeleteFileResponse {
+            id: id.to_owned(),
+            object: "file".to_owned(),
+            deleted: true,
+        }))
     }
 
     /// The content of the file `id`, as uploaded. Retried as a whole; for a
@@ -261,27 +217,8 @@ impl Files<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn content(&self, id: &str) -> Result<Bytes> {
-        match &self.client.shared.backend {
-            Backend::OpenAi(raw) => {
-                self.client
-                    .send("downloadFile", || {
-                        read_all(raw.download_file().file_id(id).send())
-                    })
-                    .await
-            }
-            Backend::Azure { raw, api_version } => {
-                self.client
-                    .send("downloadFile", || {
-                        read_all(
-                            raw.download_file()
-                                .file_id(id)
-                                .api_version(api_version.as_str())
-                                .send(),
-                        )
-                    })
-                    .await
-            }
-        }
+        let call = self.client.call(OperationId::DownloadFile)?;
+        call.path(id).bytes(None).await
     }
 
     /// Writes the content of the file `id` to `writer` as it arrives, and
@@ -295,7 +232,8 @@ impl Files<'_> {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let body = on_backend!(self.client, "downloadFile", download_file.file_id(id))?;
-        copy(body, self.client.transport.timeout, writer).await
+        let call = self.client.call(OperationId::DownloadFile)?.path(id);
+        let response = call.response(None).await?;
+        copy(response, self.client.transport.timeout, writer).await
     }
 }

@@ -207,13 +207,12 @@ impl FineTunes<'_> {
     {
         let request: CreateFineTuneRequest = crate::arguments::convert(request)?;
         // Azure requires `model`, which OpenAI defaults to curie.
-        let body =
-            crate::arguments::encode_for(self.client.api(), OperationId::CreateFineTune, &request)?;
-        on_backend!(
-            into self.client,
-            "createFineTune",
-            create_fine_tune.body_json(body.clone())
-        )
+        let call = self
+            .client
+            .call(OperationId::CreateFineTune)?
+            .json(&request)?;
+        call.send_per_api::<openai_rest_raw::types::FineTune, AzureFineTune, _>()
+            .await
     }
 
     /// The organization's jobs.
@@ -223,7 +222,9 @@ impl FineTunes<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`]).
     pub async fn list(&self) -> Result<List<FineTune>> {
-        on_backend!(into self.client, "listFineTunes", list_fine_tunes)
+        let call = self.client.call(OperationId::ListFineTunes)?;
+        call.send_per_api::<ListFineTunesResponse, AzureFineTuneList, _>()
+            .await
     }
 
     /// The job `id`, with its events.
@@ -233,11 +234,7 @@ impl FineTunes<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`]).
     pub async fn retrieve(&self, id: &str) -> Result<FineTune> {
-        on_backend!(
-            into self.client,
-            "retrieveFineTune",
-            retrieve_fine_tune.fine_tune_id(id)
-        )
+        self.fine_tune(OperationId::RetrieveFineTune, id).await
     }
 
     /// Cancels the job `id`.
@@ -247,11 +244,7 @@ impl FineTunes<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`]).
     pub async fn cancel(&self, id: &str) -> Result<FineTune> {
-        on_backend!(
-            into self.client,
-            "cancelFineTune",
-            cancel_fine_tune.fine_tune_id(id)
-        )
+        self.fine_tune(OperationId::CancelFineTune, id).await
     }
 
     /// Deletes the job `id`. Azure only: OpenAI cannot delete a job (on an
@@ -263,15 +256,8 @@ impl FineTunes<'_> {
     /// the API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`]).
     pub async fn delete(&self, id: &str) -> Result<()> {
-        let (raw, version) = self.client.azure("deleteFineTune")?;
-        self.client
-            .send("deleteFineTune", || {
-                raw.delete_fine_tune()
-                    .fine_tune_id(id)
-                    .api_version(version)
-                    .send()
-            })
-            .await
+        let call = self.client.call(OperationId::DeleteFineTune)?;
+        call.path(id).send().await
     }
 
     /// The events of the job `id` so far.
@@ -281,11 +267,9 @@ impl FineTunes<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`]).
     pub async fn events(&self, id: &str) -> Result<List<Event>> {
-        on_backend!(
-            into self.client,
-            "listFineTuneEvents",
-            list_fine_tune_events.fine_tune_id(id)
-        )
+        let call = self.client.call(OperationId::ListFineTuneEvents)?.path(id);
+        call.send_per_api::<ListFineTuneEventsResponse, AzureEventList, _>()
+            .await
     }
 
     /// The events of the job `id`, from the first, as they happen, until the
@@ -296,12 +280,16 @@ impl FineTunes<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`]).
     pub async fn events_stream(&self, id: &str) -> Result<EventStream<Event>> {
-        let body = on_backend!(
-            self.client,
-            "listFineTuneEvents",
-            list_fine_tune_events_stream.fine_tune_id(id).stream(true)
-        )?;
-        Ok(self.client.event_stream(body))
+        let call = self.client.call(OperationId::ListFineTuneEvents)?;
+        let response = call.path(id).query("stream=true").stream().await?;
+        Ok(self.client.event_stream(response))
+    }
+
+    /// The job `id` as `operation` (retrieve or cancel) answers it.
+    async fn fine_tune(&self, operation: OperationId, id: &str) -> Result<FineTune> {
+        let call = self.client.call(operation)?.path(id);
+        call.send_per_api::<openai_rest_raw::types::FineTune, AzureFineTune, _>()
+            .await
     }
 
     /// Follows the job `id` until it ends, like the CLI's `fine_tunes.follow`:

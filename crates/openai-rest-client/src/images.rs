@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::types::{
     CreateImageEditRequest, CreateImageRequest, CreateImageVariationRequest, ImagesResponse,
 };
@@ -35,13 +37,8 @@ impl Images<'_> {
         R::Error: Display,
     {
         let request: CreateImageRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
-        let raw = self.client.openai("createImage")?;
-        self.client
-            .send("createImage", || {
-                raw.create_image().body_json(body.clone()).send()
-            })
-            .await
+        let call = self.client.call(OperationId::CreateImage)?;
+        call.json(&request)?.send().await
     }
 
     /// `image` (a square PNG under 4 MB) edited as the prompt says, where
@@ -65,21 +62,11 @@ impl Images<'_> {
         R::Error: Display,
     {
         let request: CreateImageEditRequest = crate::arguments::convert(request)?;
-        crate::arguments::check(&request)?;
-        let raw = self.client.openai("createImageEdit")?;
-        let uploads: Vec<&Upload> = std::iter::once(&image).chain(&mask).collect();
-        self.client
-            .send_upload("createImageEdit", &uploads, || {
-                let mut builder = raw
-                    .create_image_edit()
-                    .body(request.clone())
-                    .image(image.part()?);
-                if let Some(mask) = &mask {
-                    builder = builder.mask(mask.part()?);
-                }
-                Ok(builder.send())
-            })
-            .await
+        let files: Vec<_> = std::iter::once(("image", &image))
+            .chain(mask.as_ref().map(|mask| ("mask", mask)))
+            .collect();
+        let call = self.client.call(OperationId::CreateImageEdit)?;
+        call.form(&request, files)?.send().await
     }
 
     /// Variations of `image` (a square PNG under 4 MB). OpenAI only.
@@ -97,16 +84,7 @@ impl Images<'_> {
         R::Error: Display,
     {
         let request: CreateImageVariationRequest = crate::arguments::convert(request)?;
-        crate::arguments::check(&request)?;
-        let raw = self.client.openai("createImageVariation")?;
-        self.client
-            .send_upload("createImageVariation", &[&image], || {
-                Ok(raw
-                    .create_image_variation()
-                    .body(request.clone())
-                    .image(image.part()?)
-                    .send())
-            })
-            .await
+        let call = self.client.call(OperationId::CreateImageVariation)?;
+        call.form(&request, [("image", &image)])?.send().await
     }
 }

@@ -1,64 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
-/// Sends raw method `$method` with its setters on the client's backend,
-/// adding the `api-version` query on Azure, and with `deployment` first,
-/// the client's deployment too (completions and embeddings).
-macro_rules! on_backend {
-    ($client:expr, $operation:literal, $method:ident $(. $setter:ident ($arg:expr))*) => {
-        match &$client.shared.backend {
-            $crate::client::Backend::OpenAi(raw) => {
-                $client
-                    .send($operation, || raw.$method()$(.$setter($arg))*.send())
-                    .await
-            }
-            $crate::client::Backend::Azure { raw, api_version } => {
-                $client
-                    .send($operation, || {
-                        raw.$method()$(.$setter($arg))*.api_version(api_version.as_str()).send()
-                    })
-                    .await
-            }
-        }
-    };
-    // The same, converting each backend's answer into the client's type.
-    (into $client:expr, $operation:literal, $method:ident $(. $setter:ident ($arg:expr))*) => {
-        match &$client.shared.backend {
-            $crate::client::Backend::OpenAi(raw) => $client
-                .send($operation, || raw.$method()$(.$setter($arg))*.send())
-                .await
-                .map(::std::convert::Into::into),
-            $crate::client::Backend::Azure { raw, api_version } => $client
-                .send($operation, || {
-                    raw.$method()$(.$setter($arg))*.api_version(api_version.as_str()).send()
-                })
-                .await
-                .map(::std::convert::Into::into),
-        }
-    };
-    (deployment $client:expr, $operation:literal, $method:ident $(. $setter:ident ($arg:expr))*) => {
-        match &$client.shared.backend {
-            $crate::client::Backend::OpenAi(raw) => {
-                $client
-                    .send($operation, || raw.$method()$(.$setter($arg))*.send())
-                    .await
-            }
-            $crate::client::Backend::Azure { raw, api_version } => {
-                let deployment = $client.deployment()?;
-                $client
-                    .send($operation, || {
-                        raw.$method()
-                            .deployment_id(deployment)
-                            $(.$setter($arg))*
-                            .api_version(api_version.as_str())
-                            .send()
-                    })
-                    .await
-            }
-        }
-    };
-}
-
 /// `From` each raw list type (`{"object", "data"}`) of either API for a
 /// [`List`] of the client's `$item`.
 macro_rules! list_from {
@@ -73,6 +15,7 @@ macro_rules! list_from {
 
 mod arguments;
 pub mod audio;
+mod call;
 pub mod chat;
 mod client;
 pub mod completions;
@@ -87,7 +30,7 @@ pub mod images;
 mod list;
 pub mod models;
 pub mod moderations;
-pub mod sse;
+mod sse;
 mod status;
 mod transport;
 mod upload;
@@ -104,6 +47,25 @@ pub use status::Status;
 pub use transport::ApiKey;
 pub use upload::Upload;
 
+/// Makes ring the process's rustls crypto provider, unless the program
+/// installed one already. reqwest is built here with rustls but without a
+/// provider, and then panics in `reqwest::Client::builder().build()` when
+/// none is installed: [`ClientBuilder::build`] calls this first, and a
+/// program that builds a `reqwest::Client` of its own before it (for
+/// [`ClientBuilder::http_client`], or for anything else) calls it too.
+#[cfg(feature = "rustls")]
+pub fn install_tls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // An `Err` is another thread's provider, installed in between.
+        // rustls 0.23.48 deprecates ring's provider for its lack of
+        // post-quantum key exchange; aws-lc, which has it, is the C build
+        // this feature exists to avoid.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
+    }
+}
+
 /// The request and response bodies, generated from the spec by `openai-rest-raw`:
 /// OpenAI's, which Azure shares, and Azure's own (deployments, file imports,
 /// and the parts of its files, fine-tunes and models that OpenAI's lack).
@@ -119,4 +81,11 @@ pub mod types {
         UpdateDeploymentRequest,
     };
     pub use openai_rest_raw::types::*;
+
+    // The API's model, fine-tune and error objects are the client's own
+    // `models::Model`, `fine_tunes::FineTune` and `Error`/`ApiError`: these
+    // private names keep the glob above from exporting the raw ones under
+    // the same names.
+    #[allow(hidden_glob_reexports, unused_imports)]
+    use crate::{Error, fine_tunes::FineTune, models::Model};
 }

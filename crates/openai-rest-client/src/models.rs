@@ -3,6 +3,7 @@
 use openai_rest_raw::azure::types::{
     AzureCapabilities, AzureDeprecation, AzureLifecycleStatus, AzureModel, AzureModelList,
 };
+use openai_rest_raw::operations::OperationId;
 use openai_rest_raw::types::{ListModelsResponse, ModelPermission};
 
 use crate::types::DeleteModelResponse;
@@ -131,7 +132,9 @@ impl Models<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn list(&self) -> Result<List<Model>> {
-        on_backend!(into self.client, "listModels", list_models)
+        let call = self.client.call(OperationId::ListModels)?;
+        call.send_per_api::<ListModelsResponse, AzureModelList, _>()
+            .await
     }
 
     /// The model `id` (fine-tuned ones contain `:`).
@@ -141,7 +144,9 @@ impl Models<'_> {
     /// The API's error by status, or a transport error, once the retries are
     /// spent (see [`Error`](crate::Error)).
     pub async fn retrieve(&self, id: &str) -> Result<Model> {
-        on_backend!(into self.client, "retrieveModel", retrieve_model.model(id))
+        let call = self.client.call(OperationId::RetrieveModel)?.path(id);
+        call.send_per_api::<openai_rest_raw::types::Model, AzureModel, _>()
+            .await
     }
 
     /// Deletes the fine-tuned model `id`; needs the Owner role. OpenAI only.
@@ -152,9 +157,7 @@ impl Models<'_> {
     /// API's error by status, or a transport error, once the retries are spent
     /// (see [`Error`](crate::Error)).
     pub async fn delete(&self, id: &str) -> Result<DeleteModelResponse> {
-        let raw = self.client.openai("deleteModel")?;
-        self.client
-            .send("deleteModel", || raw.delete_model().model(id).send())
-            .await
+        let call = self.client.call(OperationId::DeleteModel)?;
+        call.path(id).send().await
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::types::{CreateModerationRequest, CreateModerationResponse};
 use crate::{Client, Result};
 
@@ -33,12 +35,7 @@ impl Moderations<'_> {
         R::Error: Display,
     {
         let request: CreateModerationRequest = crate::arguments::convert(request)?;
-        let body = crate::arguments::encode(&request)?;
-        let raw = self.client.openai("createModeration")?;
-        self.client
-            .send("createModeration", || {
-                raw.create_moderation().body_json(body.clone()).send()
-            })
-            .await
+        let call = self.client.call(OperationId::CreateModeration)?;
+        call.json(&request)?.send().await
     }
 }

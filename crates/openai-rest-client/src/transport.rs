@@ -1,19 +1,15 @@
-//! Sending: the credentials, the hooks that set the headers, the record of
-//! each response's status and headers, the timeout and the retry policy
-//! ([`Transport`]), and turning what the raw client answers into [`Error`]s.
+//! Sending: the credentials, the timeout and the retry policy
+//! ([`Transport`]), and turning what the API answers into [`Error`]s.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use openai_rest_raw::types::ErrorResponse;
-use progenitor_client::{ByteStream, ResponseValue};
+use openai_rest_raw::operations::OperationId;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::header::HeaderMap;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
@@ -72,141 +68,25 @@ pub(crate) struct Transport {
 
 pub(crate) const USER_AGENT: &str = concat!("openai-rest-client/", env!("CARGO_PKG_VERSION"));
 
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
-/// What a raw call fails with; `E` is the error body its spec declares:
-/// OpenAI's, or that of Azure's authoring API.
-pub(crate) type RawError<E = ErrorResponse> = progenitor_client::Error<E>;
-
-/// An error body a raw call decodes, read into the one [`ApiError`], so
-/// that an error reads the same on both backends.
-pub(crate) trait ErrorBody {
-    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError;
-}
-
-impl ErrorBody for ErrorResponse {
-    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError {
-        api_error_from_body(status, headers, self.error, secret)
-    }
-}
-
-impl ErrorBody for openai_rest_raw::azure::types::AzureErrorResponse {
-    /// Azure's `code` is the code, and the field at fault (`target`) the
-    /// `param`; it has no `type`.
-    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError {
-        ApiError {
-            param: self.error.target,
-            code: Some(self.error.code),
-            ..api_error(status, headers, self.error.message, secret)
-        }
-    }
-}
-
-impl ErrorBody for openai_rest_raw::azure::types::AzureInferenceErrorResponse {
-    /// OpenAI's error object, of which Azure's gateway sends only `code` and
-    /// `message` (a 401, a rate limit).
-    fn into_api_error(self, status: StatusCode, headers: &HeaderMap, secret: &ApiKey) -> ApiError {
-        ApiError {
-            error_type: self.error.type_,
-            param: self.error.param,
-            code: self.error.code,
-            ..api_error(status, headers, self.error.message, secret)
-        }
-    }
-}
-
-/// The status and headers of the response of the current attempt.
-#[derive(Default)]
-struct Seen {
-    status: Option<StatusCode>,
-    headers: HeaderMap,
-}
-
-tokio::task_local! {
-    // Set around each attempt; the raw client's after_send hook fills it, so
-    // that an error whose body is not JSON still has its status.
-    static SEEN: RefCell<Seen>;
-}
-
-/// The raw client's hooks: `headers` on every request instead of progenitor's
-/// `api-version` header, and the response's status and headers into [`SEEN`].
-pub(crate) fn hooks(headers: HeaderMap) -> openai_rest_raw::Hooks {
-    openai_rest_raw::Hooks {
-        before_send: Some(Arc::new(move |request: &mut reqwest::Request| {
-            let sent = request.headers_mut();
-            // progenitor adds the spec's info.version; the API does not know it,
-            // and on Azure `api-version` is the query parameter. A constant
-            // name: a `&str` would be parsed on every request.
-            sent.remove(API_VERSION);
-            for (name, value) in &headers {
-                sent.insert(name, value.clone());
-            }
-        })),
-        after_send: Some(Arc::new(|result: &reqwest::Result<reqwest::Response>| {
-            if let Ok(response) = result {
-                let status = response.status();
-                // Only an error status's headers are read (`convert`): not
-                // copying a success's saves a HeaderMap clone per call.
-                let headers = if status.is_success() {
-                    HeaderMap::new()
-                } else {
-                    response.headers().clone()
-                };
-                let _ = SEEN.try_with(|seen| {
-                    *seen.borrow_mut() = Seen {
-                        status: Some(status),
-                        headers,
-                    }
-                });
-            }
-        })),
-    }
-}
-
 impl Transport {
-    /// Sends with retries: `attempt` makes one try each time it is called.
-    pub(crate) async fn send<T, E, F, Fut>(
+    /// Sends with up to `max_retries` retries: `attempt` makes one try each
+    /// time it is called (or fails before sending, e.g. an upload file that
+    /// cannot be opened), bounded by the timeout.
+    pub(crate) async fn send<T, F, Fut>(
         &self,
-        operation: &'static str,
-        mut attempt: F,
-    ) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
-        E: ErrorBody,
-    {
-        self.send_with(operation, self.max_retries, || Ok(attempt()))
-            .await
-    }
-
-    /// [`send`](Self::send) for attempts that can fail before sending (an
-    /// upload file that cannot be opened), with at most `max_retries` retries.
-    pub(crate) async fn send_with<T, E, F, Fut>(
-        &self,
-        operation: &'static str,
+        operation: OperationId,
         max_retries: u32,
         mut attempt: F,
     ) -> Result<T>
     where
         F: FnMut() -> Result<Fut>,
-        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
-        E: ErrorBody,
+        Fut: Future<Output = Result<T>>,
     {
         let mut retries = 0;
         loop {
-            // Boxed: the attempt's state machine is large, and unboxed it is
-            // copied whole into the task-local scope, the timeout and the
-            // caller's future each time one of them moves.
-            let future = Box::pin(attempt()?);
-            let (result, seen) = SEEN
-                .scope(RefCell::default(), async {
-                    let result = tokio::time::timeout(self.timeout, future).await;
-                    (result, SEEN.with(|seen| seen.take()))
-                })
-                .await;
-            let error = match result {
-                Ok(Ok(value)) => return Ok(value.into_inner()),
-                Ok(Err(raw)) => self.convert(raw, seen).await,
+            let error = match tokio::time::timeout(self.timeout, attempt()?).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(error)) => error,
                 Err(_) => Error::Timeout {
                     after: self.timeout,
                 },
@@ -217,7 +97,7 @@ impl Transport {
             retries += 1;
             let delay = self.delay(retries, &error);
             tracing::warn!(
-                operation,
+                operation = operation.as_str(),
                 retry = retries,
                 max_retries,
                 delay_ms = delay.as_millis() as u64,
@@ -240,44 +120,10 @@ impl Transport {
         });
         delay.min(max)
     }
-
-    /// The [`Error`] for what the raw client answered.
-    async fn convert<E: ErrorBody>(&self, raw: RawError<E>, seen: Seen) -> Error {
-        let secret = &self.secret;
-        match raw {
-            RawError::ErrorResponse(response) => {
-                let (status, headers) = (response.status(), response.headers().clone());
-                let body = response.into_inner();
-                Error::from_api(body.into_api_error(status, &headers, secret))
-            }
-            RawError::InvalidResponsePayload(body, source) => {
-                let text = String::from_utf8_lossy(&body).into_owned();
-                match seen.status {
-                    Some(status) if !status.is_success() => {
-                        Error::from_api(api_error_from_text(status, &seen.headers, text, secret))
-                    }
-                    status => {
-                        invalid_response(status.unwrap_or(StatusCode::OK), text, source, secret)
-                    }
-                }
-            }
-            RawError::UnexpectedResponse(response) => {
-                let (status, headers) = (response.status(), response.headers().clone());
-                let text = response.text().await.unwrap_or_default();
-                Error::from_api(api_error_from_text(status, &headers, text, secret))
-            }
-            RawError::CommunicationError(e)
-            | RawError::ResponseBodyError(e)
-            | RawError::InvalidUpgrade(e) => connection_error(e, self.timeout),
-            RawError::InvalidRequest(message) | RawError::Custom(message) => {
-                Error::InvalidArgument(message)
-            }
-        }
-    }
 }
 
 /// A reqwest failure as a timeout or a connection error.
-fn connection_error(error: reqwest::Error, timeout: Duration) -> Error {
+pub(crate) fn connection_error(error: reqwest::Error, timeout: Duration) -> Error {
     if error.is_timeout() {
         Error::Timeout { after: timeout }
     } else {
@@ -428,25 +274,12 @@ pub(crate) fn deadline(wait: Duration) -> Instant {
         .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
 }
 
-/// The whole body of a byte response, as one attempt.
-pub(crate) async fn read_all<E>(
-    response: impl Future<Output = Result<ResponseValue<ByteStream>, RawError<E>>>,
-) -> Result<ResponseValue<Bytes>, RawError<E>> {
-    let response = response.await?;
-    let (status, headers) = (response.status(), response.headers().clone());
-    let mut body = response.into_inner();
-    let mut all = BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        all.extend_from_slice(&chunk.map_err(RawError::ResponseBodyError)?);
-    }
-    Ok(ResponseValue::new(all.freeze(), status, headers))
-}
-
 /// Copies `body` to `writer`; no chunk for `idle` is a timeout.
-pub(crate) async fn copy<W>(mut body: ByteStream, idle: Duration, writer: &mut W) -> Result<u64>
+pub(crate) async fn copy<W>(body: reqwest::Response, idle: Duration, writer: &mut W) -> Result<u64>
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
+    let mut body = body.bytes_stream();
     let mut written = 0;
     loop {
         let chunk = match tokio::time::timeout_at(deadline(idle), body.next()).await {

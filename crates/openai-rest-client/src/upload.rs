@@ -167,31 +167,3 @@ fn unreadable(path: &Path, error: std::io::Error) -> Error {
         path.display()
     ))
 }
-
-impl crate::Client {
-    /// Sends a call that carries `uploads`: they are checked first, and the
-    /// call is not retried when one of them cannot be sent twice.
-    pub(crate) async fn send_upload<T, E, F, Fut>(
-        &self,
-        operation: &'static str,
-        uploads: &[&Upload],
-        attempt: F,
-    ) -> Result<T>
-    where
-        F: FnMut() -> Result<Fut>,
-        Fut: Future<
-            Output = Result<progenitor_client::ResponseValue<T>, crate::transport::RawError<E>>,
-        >,
-        E: crate::transport::ErrorBody,
-    {
-        for upload in uploads {
-            upload.check()?;
-        }
-        let retries = if uploads.iter().all(|upload| upload.replayable()) {
-            self.transport.max_retries
-        } else {
-            0
-        };
-        self.transport.send_with(operation, retries, attempt).await
-    }
-}

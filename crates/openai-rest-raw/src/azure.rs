@@ -2,8 +2,10 @@
 // Change the spec (or xtask/) and regenerate; `cargo xtask codegen --check`
 // fails when this file is stale.
 
+#[cfg(feature = "client")]
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+#[cfg(feature = "client")]
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
 /// Types used as operation parameters and responses.
@@ -3857,6 +3859,7 @@ pub mod types {
         }
     }
 }
+#[cfg(feature = "client")]
 #[derive(Clone, Debug)]
 ///Client for Azure OpenAI API
 ///
@@ -3868,6 +3871,7 @@ pub struct Client {
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::Hooks,
 }
+#[cfg(feature = "client")]
 impl Client {
     /// Create a new client.
     ///
@@ -3900,6 +3904,7 @@ impl Client {
         }
     }
 }
+#[cfg(feature = "client")]
 impl ClientInfo<crate::Hooks> for Client {
     fn api_version() -> &'static str {
         "2022-12-01"
@@ -3914,7 +3919,9 @@ impl ClientInfo<crate::Hooks> for Client {
         &self.inner
     }
 }
+#[cfg(feature = "client")]
 impl ClientHooks<crate::Hooks> for &Client {}
+#[cfg(feature = "client")]
 impl Client {
     ///List deployments
     ///
@@ -4177,6 +4184,7 @@ impl Client {
         builder::RetrieveModel::new(self)
     }
 }
+#[cfg(feature = "client")]
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
@@ -6823,10 +6831,12 @@ pub mod builder {
         }
     }
 }
+#[cfg(feature = "client")]
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
+#[cfg(feature = "client")]
 impl Client {
     ///Create deployment
     ///

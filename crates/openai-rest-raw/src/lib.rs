@@ -7,8 +7,10 @@
 /// response bodies are the types of [`crate::types`].
 pub mod azure;
 pub mod operations;
+#[cfg(feature = "client")]
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+#[cfg(feature = "client")]
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
 /// Types used as operation parameters and responses.
@@ -6644,6 +6646,7 @@ pub mod types {
         }
     }
 }
+#[cfg(feature = "client")]
 #[derive(Clone, Debug)]
 ///Client for OpenAI API
 ///
@@ -6655,6 +6658,7 @@ pub struct Client {
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::Hooks,
 }
+#[cfg(feature = "client")]
 impl Client {
     /// Create a new client.
     ///
@@ -6687,6 +6691,7 @@ impl Client {
         }
     }
 }
+#[cfg(feature = "client")]
 impl ClientInfo<crate::Hooks> for Client {
     fn api_version() -> &'static str {
         "1.2.0"
@@ -6701,7 +6706,9 @@ impl ClientInfo<crate::Hooks> for Client {
         &self.inner
     }
 }
+#[cfg(feature = "client")]
 impl ClientHooks<crate::Hooks> for &Client {}
+#[cfg(feature = "client")]
 impl Client {
     ///List engines
     ///
@@ -6917,6 +6924,7 @@ impl Client {
         builder::DeleteModel::new(self)
     }
 }
+#[cfg(feature = "client")]
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
@@ -9840,10 +9848,12 @@ pub mod builder {
         }
     }
 }
+#[cfg(feature = "client")]
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
+#[cfg(feature = "client")]
 impl Client {
     ///Create transcription
     ///
@@ -10165,6 +10175,7 @@ impl crate::Schema for types::Prompt {
 impl crate::Schema for types::StopSequences {
     const NAME: &'static str = "StopSequences";
 }
+#[cfg(feature = "client")]
 /// Code the caller runs on every request of a [`Client`] (and of
 /// an [`azure::Client`]): set authentication and default headers,
 /// remove what must not go over the wire, or note the status and
@@ -10177,11 +10188,14 @@ pub struct Hooks {
     /// Runs on what sending each request gave, before its body is read.
     pub after_send: Option<AfterSend>,
 }
+#[cfg(feature = "client")]
 /// See the field [`Hooks::before_send`](Hooks#structfield.before_send).
 pub type BeforeSend = ::std::sync::Arc<dyn Fn(&mut ::reqwest::Request) + Send + Sync>;
+#[cfg(feature = "client")]
 /// See the field [`Hooks::after_send`](Hooks#structfield.after_send).
 pub type AfterSend =
     ::std::sync::Arc<dyn Fn(&::reqwest::Result<::reqwest::Response>) + Send + Sync>;
+#[cfg(feature = "client")]
 impl Hooks {
     pub(crate) fn before_send(&self, request: &mut ::reqwest::Request) {
         if let Some(hook) = &self.before_send {
@@ -10194,6 +10208,7 @@ impl Hooks {
         }
     }
 }
+#[cfg(feature = "client")]
 impl ::std::fmt::Debug for Hooks {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("Hooks")
@@ -10226,14 +10241,17 @@ impl types::Error {
 /// The text parts of a multipart body: each field of `fields`
 /// that is set, strings as they are and numbers and booleans as
 /// JSON writes them.
-pub(crate) fn multipart_form<T: ::serde::Serialize>(
-    fields: &T,
-) -> Result<::reqwest::multipart::Form, String> {
+///
+/// # Errors
+///
+/// What is wrong when `fields` is not an object of text,
+/// numbers and booleans.
+pub fn form_fields<T: ::serde::Serialize>(fields: &T) -> Result<Vec<(String, String)>, String> {
     let value = ::serde_json::to_value(fields).map_err(|e| e.to_string())?;
     let ::serde_json::Value::Object(map) = value else {
         return Err("a multipart body must be an object".to_string());
     };
-    let mut form = ::reqwest::multipart::Form::new();
+    let mut texts = Vec::with_capacity(map.len());
     for (name, value) in map {
         let text = match value {
             ::serde_json::Value::Null => continue,
@@ -10243,6 +10261,17 @@ pub(crate) fn multipart_form<T: ::serde::Serialize>(
                 return Err(format!("multipart field `{name}` is not text: {other}"));
             }
         };
+        texts.push((name, text));
+    }
+    Ok(texts)
+}
+#[cfg(feature = "client")]
+/// [`form_fields`] as a multipart form.
+pub(crate) fn multipart_form<T: ::serde::Serialize>(
+    fields: &T,
+) -> Result<::reqwest::multipart::Form, String> {
+    let mut form = ::reqwest::multipart::Form::new();
+    for (name, text) in form_fields(fields)? {
         form = form.text(name, text);
     }
     Ok(form)

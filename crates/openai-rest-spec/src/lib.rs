@@ -1,18 +1,26 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+#[cfg(feature = "jsonschema")]
 mod files;
+mod keywords;
+mod rulebook;
+#[cfg(feature = "jsonschema")]
 mod rules;
 mod violation;
 
+#[cfg(feature = "jsonschema")]
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+#[cfg(feature = "jsonschema")]
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
+#[cfg(feature = "jsonschema")]
 pub use files::{File, FileCheck, MAX_LINE_BYTES, ReadFile};
+pub use rulebook::{RequestCheck, request_check};
 pub use violation::{Problem, Step, Violation};
 
 /// The component schemas of `openapi/openai.yaml` and `openapi/azure.yaml` as
@@ -20,6 +28,7 @@ pub use violation::{Problem, Step, Violation};
 /// `cargo xtask codegen`.
 const DOCUMENT: &str = include_str!("../schemas.json");
 
+#[cfg(feature = "jsonschema")]
 /// The URI the document is registered under, so that its `#/$defs/...`
 /// references resolve inside it and nothing is ever fetched.
 const BASE_URI: &str = "urn:openai-rest-spec:schemas";
@@ -60,6 +69,7 @@ fn definitions() -> &'static serde_json::Map<String, Value> {
         .expect("openai-rest-spec's schemas.json has $defs")
 }
 
+#[cfg(feature = "jsonschema")]
 /// The schema `name`, compiled on first use and kept for the life of the
 /// process.
 ///
@@ -148,6 +158,7 @@ impl fmt::Display for SchemaError {
 
 impl std::error::Error for SchemaError {}
 
+#[cfg(feature = "jsonschema")]
 /// One schema of the specs, compiled: its JSON Schema, the rules between
 /// its fields (`x-rules`) and, for a multipart body, the rules of its files
 /// (`x-files`).
@@ -159,6 +170,7 @@ pub struct Schema {
     files: Vec<files::FileRule>,
 }
 
+#[cfg(feature = "jsonschema")]
 impl fmt::Debug for Schema {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Schema")
@@ -167,6 +179,7 @@ impl fmt::Debug for Schema {
     }
 }
 
+#[cfg(feature = "jsonschema")]
 impl Schema {
     fn compile(name: &'static str) -> Result<Schema, SchemaError> {
         let json = &definitions()[name];
@@ -338,6 +351,7 @@ impl Schema {
     }
 }
 
+#[cfg(feature = "jsonschema")]
 /// Compiles a JSON Schema that may refer into [`document`].
 fn compile(schema: &Value) -> Result<Validator, String> {
     static REGISTRY: OnceLock<Result<Registry<'static>, String>> = OnceLock::new();
@@ -357,6 +371,7 @@ fn compile(schema: &Value) -> Result<Validator, String> {
         .map_err(|e| e.to_string())
 }
 
+#[cfg(feature = "jsonschema")]
 /// The JSON type a property holds, looking through `$ref`s and a nullable
 /// property's `anyOf`.
 fn json_type<'a>(document: &'a Value, schema: &'a Value) -> Option<&'a str> {
@@ -377,7 +392,7 @@ fn json_type<'a>(document: &'a Value, schema: &'a Value) -> Option<&'a str> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "jsonschema"))]
 mod tests {
     use super::*;
 

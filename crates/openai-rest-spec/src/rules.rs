@@ -14,7 +14,8 @@
 
 use serde_json::Value;
 
-use crate::violation::{Problem, Step, Violation};
+use crate::keywords;
+use crate::violation::Violation;
 
 pub(crate) struct Rule {
     field: String,
@@ -79,43 +80,24 @@ pub(crate) fn broken(rules: &[Rule], value: &Value) -> Option<Violation> {
 
 impl Rule {
     fn broken(&self, object: &Value) -> Option<Violation> {
-        let value = object.get(&self.field).and_then(Value::as_f64)?;
+        let object = object.as_object()?;
         if let Some((when, is)) = &self.when
             && object.get(when) != Some(is)
         {
             return None;
         }
-        let problem = match &self.check {
+        let checked = match &self.check {
             Check::NotLessThan { other, default } => {
-                let other_value = match object.get(other) {
-                    Some(Value::Null) | None => default,
-                    Some(other) => other,
-                };
-                if other_value.as_f64().is_none_or(|other| value >= other) {
-                    return None;
-                }
-                Problem::NotLessThan {
-                    other: other.clone(),
-                    other_value: other_value.clone(),
-                }
+                keywords::not_less_than(object, &self.field, other, default)
             }
-            Check::Maximum(limit) => {
-                if value <= *limit {
-                    return None;
-                }
-                let (when, is) = self.when.clone().unwrap_or_default();
-                Problem::MaximumWhen {
-                    limit: *limit,
-                    when,
-                    is,
-                }
-            }
+            Check::Maximum(limit) => keywords::maximum_when(
+                object,
+                &self.field,
+                *limit,
+                self.when.as_ref().map(|(name, is)| (name.as_str(), is)),
+            ),
         };
-        Some(Violation::at(
-            vec![Step::Field(self.field.clone())],
-            object[&self.field].clone(),
-            problem,
-        ))
+        checked.err()
     }
 }
 

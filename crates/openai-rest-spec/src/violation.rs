@@ -3,8 +3,11 @@
 
 use std::fmt;
 
+#[cfg(feature = "jsonschema")]
 use jsonschema::ValidationError;
+#[cfg(feature = "jsonschema")]
 use jsonschema::error::{TypeKind, ValidationErrorKind};
+#[cfg(feature = "jsonschema")]
 use jsonschema::paths::LocationSegment;
 use serde_json::Value;
 
@@ -168,6 +171,12 @@ impl Violation {
         }
     }
 
+    /// The violation of a value inside: `step` first on its path.
+    pub(crate) fn under(mut self, step: Step) -> Self {
+        self.path.insert(0, step);
+        self
+    }
+
     /// The API's `param`: the path written `messages[0].role`; `None` for
     /// the whole value.
     pub fn param(&self) -> Option<String> {
@@ -287,6 +296,7 @@ impl fmt::Display for FileProblem {
     }
 }
 
+#[cfg(feature = "jsonschema")]
 /// The violation a validator's error stands for; in an `anyOf`, the error
 /// of the one form that has the value's type, when only one has it.
 pub(crate) fn from_error(error: &ValidationError<'_>, root: &Value) -> Violation {
@@ -367,6 +377,7 @@ pub(crate) fn from_error(error: &ValidationError<'_>, root: &Value) -> Violation
     Violation::at(path, value, problem)
 }
 
+#[cfg(feature = "jsonschema")]
 /// Of the forms a value fits none of, the one it was meant for: the only
 /// form whose failure is not about the type of the value itself (at `at`),
 /// or else the only form that is not `null` (a nullable field's other form).

@@ -40,7 +40,7 @@ fn completion_request() -> CreateCompletionRequest {
 pub async fn overhead(addr: SocketAddr) -> (f64, f64) {
     let url = format!("http://{addr}/v1");
     let ours = client(url.clone());
-    let plain = reqwest::Client::new();
+    let plain = openai_contract_tests::http();
     let request = completion_request();
     let ours_call = || async {
         ours.completions()

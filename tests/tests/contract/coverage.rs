@@ -50,7 +50,7 @@ async fn mock_routes(mock: &OpenAiMock, api: Api, method: &str, path: &str) -> b
             mock.azure_endpoint()
         ),
     };
-    let response = reqwest::Client::new()
+    let response = openai_contract_tests::http()
         .request(method.parse().expect("a method"), url)
         .bearer_auth("sk-probe")
         .header("api-key", "probe")

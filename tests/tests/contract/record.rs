@@ -82,7 +82,7 @@ async fn replay(origin: &str, request: &wiremock::Request) -> (u16, Option<Strin
     for name in ["host", "content-length", "transfer-encoding", "connection"] {
         headers.remove(name);
     }
-    let response = reqwest::Client::new()
+    let response = openai_contract_tests::http()
         .request(request.method.clone(), url)
         .headers(headers)
         .body(request.body.clone())

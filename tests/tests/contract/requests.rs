@@ -15,7 +15,7 @@ const CASES: usize = 32;
 #[tokio::test]
 async fn the_mock_accepts_arbitrary_valid_requests_of_every_json_operation() {
     let mock = OpenAiMock::start_with(MockOptions::default().stateless(true)).await;
-    let http = reqwest::Client::new();
+    let http = openai_contract_tests::http();
     let mut runner = TestRunner::deterministic();
     let mut tried = 0;
     for op in OPERATIONS {

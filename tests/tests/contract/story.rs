@@ -76,7 +76,7 @@ impl Stage {
         tokio::spawn(openai_rest_mock::serve(listener, options, async {
             let _ = stopped.await;
         }));
-        let http = reqwest::Client::new();
+        let http = openai_contract_tests::http();
         let advance = format!(
             "{origin}/__mock/clock/advance?seconds={}",
             STEP.as_secs_f64()

@@ -86,7 +86,7 @@ async fn mock_accepts(mock: &OpenAiMock, op: &Operation, json: &Value) -> bool {
             op.path.replace("{deployment-id}", "deployment-1")
         ),
     };
-    let response = reqwest::Client::new()
+    let response = openai_contract_tests::http()
         .request(op.method.parse().unwrap(), url)
         .bearer_auth("sk-verdicts")
         .json(json)

@@ -70,6 +70,7 @@ async fn main() {
             return;
         }
         Some("plain") => {
+            openai_rest_client::install_tls_provider();
             let http = openai_rest_client::reqwest::Client::new();
             for _ in 0..calls {
                 let body = http

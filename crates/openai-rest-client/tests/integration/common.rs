@@ -64,6 +64,7 @@ pub fn converted<R: DeserializeOwned, T: From<R>>(operation: OperationId, case: 
 /// or headers that no fault gives.
 pub async fn error_body(fault: &str) -> Vec<u8> {
     let mock = OpenAiMock::start().await;
+    openai_rest_client::install_tls_provider();
     let answer = reqwest::Client::new()
         .get(format!("{}/models", mock.base_url()))
         .bearer_auth(KEY)

@@ -75,6 +75,7 @@ async fn default_headers_and_a_user_supplied_http_client() {
     let mock = OpenAiMock::start().await;
     let mut http_headers = reqwest::header::HeaderMap::new();
     http_headers.insert("x-from-http-client", "yes".parse().unwrap());
+    openai_rest_client::install_tls_provider();
     let http = reqwest::Client::builder()
         .default_headers(http_headers)
         .build()

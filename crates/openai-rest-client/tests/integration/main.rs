@@ -11,4 +11,3 @@ mod coverage;
 mod faults;
 mod openai_endpoints;
 mod secrets;
-mod sse;

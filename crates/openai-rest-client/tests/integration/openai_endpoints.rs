@@ -11,6 +11,7 @@ use openai_rest_client::types::*;
 use openai_rest_client::{Error, List, Status, Upload, files, fine_tunes, models};
 use openai_rest_mock::wiremock::{Mock, ResponseTemplate};
 use openai_rest_mock::{MockOptions, OpenAiMock, OperationId, operation};
+use openai_rest_raw::types::{FineTune, Model};
 use serde_json::json;
 
 /// The first bytes of a 2x2 PNG: as much as the mock reads of an image,

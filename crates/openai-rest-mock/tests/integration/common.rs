@@ -118,6 +118,10 @@ impl Drop for Server {
 }
 
 pub fn client() -> reqwest::Client {
+    // In a workspace build, reqwest has the client's rustls without a
+    // provider, and panics unless one is installed.
+    #[allow(deprecated)] // in rustls 0.23.48, for want of post-quantum
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
