@@ -1,6 +1,7 @@
 //! Azure's authoring objects (api-version 2022-12-01), made from the
 //! store's records, which keep OpenAI's shape: one record per file, job and
-//! model, shown in the shape of the API that asks. Azure's items carry a
+//! model, shown in the shape of the API that asks; and back, the records of
+//! Azure's own examples, which the store is seeded with too. Azure's items carry a
 //! `State` for status and `created_at`/`updated_at`; a file has no `bytes`
 //! until it has been checked; a job's files are Azure files and its
 //! `fine_tuned_model` is there only once it has succeeded; a model tells
@@ -170,6 +171,93 @@ pub(crate) fn model(model: &Json, fine_tune: Option<&str>) -> Json {
     ])
 }
 
+/// Azure's file `State` as an OpenAI file's `status`.
+fn file_status(state: &str) -> &str {
+    match state {
+        "notRunning" | "running" => "uploaded",
+        "succeeded" => "processed",
+        "failed" | "canceled" | "deleted" => "error",
+        other => other,
+    }
+}
+
+/// Azure's job `State` as an OpenAI fine-tune's `status`.
+fn job_status(state: &str) -> &str {
+    match state {
+        "notRunning" => "pending",
+        "canceled" => "cancelled",
+        other => other,
+    }
+}
+
+/// `template` (an OpenAI object of the kind) with `fields` set.
+fn record<'a>(template: &Json, fields: impl IntoIterator<Item = (&'a str, Json)>) -> Json {
+    let mut record = template.clone();
+    for (key, value) in fields {
+        record.set(key, value);
+    }
+    record
+}
+
+/// The store's record of an Azure file: OpenAI's file, from `template`.
+pub(crate) fn file_record(file: &Json, template: &Json) -> Json {
+    record(
+        template,
+        [
+            ("id", file.get("id").cloned().unwrap_or(Json::Null)),
+            ("bytes", number(file, "bytes").into()),
+            ("created_at", number(file, "created_at").into()),
+            ("filename", text(file, "filename").into()),
+            ("purpose", text(file, "purpose").into()),
+            ("status", file_status(text(file, "status")).into()),
+        ],
+    )
+}
+
+/// The store's record of an Azure fine-tune: OpenAI's job, from
+/// `template`, its files from `file_template`.
+pub(crate) fn fine_tune_record(job: &Json, template: &Json, file_template: &Json) -> Json {
+    let files = |key| {
+        let files = job.get(key).and_then(Json::as_array).unwrap_or_default();
+        Json::Array(
+            files
+                .iter()
+                .map(|f| file_record(f, file_template))
+                .collect(),
+        )
+    };
+    let events = (job.get("events").and_then(Json::as_array)).unwrap_or_default();
+    let events = events.iter().map(|event| {
+        let level = match text(event, "level") {
+            "warning" => "warn",
+            level => level,
+        };
+        record(event, [("level", level.into())])
+    });
+    record(
+        template,
+        [
+            ("id", job.get("id").cloned().unwrap_or(Json::Null)),
+            ("model", text(job, "model").into()),
+            ("created_at", number(job, "created_at").into()),
+            ("updated_at", number(job, "updated_at").into()),
+            ("events", Json::Array(events.collect())),
+            (
+                "fine_tuned_model",
+                field(job, "fine_tuned_model").unwrap_or(Json::Null),
+            ),
+            (
+                "hyperparams",
+                field(job, "hyperparams").unwrap_or(Json::Object(vec![])),
+            ),
+            ("status", job_status(text(job, "status")).into()),
+            ("training_files", files("training_files")),
+            ("validation_files", files("validation_files")),
+            ("result_files", files("result_files")),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +327,32 @@ mod tests {
         assert_eq!(deprecation.get("fine_tune"), None);
         let capabilities = shown.get("capabilities").unwrap();
         assert_eq!(capabilities.get("fine_tune"), Some(&Json::Bool(false)));
+    }
+
+    #[test]
+    fn azure_examples_become_records_that_show_as_they_were() {
+        let azure_file = json(
+            r#"{"id":"file-1","object":"file","bytes":140,"purpose":"fine-tune","filename":"puppy.jsonl","status":"succeeded","created_at":10,"updated_at":11}"#,
+        );
+        let file_template = json(
+            r#"{"id":"","object":"file","bytes":0,"created_at":0,"filename":"","purpose":"","status":"uploaded","status_details":null}"#,
+        );
+        let record = file_record(&azure_file, &file_template);
+        assert_eq!(record.get("status"), Some(&Json::from("processed")));
+        assert_eq!(record.get("status_details"), Some(&Json::Null));
+        assert_eq!(file(&record, Some(11)), azure_file);
+
+        let azure_job = json(
+            r#"{"id":"ft-1","object":"fine-tune","hyperparams":{"n_epochs":2},"model":"curie","fine_tuned_model":"curie.ft-1","training_files":[{"id":"file-1","object":"file","bytes":140,"purpose":"fine-tune","filename":"puppy.jsonl","status":"succeeded","created_at":10,"updated_at":10}],"events":[{"object":"fine-tune-event","created_at":10,"level":"warning","message":"m"}],"status":"canceled","created_at":10,"updated_at":12}"#,
+        );
+        let job_template = json(
+            r#"{"id":"","object":"fine-tune","model":"","created_at":0,"events":[],"fine_tuned_model":null,"hyperparams":{},"organization_id":"org-1","result_files":[],"status":"pending","validation_files":[],"training_files":[],"updated_at":0}"#,
+        );
+        let record = fine_tune_record(&azure_job, &job_template, &file_template);
+        assert_eq!(record.get("status"), Some(&Json::from("cancelled")));
+        assert_eq!(record.get("organization_id"), Some(&Json::from("org-1")));
+        let events = record.get("events").and_then(Json::as_array).unwrap();
+        assert_eq!(events[0].get("level"), Some(&Json::from("warn")));
+        assert_eq!(fine_tune(&record), azure_job);
     }
 }

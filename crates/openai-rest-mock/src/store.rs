@@ -303,13 +303,29 @@ impl Store {
             .map_or_else(Bytes::new, |fixture| fixture.bytes.clone());
         // A single object's example wins over the list's description of
         // the same id.
-        for object in files.listed.into_iter().chain(files.single) {
+        for object in files.openai {
             let Some(id) = text(&object, "id").map(str::to_owned) else {
                 continue;
             };
             state.files.retain(|file| file.id != id);
             let content = FileContent::Memory(content.clone());
             state.files.push(StoredFile::checked(id, object, content));
+        }
+        // Azure's examples, unless OpenAI's have the id.
+        for azure in files.azure {
+            let object = azure_shapes::file_record(&azure, &self.file_template);
+            let Some(id) = text(&object, "id").map(str::to_owned) else {
+                continue;
+            };
+            if state.files.iter().any(|file| file.id == id) {
+                continue;
+            }
+            let mut file = StoredFile::checked(id, object, FileContent::Memory(content.clone()));
+            file.updated_at = azure
+                .get("updated_at")
+                .and_then(Json::as_u64)
+                .unwrap_or(file.updated_at);
+            state.files.push(file);
         }
 
         let models = documented(fixtures, ListModels, &[]);
@@ -325,7 +341,7 @@ impl Store {
                 state.models.push(model);
             }
         }
-        for model in models.listed {
+        for model in models.openai {
             let Some(id) = text(&model, "id").map(str::to_owned) else {
                 continue;
             };
@@ -354,8 +370,16 @@ impl Store {
 
         // The list's jobs, with the retrieve and cancel examples winning
         // for their ids (they print more of a job: its events).
+        // Azure's retrieve example wins over its list's; its cancel example
+        // contradicts them (see fixtures/README.md) and is not seeded.
         let jobs = documented(fixtures, ListFineTunes, &[RetrieveFineTune, CancelFineTune]);
-        for mut object in jobs.listed.into_iter().chain(jobs.single) {
+        let azure_jobs = documented(fixtures, ListFineTunes, &[RetrieveFineTune]).azure;
+        let job_template = json(fixtures, CreateFineTune)
+            .cloned()
+            .unwrap_or(Json::Null);
+        let azure_jobs = (azure_jobs.iter())
+            .map(|job| azure_shapes::fine_tune_record(job, &job_template, &self.file_template));
+        for mut object in jobs.openai.into_iter().chain(azure_jobs) {
             let Some(id) = text(&object, "id").map(str::to_owned) else {
                 continue;
             };
@@ -458,7 +482,7 @@ impl Store {
         }
 
         let deployments = documented(fixtures, ListDeployments, &[RetrieveDeployment]);
-        for object in deployments.listed.into_iter().chain(deployments.single) {
+        for object in deployments.openai {
             let Some(id) = text(&object, "id").map(str::to_owned) else {
                 continue;
             };
@@ -601,11 +625,13 @@ impl Store {
             DeleteFile => self.delete_file(fixtures, id),
             ListModels => self.list_models(fixtures, api),
             CreateFineTune => self.create_fine_tune(fixtures, input, api),
-            // The list leaves each job's events out, as the API's did.
+            // OpenAI's list left each job's events out; Azure's has them.
             ListFineTunes => self.list(fixtures, operation, |state| {
                 let jobs = state.jobs.iter().map(|job| job.shown(api));
                 jobs.map(|mut job| {
-                    job.remove("events");
+                    if api == Api::OpenAi {
+                        job.remove("events");
+                    }
                     job
                 })
                 .collect()
@@ -1110,7 +1136,12 @@ impl Store {
         };
         let State { files, models, .. } = &mut *state;
         self.catch_up(&mut job, created, files, models);
-        let reply = json_reply(&job.shown(api));
+        let mut shown = job.shown(api);
+        // Azure's answer to a create has no events yet (its example's).
+        if api == Api::Azure {
+            shown.remove("events");
+        }
+        let reply = json_reply(&shown);
         state.jobs.push(job);
         Ok(reply)
     }
@@ -1452,12 +1483,13 @@ fn fine_tuned_model(template: &Json, id: &str, base: &str) -> Json {
     model
 }
 
-/// The objects the fixtures of one resource document.
+/// The objects the fixtures of one resource document: its list's items,
+/// then its single objects (which win for their ids, being later).
 struct Documented {
-    /// The items of its list fixture.
-    listed: Vec<Json>,
-    /// The objects of its single-object fixtures.
-    single: Vec<Json>,
+    /// OpenAI's (the `response` cases).
+    openai: Vec<Json>,
+    /// Azure's own examples (the `azure` cases), in Azure's shape.
+    azure: Vec<Json>,
     /// Whether any of them was given (a recording), not embedded: then
     /// only those given count.
     given: bool,
@@ -1466,19 +1498,26 @@ struct Documented {
 /// What the fixtures of the resource listed by `list` and described one by
 /// one by `singles` document.
 fn documented(fixtures: &Fixtures, list: OperationId, singles: &[OperationId]) -> Documented {
-    let given = (std::iter::once(&list).chain(singles))
-        .any(|operation| !fixtures.is_embedded(*operation, "response"));
-    let counts = |operation: OperationId| !given || !fixtures.is_embedded(operation, "response");
-    let listed = (json(fixtures, list).filter(|_| counts(list)))
-        .and_then(|doc| doc.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
-        .unwrap_or_default();
-    let single = (singles.iter())
-        .filter(|operation| counts(**operation))
-        .filter_map(|operation| json(fixtures, *operation).cloned())
-        .collect();
+    const CASES: [&str; 2] = ["response", "azure"];
+    let operations = || std::iter::once(list).chain(singles.iter().copied());
+    let given = operations().any(|operation| {
+        CASES
+            .iter()
+            .any(|case| !fixtures.is_embedded(operation, case))
+    });
+    let objects = |case| {
+        let counts = |operation| !given || !fixtures.is_embedded(operation, case);
+        let listed = (json_case(fixtures, list, case).filter(|_| counts(list)))
+            .and_then(|doc| doc.get("data").and_then(Json::as_array).map(<[_]>::to_vec))
+            .unwrap_or_default();
+        let single = (singles.iter().copied())
+            .filter(|operation| counts(*operation))
+            .filter_map(|operation| json_case(fixtures, operation, case).cloned());
+        listed.into_iter().chain(single).collect()
+    };
     Documented {
-        listed,
-        single,
+        openai: objects("response"),
+        azure: objects("azure"),
         given,
     }
 }
@@ -1612,7 +1651,12 @@ fn no_such_job(id: &str) -> ApiError {
 
 /// A fixture's JSON document.
 fn json(fixtures: &Fixtures, operation: OperationId) -> Option<&Json> {
-    match &fixtures.case(operation, "response")?.content {
+    json_case(fixtures, operation, "response")
+}
+
+/// The JSON document of the fixture `case` of `operation`.
+fn json_case<'a>(fixtures: &'a Fixtures, operation: OperationId, case: &str) -> Option<&'a Json> {
+    match &fixtures.case(operation, case)?.content {
         Content::Json(doc) => Some(doc),
         _ => None,
     }

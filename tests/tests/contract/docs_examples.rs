@@ -255,7 +255,7 @@ fn part(file: File) -> Part {
 /// Sends the docs' examples in order to the OpenAI API at `base_url`; the
 /// first that is not answered as documented fails the test.
 async fn run_in_order(base_url: &str, mode: &str) {
-    let client = reqwest::Client::new();
+    let client = openai_contract_tests::http();
     let fixtures = Fixtures::default();
     for example in examples() {
         let what = format!("{mode}: {} {}", example.method, example.path);
@@ -345,5 +345,200 @@ async fn verify_is_clean_against_fresh_default_and_stateless_mocks() {
         };
         let report = verify(&target, &Options::default()).await.unwrap();
         assert!(report.passed(), "stateless={stateless}\n{report}");
+    }
+}
+
+/// One of Azure's examples (api-version 2022-12-01): what it sends, the
+/// status it answers and the fixture case whose fields the answer has
+/// (`None`: no body, or a body other than JSON).
+struct AzureExample {
+    method: &'static str,
+    path: &'static str,
+    body: Body,
+    status: u16,
+    fields: Option<(OperationId, &'static str)>,
+}
+
+const AZURE_FILE: &str = "file-181a1cbdcdcf4677ada87f63a0928099";
+const AZURE_JOB: &str = "ft-72a2792ef7d24ba7b82c7fe4a37e379f";
+const DEPLOYMENT: &str = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
+
+/// Azure's examples, resource by resource (models, files, fine-tunes,
+/// deployments and the inference they serve), each resource's creates and
+/// reads before its deletes, as `fixtures/README.md` explains.
+fn azure_examples() -> Vec<AzureExample> {
+    use OperationId::*;
+    let get = |path: &'static str, operation, case| AzureExample {
+        method: "GET",
+        path,
+        body: Body::None,
+        status: 200,
+        fields: Some((operation, case)),
+    };
+    let job = format!("/fine-tunes/{AZURE_JOB}").leak();
+    let file = format!("/files/{AZURE_FILE}").leak();
+    let deployment = format!("/deployments/{DEPLOYMENT}").leak();
+    vec![
+        get("/models", ListModels, "azure"),
+        get("/models/curie", RetrieveModel, "azure"),
+        // The list example's fine-tuned model (the retrieve example is a
+        // base model, with other fields).
+        AzureExample {
+            method: "GET",
+            path: format!("/models/curie.{AZURE_JOB}").leak(),
+            body: Body::None,
+            status: 200,
+            fields: None,
+        },
+        get("/files", ListFiles, "azure"),
+        AzureExample {
+            method: "POST",
+            path: "/files",
+            body: Body::Form(
+                &[("purpose", "fine-tune")],
+                &[("file", File::Bytes(TRAINING))],
+            ),
+            status: 201,
+            fields: Some((CreateFile, "azure")),
+        },
+        get(file, RetrieveFile, "azure"),
+        AzureExample {
+            method: "GET",
+            path: format!("{file}/content").leak(),
+            body: Body::None,
+            status: 200,
+            fields: None,
+        },
+        AzureExample {
+            method: "POST",
+            path: "/files/import",
+            body: Body::Json(json!({
+                "purpose": "fine-tune",
+                "filename": "puppy.jsonl",
+                "content_url": "data:application/jsonl;base64,eyJwcm9tcHQiOiAiYSIsICJjb21wbGV0aW9uIjogIiBiIn0K"
+            })),
+            status: 201,
+            fields: Some((ImportFile, "response")),
+        },
+        get("/fine-tunes", ListFineTunes, "azure"),
+        AzureExample {
+            method: "POST",
+            path: "/fine-tunes",
+            body: Body::Json(json!({"model": "curie", "training_file": AZURE_FILE})),
+            status: 201,
+            fields: Some((CreateFineTune, "azure")),
+        },
+        get(job, RetrieveFineTune, "azure"),
+        get(format!("{job}/events").leak(), ListFineTuneEvents, "azure"),
+        // The example cancels the job the others show succeeded: the API's
+        // 400, in Azure's body.
+        AzureExample {
+            method: "POST",
+            path: format!("{job}/cancel").leak(),
+            body: Body::None,
+            status: 400,
+            fields: None,
+        },
+        AzureExample {
+            method: "DELETE",
+            path: job,
+            body: Body::None,
+            status: 204,
+            fields: None,
+        },
+        AzureExample {
+            method: "DELETE",
+            path: file,
+            body: Body::None,
+            status: 204,
+            fields: None,
+        },
+        get("/deployments", ListDeployments, "response"),
+        AzureExample {
+            method: "POST",
+            path: "/deployments",
+            body: Body::Json(
+                json!({"model": "curie", "scale_settings": {"scale_type": "standard"}}),
+            ),
+            status: 201,
+            fields: Some((CreateDeployment, "response")),
+        },
+        get(deployment, RetrieveDeployment, "response"),
+        AzureExample {
+            method: "POST",
+            path: format!("{deployment}/completions").leak(),
+            body: Body::Json(json!({"prompt": "Say this is a test", "max_tokens": 7})),
+            status: 200,
+            fields: Some((CreateCompletion, "response")),
+        },
+        AzureExample {
+            method: "POST",
+            path: format!("{deployment}/embeddings").leak(),
+            body: Body::Json(json!({"input": "The food was delicious and the waiter..."})),
+            status: 200,
+            fields: Some((CreateEmbedding, "response")),
+        },
+        AzureExample {
+            method: "PATCH",
+            path: deployment,
+            body: Body::Json(json!({"scale_settings": {"scale_type": "standard"}})),
+            status: 200,
+            fields: Some((UpdateDeployment, "response")),
+        },
+        AzureExample {
+            method: "DELETE",
+            path: deployment,
+            body: Body::None,
+            status: 204,
+            fields: None,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn azures_examples_run_in_order_on_a_fresh_default_mock() {
+    let mock = OpenAiMock::start_with(MockOptions::default().api_key(KEY)).await;
+    let client = openai_contract_tests::http();
+    let fixtures = Fixtures::default();
+    for example in azure_examples() {
+        let what = format!("{} {}", example.method, example.path);
+        let url = format!(
+            "{}/openai{}?api-version=2022-12-01",
+            mock.azure_endpoint(),
+            example.path
+        );
+        let mut request = client
+            .request(example.method.parse().unwrap(), url)
+            .header("api-key", KEY);
+        request = match example.body {
+            Body::None => request,
+            Body::Json(body) if example.method == "PATCH" => request
+                .header("content-type", "application/merge-patch+json")
+                .body(body.to_string()),
+            Body::Json(body) => request.json(&body),
+            Body::Form(fields, files) => {
+                let mut form = Form::new();
+                for (name, value) in fields {
+                    form = form.text(*name, *value);
+                }
+                for (name, file) in files {
+                    form = form.part(*name, part(*file));
+                }
+                request.multipart(form)
+            }
+        };
+        let answer = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let status = answer.status().as_u16();
+        let text = answer.text().await.unwrap();
+        assert_eq!(status, example.status, "{what}: {text}");
+        if let Some((operation, case)) = example.fields {
+            let documented = fixtures.get(operation, case).unwrap();
+            let documented = String::from_utf8_lossy(documented).into_owned();
+            let difference = shape_difference(&[documented], std::slice::from_ref(&text));
+            assert_eq!(difference, None, "{what}: {text}");
+        }
     }
 }
