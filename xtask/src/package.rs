@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 
 /// The published crates, in dependency order.
 const PUBLISHED: &[&str] = &[
+    "openai-rest-tokens",
     "openai-rest-spec",
     "openai-rest-raw",
     "openai-rest-client",

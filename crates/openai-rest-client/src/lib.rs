@@ -32,6 +32,8 @@ pub mod models;
 pub mod moderations;
 mod sse;
 mod status;
+#[cfg(feature = "tokens")]
+pub mod tokens;
 mod transport;
 mod upload;
 
