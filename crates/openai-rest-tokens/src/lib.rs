@@ -186,11 +186,12 @@ impl<'a> ChatMessage<'a> {
 }
 
 /// The prompt tokens of a chat request to `model`, as the API counted them:
-/// the OpenAI cookbook's `num_tokens_from_messages`. Each message costs 4
-/// tokens besides its fields and a name replaces the role (-1) for
-/// `gpt-3.5-turbo-0301`, which `gpt-3.5-turbo` was in early 2023; each
-/// costs 3 and a name 1 more for `gpt-4` and its snapshots; the reply is
-/// primed with 3.
+/// the OpenAI cookbook's `num_tokens_from_messages` of early 2023. For
+/// `gpt-3.5-turbo-0301`, which `gpt-3.5-turbo` was then, each message costs
+/// 4 tokens besides its fields, a name replaces the role (-1) and the reply
+/// is primed with 2 (`<im_start>assistant`): the docs' example, one user
+/// message "Hello!", is 9. For `gpt-4` and its snapshots each message costs
+/// 3, a name 1 more, and the reply is primed with 3.
 ///
 /// # Errors
 ///
@@ -199,15 +200,15 @@ impl<'a> ChatMessage<'a> {
 pub fn count_chat_tokens(model: &str, messages: &[ChatMessage<'_>]) -> Result<usize, UnknownModel> {
     let unknown = || UnknownModel(model.to_owned());
     let base = base_model(model);
-    let (per_message, per_name): (i64, i64) = if base.starts_with("gpt-3.5-turbo") {
-        (4, -1)
+    let (per_message, per_name, priming): (i64, i64, i64) = if base.starts_with("gpt-3.5-turbo") {
+        (4, -1, 2)
     } else if base.starts_with("gpt-4") {
-        (3, 1)
+        (3, 1, 3)
     } else {
         return Err(unknown());
     };
     let encoding = Encoding::for_model(model).ok_or_else(unknown)?;
-    let mut tokens: i64 = 3;
+    let mut tokens = priming;
     for message in messages {
         tokens += per_message;
         tokens += encoding.count(message.role) as i64;
@@ -299,12 +300,17 @@ mod tests {
                 ..ChatMessage::new("user", "Hello!")
             },
         ];
-        // system: 4 + 1 + 6; user: 4 + 1 + 2 + (1 - 1); priming 3.
-        assert_eq!(count_chat_tokens("gpt-3.5-turbo-0301", &messages), Ok(21));
+        // system: 4 + 1 + 6; user: 4 + 1 + 2 + (1 - 1); priming 2.
+        assert_eq!(count_chat_tokens("gpt-3.5-turbo-0301", &messages), Ok(20));
+        // The docs' chat example: prompt_tokens 9.
+        assert_eq!(
+            count_chat_tokens("gpt-3.5-turbo", &[ChatMessage::new("user", "Hello!")]),
+            Ok(9)
+        );
         // gpt-4: 3 a message, a name 1 more: 10 + (3 + 1 + 2 + 1 + 1) + 3.
         assert_eq!(count_chat_tokens("gpt-4", &messages), Ok(21));
         assert_eq!(count_chat_tokens("gpt-4", &messages[..1]), Ok(13));
-        assert_eq!(count_chat_tokens("gpt-3.5-turbo", &[]), Ok(3));
+        assert_eq!(count_chat_tokens("gpt-3.5-turbo", &[]), Ok(2));
     }
 
     #[test]
