@@ -23,6 +23,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
+use crate::names::{pascal_case, schema_name, snake_case};
 use crate::spec::{self, MULTIPART, Operation};
 
 /// The method-name suffix of a non-JSON media type.
@@ -101,17 +102,6 @@ pub fn success<'a>(spec: &'a Value, op: &Operation<'a>) -> Result<Success<'a>> {
         found = Some(Success { status, content });
     }
     found.ok_or_else(|| anyhow!("{}: no success response", op.id))
-}
-
-/// The component name a schema refers to, through `$ref` or a one-element `allOf`.
-pub fn schema_name(schema: &Value) -> Option<&str> {
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        return reference.strip_prefix("#/components/schemas/");
-    }
-    match schema.get("allOf") {
-        Some(Value::Array(all)) if all.len() == 1 => schema_name(&all[0]),
-        _ => None,
-    }
 }
 
 /// The component name of a multipart operation's body schema.
@@ -745,52 +735,4 @@ fn error_type(spec: &Value, op: &Operation, types: &TypePaths) -> Result<TokenSt
         .and_then(schema_name)
         .ok_or_else(|| anyhow!("{}: the 4XX response must be a JSON `$ref` schema", op.id))?;
     Ok(types.path(name))
-}
-
-/// `createImageEdit` and `api-version` to `create_image_edit` and `api_version`.
-pub fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if c == '-' {
-            out.push('_');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `create_image_edit` to `CreateImageEdit`.
-pub fn pascal_case(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_progenitor() {
-        assert_eq!(snake_case("createImageEdit"), "create_image_edit");
-        assert_eq!(snake_case("api-version"), "api_version");
-        assert_eq!(snake_case("deployment-id"), "deployment_id");
-        assert_eq!(
-            pascal_case("create_completion_stream"),
-            "CreateCompletionStream"
-        );
-    }
 }

@@ -10,7 +10,8 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::codegen::ApiCode;
-use crate::methods::{self, schema_name};
+use crate::methods;
+use crate::names::{pascal_case, schema_name, snake_case};
 use crate::spec;
 
 /// One spec, as the table sees it.
@@ -32,7 +33,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
         for op in spec::operations(api.spec)? {
             let id = op.id;
             ids.insert(id.to_owned());
-            let id_variant = format_ident!("{}", methods::pascal_case(&methods::snake_case(id)));
+            let id_variant = format_ident!("{}", pascal_case(&snake_case(id)));
             let method = op.method.to_uppercase();
             let path = op.path;
             let request = match op.request_media_type(api.spec)? {
@@ -85,7 +86,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
     let (id_variants, id_strings): (Vec<_>, Vec<_>) = ids
         .iter()
         .map(|id| {
-            let variant = format_ident!("{}", methods::pascal_case(&methods::snake_case(id)));
+            let variant = format_ident!("{}", pascal_case(&snake_case(id)));
             (variant, id.as_str())
         })
         .unzip();
