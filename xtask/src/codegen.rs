@@ -103,13 +103,15 @@ pub fn generate(root: &Path) -> Result<Vec<Output>> {
             variant: "OpenAi",
             spec: &openai,
             types_module: quote!(types),
-            code: &openai_code,
+            methods: &openai_code.methods,
+            schemas: &openai_code.schemas,
         },
         operations::Api {
             variant: "Azure",
             spec: &azure,
             types_module: quote!(azure::types),
-            code: &azure_code,
+            methods: &azure_code.methods,
+            schemas: &azure_code.schemas,
         },
     ];
     let src = "crates/openai-rest-raw/src";
@@ -162,12 +164,12 @@ pub fn generate(root: &Path) -> Result<Vec<Output>> {
 }
 
 /// The generated code of one spec.
-pub struct ApiCode {
-    pub tokens: TokenStream,
+struct ApiCode {
+    tokens: TokenStream,
     /// (operationId, raw method name), for every method of the client.
-    pub methods: Vec<(String, String)>,
+    methods: Vec<(String, String)>,
     /// The schemas this spec's `types` module defines (not those it reuses).
-    pub schemas: Vec<String>,
+    schemas: Vec<String>,
 }
 
 /// progenitor's output for `spec`, with the methods it cannot generate merged

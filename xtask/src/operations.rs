@@ -9,7 +9,6 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::codegen::ApiCode;
 use crate::methods;
 use crate::names::{pascal_case, schema_name, snake_case};
 use crate::spec;
@@ -22,7 +21,10 @@ pub struct Api<'a> {
     /// Where the spec's own types are generated, inside openai-rest-raw
     /// (`types`, `azure::types`).
     pub types_module: TokenStream,
-    pub code: &'a ApiCode,
+    /// (operationId, raw method name), for every method of the spec's client.
+    pub methods: &'a [(String, String)],
+    /// The schemas the spec's own `types` module defines.
+    pub schemas: &'a [String],
 }
 
 pub fn generate(apis: &[Api]) -> Result<TokenStream> {
@@ -51,7 +53,6 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                 quote!(Body { media_type: #media, schema: #schema })
             });
             let raw_methods: Vec<&str> = api
-                .code
                 .methods
                 .iter()
                 .filter(|(op_id, _)| op_id == id)
@@ -194,7 +195,7 @@ pub fn decoders(apis: &[Api]) -> TokenStream {
     for api in apis {
         let module = &api.types_module;
         let module = quote!(::openai_rest_raw::#module);
-        for schema in &api.code.schemas {
+        for schema in api.schemas {
             let ty = format_ident!("{}", schema);
             arms.push(quote!(#schema => via::<#module::#ty>(json)));
         }
