@@ -24,7 +24,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::names::{pascal_case, schema_name, snake_case};
-use crate::spec::{self, MULTIPART, Operation};
+use crate::spec::{self, MULTIPART, Operation, is_file, success};
 
 /// The method-name suffix of a non-JSON media type.
 fn media_suffix(media: &str) -> Option<&'static str> {
@@ -63,106 +63,6 @@ impl TypePaths<'_> {
     fn has_builder(&self, schema: &str) -> bool {
         !self.shared.contains(schema)
     }
-}
-
-/// The success response of an operation: its status and its media types.
-pub struct Success<'a> {
-    pub status: u16,
-    pub content: Vec<(&'a str, Option<&'a Value>)>,
-}
-
-pub fn success<'a>(spec: &'a Value, op: &Operation<'a>) -> Result<Success<'a>> {
-    let responses = op
-        .operation
-        .get("responses")
-        .and_then(Value::as_object)
-        .ok_or_else(|| anyhow!("{}: no responses", op.id))?;
-    let mut found = None;
-    for (code, response) in responses {
-        if !code.starts_with('2') {
-            continue;
-        }
-        if found.is_some() {
-            bail!("{}: more than one success response", op.id);
-        }
-        let status: u16 = code
-            .parse()
-            .map_err(|_| anyhow!("{}: success status `{code}` is not a number", op.id))?;
-        let response = spec::resolve(spec, response)?;
-        let content = response
-            .get("content")
-            .and_then(Value::as_object)
-            .map(|content| {
-                content
-                    .iter()
-                    .map(|(media, body)| (media.as_str(), body.get("schema")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        found = Some(Success { status, content });
-    }
-    found.ok_or_else(|| anyhow!("{}: no success response", op.id))
-}
-
-/// The component name of a multipart operation's body schema.
-pub fn body_schema_name(spec: &Value, op: &Operation) -> Result<Option<String>> {
-    if !op.is_multipart(spec)? {
-        return Ok(None);
-    }
-    let schema = op
-        .request_schema(spec, MULTIPART)
-        .ok_or_else(|| anyhow!("a multipart body without a schema"))?;
-    schema_name(schema)
-        .map(|name| Some(name.to_owned()))
-        .ok_or_else(|| {
-            anyhow!(
-                "a multipart body schema must be a `$ref` to components.schemas, so that its \
-                 text parts get a generated type"
-            )
-        })
-}
-
-/// Whether a property of a multipart body is a file part.
-fn is_file(property: &Value) -> bool {
-    property.get("format").and_then(Value::as_str) == Some("binary")
-}
-
-/// Checks that a multipart body is an object of file parts and scalar text parts.
-pub fn check_body(spec: &Value, op: &Operation) -> Result<()> {
-    let name = body_schema_name(spec, op)?.expect("only called for multipart operations");
-    let schema = spec::resolve(spec, op.request_schema(spec, MULTIPART).expect("checked"))?;
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
-        bail!("multipart body `{name}` is not an object");
-    }
-    let properties = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .ok_or_else(|| anyhow!("multipart body `{name}` has no properties"))?;
-    if !properties.values().any(is_file) {
-        bail!("multipart body `{name}` has no file (`format: binary`) property");
-    }
-    for (property_name, property) in properties {
-        if is_file(property) {
-            continue;
-        }
-        let mut resolved = spec::resolve(spec, property)?;
-        if let Some(Value::Array(all)) = resolved.get("allOf")
-            && all.len() == 1
-        {
-            resolved = spec::resolve(spec, &all[0])?;
-        }
-        let scalar = matches!(
-            resolved.get("type").and_then(Value::as_str),
-            Some("string" | "number" | "integer" | "boolean")
-        );
-        if !scalar {
-            bail!(
-                "multipart body `{name}`: property `{property_name}` is neither a file nor a \
-                 scalar, so it cannot be sent as a text part"
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The methods of `spec` the xtask generates, and the operations progenitor

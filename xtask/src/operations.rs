@@ -9,7 +9,6 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::methods;
 use crate::names::{pascal_case, schema_name, snake_case};
 use crate::spec;
 
@@ -46,7 +45,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                 }
                 None => quote!(None),
             };
-            let success = methods::success(api.spec, &op)?;
+            let success = spec::success(api.spec, &op)?;
             let status = success.status;
             let responses = success.content.iter().map(|(media, schema)| {
                 let schema = optional(schema.and_then(schema_name));
