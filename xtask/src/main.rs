@@ -5,6 +5,7 @@ mod codegen;
 mod fuzz;
 mod json_schema;
 mod methods;
+mod names;
 mod operations;
 mod package;
 mod rulebook;

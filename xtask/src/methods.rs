@@ -23,7 +23,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::spec::{self, MULTIPART, Operation};
+use crate::names::{pascal_case, schema_name, snake_case};
+use crate::spec::{self, MULTIPART, Operation, is_file, success};
 
 /// The method-name suffix of a non-JSON media type.
 fn media_suffix(media: &str) -> Option<&'static str> {
@@ -62,117 +63,6 @@ impl TypePaths<'_> {
     fn has_builder(&self, schema: &str) -> bool {
         !self.shared.contains(schema)
     }
-}
-
-/// The success response of an operation: its status and its media types.
-pub struct Success<'a> {
-    pub status: u16,
-    pub content: Vec<(&'a str, Option<&'a Value>)>,
-}
-
-pub fn success<'a>(spec: &'a Value, op: &Operation<'a>) -> Result<Success<'a>> {
-    let responses = op
-        .operation
-        .get("responses")
-        .and_then(Value::as_object)
-        .ok_or_else(|| anyhow!("{}: no responses", op.id))?;
-    let mut found = None;
-    for (code, response) in responses {
-        if !code.starts_with('2') {
-            continue;
-        }
-        if found.is_some() {
-            bail!("{}: more than one success response", op.id);
-        }
-        let status: u16 = code
-            .parse()
-            .map_err(|_| anyhow!("{}: success status `{code}` is not a number", op.id))?;
-        let response = spec::resolve(spec, response)?;
-        let content = response
-            .get("content")
-            .and_then(Value::as_object)
-            .map(|content| {
-                content
-                    .iter()
-                    .map(|(media, body)| (media.as_str(), body.get("schema")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        found = Some(Success { status, content });
-    }
-    found.ok_or_else(|| anyhow!("{}: no success response", op.id))
-}
-
-/// The component name a schema refers to, through `$ref` or a one-element `allOf`.
-pub fn schema_name(schema: &Value) -> Option<&str> {
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        return reference.strip_prefix("#/components/schemas/");
-    }
-    match schema.get("allOf") {
-        Some(Value::Array(all)) if all.len() == 1 => schema_name(&all[0]),
-        _ => None,
-    }
-}
-
-/// The component name of a multipart operation's body schema.
-pub fn body_schema_name(spec: &Value, op: &Operation) -> Result<Option<String>> {
-    if !op.is_multipart(spec)? {
-        return Ok(None);
-    }
-    let schema = op
-        .request_schema(spec, MULTIPART)
-        .ok_or_else(|| anyhow!("a multipart body without a schema"))?;
-    schema_name(schema)
-        .map(|name| Some(name.to_owned()))
-        .ok_or_else(|| {
-            anyhow!(
-                "a multipart body schema must be a `$ref` to components.schemas, so that its \
-                 text parts get a generated type"
-            )
-        })
-}
-
-/// Whether a property of a multipart body is a file part.
-fn is_file(property: &Value) -> bool {
-    property.get("format").and_then(Value::as_str) == Some("binary")
-}
-
-/// Checks that a multipart body is an object of file parts and scalar text parts.
-pub fn check_body(spec: &Value, op: &Operation) -> Result<()> {
-    let name = body_schema_name(spec, op)?.expect("only called for multipart operations");
-    let schema = spec::resolve(spec, op.request_schema(spec, MULTIPART).expect("checked"))?;
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
-        bail!("multipart body `{name}` is not an object");
-    }
-    let properties = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .ok_or_else(|| anyhow!("multipart body `{name}` has no properties"))?;
-    if !properties.values().any(is_file) {
-        bail!("multipart body `{name}` has no file (`format: binary`) property");
-    }
-    for (property_name, property) in properties {
-        if is_file(property) {
-            continue;
-        }
-        let mut resolved = spec::resolve(spec, property)?;
-        if let Some(Value::Array(all)) = resolved.get("allOf")
-            && all.len() == 1
-        {
-            resolved = spec::resolve(spec, &all[0])?;
-        }
-        let scalar = matches!(
-            resolved.get("type").and_then(Value::as_str),
-            Some("string" | "number" | "integer" | "boolean")
-        );
-        if !scalar {
-            bail!(
-                "multipart body `{name}`: property `{property_name}` is neither a file nor a \
-                 scalar, so it cannot be sent as a text part"
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The methods of `spec` the xtask generates, and the operations progenitor
@@ -361,12 +251,30 @@ fn body(spec: &Value, op: &Operation, types: &TypePaths) -> Result<Body> {
     Ok(Body::Multipart { ty, builder, files })
 }
 
-fn method(
+/// What one method is generated from, read from the spec before any code is
+/// written.
+struct Parts<'a> {
+    op: &'a Operation<'a>,
+    /// The operation's own method name (`create_transcription`).
+    base: String,
+    /// This method's name: `base`, with the suffix of a non-JSON answer
+    /// beside JSON (`create_transcription_text`).
+    name: String,
+    params: Vec<Param>,
+    body: Body,
+    url: Url,
+    status: u16,
+    answer: Answer<'a>,
+    error_ty: TokenStream,
+}
+
+/// One method and its builder, for the answer `answer` of `op`.
+fn method<'a>(
     spec: &Value,
-    op: &Operation,
+    op: &'a Operation<'a>,
     suffix: Option<&str>,
     status: u16,
-    answer: Answer,
+    answer: Answer<'a>,
     types: &TypePaths,
 ) -> Result<Method> {
     let base = snake_case(op.id);
@@ -374,14 +282,32 @@ fn method(
         Some(suffix) => format!("{base}_{suffix}"),
         None => base.clone(),
     };
-    let fn_name = format_ident!("{}", name);
-    let builder_name = format_ident!("{}", pascal_case(&name));
-    let operation_id = name.clone();
     let params = params(spec, op)?;
     let body = body(spec, op, types)?;
     let error_ty = error_type(spec, op, types)?;
+    let url = url(op, &params)?;
+    let parts = Parts {
+        op,
+        base,
+        name,
+        params,
+        body,
+        url,
+        status,
+        answer,
+        error_ty,
+    };
+    Ok(Method {
+        name: format_ident!("{}", parts.name),
+        client_method: client_method(&parts),
+        builder: builder(&parts),
+    })
+}
 
-    // Documentation, as progenitor writes it.
+/// The `Client` method that makes the builder, documented as progenitor
+/// documents its own.
+fn client_method(parts: &Parts) -> TokenStream {
+    let (op, base, name) = (parts.op, &parts.base, &parts.name);
     let summary = op
         .operation
         .get("summary")
@@ -397,41 +323,103 @@ fn method(
         "{summary}\n\n{description}\n\nSends a `{http}` request to `{}`",
         op.path
     );
-    if let Answer::Bytes(media) = answer {
+    if let Answer::Bytes(media) = parts.answer {
         doc.push_str(&format!(
             " and answers the `{media}` body as bytes (the JSON answer is [`Client::{base}`])."
         ));
     }
     let deprecated = (op.operation.get("deprecated").and_then(Value::as_bool) == Some(true))
         .then(|| quote!(#[deprecated(note = "deprecated by the API: see its documentation")]));
-    let builder_doc =
-        format!("Builder for [`Client::{name}`]\n\n[`Client::{name}`]: super::Client::{name}");
-    let send_doc = format!("Sends a `{http}` request to `{}`", op.path);
-
-    let client_method = quote! {
+    let fn_name = format_ident!("{}", name);
+    let builder_name = format_ident!("{}", pascal_case(name));
+    quote! {
         #[doc = #doc]
         #deprecated
         pub fn #fn_name(&self) -> builder::#builder_name<'_> {
             builder::#builder_name::new(self)
         }
-    };
+    }
+}
 
-    // Fields, their initial values and setters.
-    let mut fields = Vec::new();
-    let mut inits = Vec::new();
-    let mut setters = Vec::new();
-    let mut names = Vec::new();
-    let mut takes = Vec::new();
-    for param in &params {
+/// The builder's members (its parameters, its body, and the encoded JSON or
+/// the file parts): their fields, initial values and setters, their names in
+/// `send`'s destructuring of `self`, and how `send` takes their values out.
+#[derive(Default)]
+struct Members {
+    fields: Vec<TokenStream>,
+    inits: Vec<TokenStream>,
+    setters: Vec<TokenStream>,
+    names: Vec<TokenStream>,
+    takes: Vec<TokenStream>,
+}
+
+/// What `send` does with the body: the statements that prepare it, and the
+/// calls that put it on the request.
+struct BodyUse {
+    setup: TokenStream,
+    call: TokenStream,
+}
+
+/// The builder struct, its constructor, its setters and its `send`.
+fn builder(parts: &Parts) -> TokenStream {
+    let name = &parts.name;
+    let builder_name = format_ident!("{}", pascal_case(name));
+    let builder_doc =
+        format!("Builder for [`Client::{name}`]\n\n[`Client::{name}`]: super::Client::{name}");
+    let mut members = param_members(&parts.params);
+    let body_use = add_body(&parts.body, &mut members);
+    // A multipart part cannot be cloned, so neither can its builder.
+    let clone = match parts.body {
+        Body::Multipart { .. } => quote!(),
+        Body::None | Body::Json { .. } => quote!(, Clone),
+    };
+    let send = send(parts, &members, &body_use);
+    let Members {
+        fields,
+        inits,
+        setters,
+        ..
+    } = &members;
+    quote! {
+        #[doc = #builder_doc]
+        #[derive(Debug #clone)]
+        pub struct #builder_name<'a> {
+            client: &'a super::Client,
+            #(#fields,)*
+        }
+
+        impl<'a> #builder_name<'a> {
+            pub fn new(client: &'a super::Client) -> Self {
+                Self {
+                    client,
+                    #(#inits,)*
+                }
+            }
+
+            #(#setters)*
+
+            #send
+        }
+    }
+}
+
+/// The members of the path and query parameters, as progenitor writes them.
+fn param_members(params: &[Param]) -> Members {
+    let mut members = Members::default();
+    for param in params {
         let (ident, ty, wire) = (&param.ident, &param.ty, &param.wire);
         let failed = format!("conversion to `{ty}` for {ident} failed");
-        names.push(quote!(#ident));
-        takes.push(quote!(let #ident = #ident.map_err(Error::InvalidRequest)?;));
+        members.names.push(quote!(#ident));
+        members
+            .takes
+            .push(quote!(let #ident = #ident.map_err(Error::InvalidRequest)?;));
         if param.required {
             let missing = format!("{ident} was not initialized");
-            fields.push(quote!(#ident: Result<#ty, String>));
-            inits.push(quote!(#ident: Err(#missing.to_string())));
-            setters.push(quote! {
+            members.fields.push(quote!(#ident: Result<#ty, String>));
+            members
+                .inits
+                .push(quote!(#ident: Err(#missing.to_string())));
+            members.setters.push(quote! {
                 #[doc = concat!("Sets `", #wire, "`.")]
                 pub fn #ident<V>(mut self, value: V) -> Self
                 where
@@ -442,9 +430,11 @@ fn method(
                 }
             });
         } else {
-            fields.push(quote!(#ident: Result<Option<#ty>, String>));
-            inits.push(quote!(#ident: Ok(None)));
-            setters.push(quote! {
+            members
+                .fields
+                .push(quote!(#ident: Result<Option<#ty>, String>));
+            members.inits.push(quote!(#ident: Ok(None)));
+            members.setters.push(quote! {
                 #[doc = concat!("Sets `", #wire, "`.")]
                 pub fn #ident<V>(mut self, value: V) -> Self
                 where
@@ -456,101 +446,135 @@ fn method(
             });
         }
     }
+    members
+}
 
-    let mut clone = quote!(, Clone);
-    let (body_setup, body_use) = match &body {
-        Body::None => (quote!(), quote!()),
-        Body::Json { ty, builder, .. } | Body::Multipart { ty, builder, .. } => {
-            let (field, init, setter, take) = body_members(ty, *builder);
-            fields.push(field);
-            inits.push(init);
-            setters.push(setter);
-            names.push(quote!(body));
-            match &body {
-                Body::Json { media, .. } => {
-                    fields.push(quote!(json: Option<::bytes::Bytes>));
-                    inits.push(quote!(json: None));
-                    setters.push(quote! {
-                        /// The body already encoded as JSON, sent as it is in
-                        /// place of [`body`](Self::body): nothing checks or
-                        /// converts it again.
-                        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
-                            self.json = Some(json);
-                            self
-                        }
-                    });
-                    names.push(quote!(json));
-                    takes.push(quote! {
-                        let body: ::bytes::Bytes = match json {
-                            Some(json) => json,
-                            None => {
-                                #take
-                                ::serde_json::to_vec(&body)
-                                    .map_err(|e| Error::InvalidRequest(e.to_string()))?
-                                    .into()
-                            }
-                        };
-                    });
-                    (
-                        quote!(),
-                        quote! {
-                            .header(
-                                ::reqwest::header::CONTENT_TYPE,
-                                ::reqwest::header::HeaderValue::from_static(#media),
-                            )
-                            .body(body)
-                        },
-                    )
-                }
-                Body::Multipart { files, .. } => {
-                    takes.push(take);
-                    clone = quote!();
-                    let mut setup = quote! {
-                        let mut form = crate::multipart_form(&body).map_err(Error::InvalidRequest)?;
-                    };
-                    for (file, required, doc) in files {
-                        let ident = format_ident!("{}", snake_case(file));
-                        let doc = format!("The `{file}` file part. {doc}");
-                        names.push(quote!(#ident));
-                        if *required {
-                            let missing = format!("{ident} was not initialized");
-                            fields.push(quote!(#ident: Result<::reqwest::multipart::Part, String>));
-                            inits.push(quote!(#ident: Err(#missing.to_string())));
-                            setters.push(quote! {
-                                #[doc = #doc]
-                                pub fn #ident(mut self, part: ::reqwest::multipart::Part) -> Self {
-                                    self.#ident = Ok(part);
-                                    self
-                                }
-                            });
-                            takes
-                                .push(quote!(let #ident = #ident.map_err(Error::InvalidRequest)?;));
-                            setup.extend(quote!(form = form.part(#file, #ident);));
-                        } else {
-                            fields.push(quote!(#ident: Option<::reqwest::multipart::Part>));
-                            inits.push(quote!(#ident: None));
-                            setters.push(quote! {
-                                #[doc = #doc]
-                                pub fn #ident(mut self, part: ::reqwest::multipart::Part) -> Self {
-                                    self.#ident = Some(part);
-                                    self
-                                }
-                            });
-                            setup.extend(quote! {
-                                if let Some(part) = #ident {
-                                    form = form.part(#file, part);
-                                }
-                            });
-                        }
-                    }
-                    (setup, quote!(.multipart(form)))
-                }
-                Body::None => unreachable!(),
-            }
-        }
+/// Adds the body's members to `members` and says how `send` sends it.
+fn add_body(body: &Body, members: &mut Members) -> BodyUse {
+    let (Body::Json { ty, builder, .. } | Body::Multipart { ty, builder, .. }) = body else {
+        return BodyUse {
+            setup: quote!(),
+            call: quote!(),
+        };
     };
+    let (field, init, setter, take) = body_members(ty, *builder);
+    members.fields.push(field);
+    members.inits.push(init);
+    members.setters.push(setter);
+    members.names.push(quote!(body));
+    match body {
+        Body::Json { media, .. } => add_json_body(media, take, members),
+        Body::Multipart { files, .. } => add_multipart_body(files, take, members),
+        Body::None => unreachable!(),
+    }
+}
 
-    // The URL, with path parameters filled in as progenitor does.
+/// A JSON body: also settable already encoded (`body_json`), sent as bytes
+/// with its content type.
+fn add_json_body(media: &str, take: TokenStream, members: &mut Members) -> BodyUse {
+    members.fields.push(quote!(json: Option<::bytes::Bytes>));
+    members.inits.push(quote!(json: None));
+    members.setters.push(quote! {
+        /// The body already encoded as JSON, sent as it is in
+        /// place of [`body`](Self::body): nothing checks or
+        /// converts it again.
+        pub fn body_json(mut self, json: ::bytes::Bytes) -> Self {
+            self.json = Some(json);
+            self
+        }
+    });
+    members.names.push(quote!(json));
+    members.takes.push(quote! {
+        let body: ::bytes::Bytes = match json {
+            Some(json) => json,
+            None => {
+                #take
+                ::serde_json::to_vec(&body)
+                    .map_err(|e| Error::InvalidRequest(e.to_string()))?
+                    .into()
+            }
+        };
+    });
+    BodyUse {
+        setup: quote!(),
+        call: quote! {
+            .header(
+                ::reqwest::header::CONTENT_TYPE,
+                ::reqwest::header::HeaderValue::from_static(#media),
+            )
+            .body(body)
+        },
+    }
+}
+
+/// A multipart body: its text parts from the body struct, and one member per
+/// file part, required or not.
+fn add_multipart_body(
+    files: &[(String, bool, String)],
+    take: TokenStream,
+    members: &mut Members,
+) -> BodyUse {
+    members.takes.push(take);
+    let mut setup = quote! {
+        let mut form = crate::multipart_form(&body).map_err(Error::InvalidRequest)?;
+    };
+    for (file, required, doc) in files {
+        let ident = format_ident!("{}", snake_case(file));
+        let doc = format!("The `{file}` file part. {doc}");
+        members.names.push(quote!(#ident));
+        if *required {
+            let missing = format!("{ident} was not initialized");
+            members
+                .fields
+                .push(quote!(#ident: Result<::reqwest::multipart::Part, String>));
+            members
+                .inits
+                .push(quote!(#ident: Err(#missing.to_string())));
+            members.setters.push(quote! {
+                #[doc = #doc]
+                pub fn #ident(mut self, part: ::reqwest::multipart::Part) -> Self {
+                    self.#ident = Ok(part);
+                    self
+                }
+            });
+            members
+                .takes
+                .push(quote!(let #ident = #ident.map_err(Error::InvalidRequest)?;));
+            setup.extend(quote!(form = form.part(#file, #ident);));
+        } else {
+            members
+                .fields
+                .push(quote!(#ident: Option<::reqwest::multipart::Part>));
+            members.inits.push(quote!(#ident: None));
+            members.setters.push(quote! {
+                #[doc = #doc]
+                pub fn #ident(mut self, part: ::reqwest::multipart::Part) -> Self {
+                    self.#ident = Some(part);
+                    self
+                }
+            });
+            setup.extend(quote! {
+                if let Some(part) = #ident {
+                    form = form.part(#file, part);
+                }
+            });
+        }
+    }
+    BodyUse {
+        setup,
+        call: quote!(.multipart(form)),
+    }
+}
+
+/// The URL of an operation as a `format!` template after the base URL, and
+/// its path parameters as arguments, filled in as progenitor does.
+struct Url {
+    template: String,
+    path_args: Vec<TokenStream>,
+}
+
+/// The URL of `op`, each of its path parameters checked to be declared.
+fn url(op: &Operation, params: &[Param]) -> Result<Url> {
     let mut template = String::from("{}");
     let mut path_args = Vec::new();
     for segment in op.path.split('{') {
@@ -570,15 +594,33 @@ fn method(
             None => template.push_str(segment),
         }
     }
-    let queries = params
+    Ok(Url {
+        template,
+        path_args,
+    })
+}
+
+/// The builder's `send`: takes the members, builds the request, runs the
+/// hooks, sends it and decodes the answer.
+fn send(parts: &Parts, members: &Members, body: &BodyUse) -> TokenStream {
+    let op = parts.op;
+    let send_doc = format!(
+        "Sends a `{}` request to `{}`",
+        op.method.to_uppercase(),
+        op.path
+    );
+    let (names, takes) = (&members.names, &members.takes);
+    let (body_setup, body_call) = (&body.setup, &body.call);
+    let (template, path_args) = (&parts.url.template, &parts.url.path_args);
+    let queries = parts
+        .params
         .iter()
         .filter(|p| p.location == Location::Query)
         .map(|p| {
             let (wire, ident) = (&p.wire, &p.ident);
             quote!(.query(&::progenitor_client::QueryParam::new(#wire, &#ident)))
         });
-
-    let (answer_ty, accept, decode) = match &answer {
+    let (answer_ty, accept, decode) = match &parts.answer {
         Answer::Json(ty) => (
             ty.clone(),
             JSON.to_owned(),
@@ -590,77 +632,56 @@ fn method(
             quote!(Ok(ResponseValue::stream(response))),
         ),
     };
+    let error_ty = &parts.error_ty;
     let http_fn = format_ident!("{}", op.method);
-
-    let builder = quote! {
-        #[doc = #builder_doc]
-        #[derive(Debug #clone)]
-        pub struct #builder_name<'a> {
-            client: &'a super::Client,
-            #(#fields,)*
-        }
-
-        impl<'a> #builder_name<'a> {
-            pub fn new(client: &'a super::Client) -> Self {
-                Self {
-                    client,
-                    #(#inits,)*
-                }
-            }
-
-            #(#setters)*
-
-            #[doc = #send_doc]
-            pub async fn send(self) -> Result<ResponseValue<#answer_ty>, Error<#error_ty>> {
-                use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
-                let Self { client, #(#names,)* } = self;
-                #(#takes)*
-                #body_setup
-                let url = format!(#template, client.baseurl, #(#path_args,)*);
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .#http_fn(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static(#accept),
-                    )
-                    #(#queries)*
-                    #body_use
-                    .headers(header_map)
-                    .build()?;
-                let info = ::progenitor_client::OperationInfo {
-                    operation_id: #operation_id,
-                };
-                crate::Hooks::before_send(&client.inner, &mut request);
-                client.pre(&mut request, &info).await?;
-                let result = client.exec(request, &info).await;
-                client.post(&result, &info).await?;
-                crate::Hooks::after_send(&client.inner, &result);
-                let response = result?;
-                match response.status().as_u16() {
-                    #status => #decode,
-                    400u16..=499u16 => Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?,
-                    )),
-                    500u16..=599u16 => Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?,
-                    )),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
+    let operation_id = &parts.name;
+    let status = parts.status;
+    quote! {
+        #[doc = #send_doc]
+        pub async fn send(self) -> Result<ResponseValue<#answer_ty>, Error<#error_ty>> {
+            use ::progenitor_client::{ClientHooks as _, ClientInfo as _};
+            let Self { client, #(#names,)* } = self;
+            #(#takes)*
+            #body_setup
+            let url = format!(#template, client.baseurl, #(#path_args,)*);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .#http_fn(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(#accept),
+                )
+                #(#queries)*
+                #body_call
+                .headers(header_map)
+                .build()?;
+            let info = ::progenitor_client::OperationInfo {
+                operation_id: #operation_id,
+            };
+            crate::Hooks::before_send(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            crate::Hooks::after_send(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                #status => #decode,
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
-    };
-    Ok(Method {
-        name: fn_name,
-        client_method,
-        builder,
-    })
+    }
 }
 
 /// The body field, its initial value, its setters, and how `send` takes it,
@@ -745,52 +766,4 @@ fn error_type(spec: &Value, op: &Operation, types: &TypePaths) -> Result<TokenSt
         .and_then(schema_name)
         .ok_or_else(|| anyhow!("{}: the 4XX response must be a JSON `$ref` schema", op.id))?;
     Ok(types.path(name))
-}
-
-/// `createImageEdit` and `api-version` to `create_image_edit` and `api_version`.
-pub fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if c == '-' {
-            out.push('_');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `create_image_edit` to `CreateImageEdit`.
-pub fn pascal_case(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_progenitor() {
-        assert_eq!(snake_case("createImageEdit"), "create_image_edit");
-        assert_eq!(snake_case("api-version"), "api_version");
-        assert_eq!(snake_case("deployment-id"), "deployment_id");
-        assert_eq!(
-            pascal_case("create_completion_stream"),
-            "CreateCompletionStream"
-        );
-    }
 }

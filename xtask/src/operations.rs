@@ -9,8 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::codegen::ApiCode;
-use crate::methods::{self, schema_name};
+use crate::names::{pascal_case, schema_name, snake_case};
 use crate::spec;
 
 /// One spec, as the table sees it.
@@ -21,7 +20,10 @@ pub struct Api<'a> {
     /// Where the spec's own types are generated, inside openai-rest-raw
     /// (`types`, `azure::types`).
     pub types_module: TokenStream,
-    pub code: &'a ApiCode,
+    /// (operationId, raw method name), for every method of the spec's client.
+    pub methods: &'a [(String, String)],
+    /// The schemas the spec's own `types` module defines.
+    pub schemas: &'a [String],
 }
 
 pub fn generate(apis: &[Api]) -> Result<TokenStream> {
@@ -32,7 +34,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
         for op in spec::operations(api.spec)? {
             let id = op.id;
             ids.insert(id.to_owned());
-            let id_variant = format_ident!("{}", methods::pascal_case(&methods::snake_case(id)));
+            let id_variant = format_ident!("{}", pascal_case(&snake_case(id)));
             let method = op.method.to_uppercase();
             let path = op.path;
             let request = match op.request_media_type(api.spec)? {
@@ -43,14 +45,13 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
                 }
                 None => quote!(None),
             };
-            let success = methods::success(api.spec, &op)?;
+            let success = spec::success(api.spec, &op)?;
             let status = success.status;
             let responses = success.content.iter().map(|(media, schema)| {
                 let schema = optional(schema.and_then(schema_name));
                 quote!(Body { media_type: #media, schema: #schema })
             });
             let raw_methods: Vec<&str> = api
-                .code
                 .methods
                 .iter()
                 .filter(|(op_id, _)| op_id == id)
@@ -85,7 +86,7 @@ pub fn generate(apis: &[Api]) -> Result<TokenStream> {
     let (id_variants, id_strings): (Vec<_>, Vec<_>) = ids
         .iter()
         .map(|id| {
-            let variant = format_ident!("{}", methods::pascal_case(&methods::snake_case(id)));
+            let variant = format_ident!("{}", pascal_case(&snake_case(id)));
             (variant, id.as_str())
         })
         .unzip();
@@ -193,7 +194,7 @@ pub fn decoders(apis: &[Api]) -> TokenStream {
     for api in apis {
         let module = &api.types_module;
         let module = quote!(::openai_rest_raw::#module);
-        for schema in &api.code.schemas {
+        for schema in api.schemas {
             let ty = format_ident!("{}", schema);
             arms.push(quote!(#schema => via::<#module::#ty>(json)));
         }

@@ -15,7 +15,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::methods;
+use crate::names;
 
 /// Keywords that state no rule a JSON body is checked against: annotations,
 /// and the rules of multipart file parts, which the client does not check.
@@ -106,7 +106,7 @@ pub fn generate(document: &Value, requests: &BTreeSet<String>) -> Result<TokenSt
 }
 
 fn function_name(schema: &str) -> proc_macro2::Ident {
-    format_ident!("{}", methods::snake_case(schema))
+    format_ident!("{}", names::snake_case(schema))
 }
 
 fn collect_refs(schema: &Value, out: &mut BTreeSet<String>) {

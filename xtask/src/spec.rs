@@ -1,6 +1,8 @@
 //! Reading the specs in `openapi/`: YAML to JSON values, Azure's external
-//! `$ref`s into openai.yaml resolved, and the checks that name an operation
-//! the generator cannot handle before progenitor gets to panic on it.
+//! `$ref`s into openai.yaml resolved, what the generators read of an
+//! operation (its bodies, its success response), and the checks that name an
+//! operation the generator cannot handle before progenitor gets to panic on
+//! it. It uses no generator: the generators use it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -8,13 +10,15 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
+use crate::names::schema_name;
+
 /// The HTTP methods an OpenAPI path item can hold.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// The media type progenitor cannot generate: the xtask generates these
-/// operations itself (see `multipart.rs`).
+/// operations itself (see `methods.rs`).
 pub const MULTIPART: &str = "multipart/form-data";
 
 /// A JSON merge patch (RFC 7396), which the xtask generates as a JSON body.
@@ -203,6 +207,107 @@ impl<'a> Operation<'a> {
     }
 }
 
+/// The success response of an operation: its status and its media types.
+pub struct Success<'a> {
+    pub status: u16,
+    pub content: Vec<(&'a str, Option<&'a Value>)>,
+}
+
+/// The one success (2xx) response of `op`.
+pub fn success<'a>(spec: &'a Value, op: &Operation<'a>) -> Result<Success<'a>> {
+    let responses = op
+        .operation
+        .get("responses")
+        .and_then(Value::as_object)
+        .ok_or_else(|| anyhow!("{}: no responses", op.id))?;
+    let mut found = None;
+    for (code, response) in responses {
+        if !code.starts_with('2') {
+            continue;
+        }
+        if found.is_some() {
+            bail!("{}: more than one success response", op.id);
+        }
+        let status: u16 = code
+            .parse()
+            .map_err(|_| anyhow!("{}: success status `{code}` is not a number", op.id))?;
+        let response = resolve(spec, response)?;
+        let content = response
+            .get("content")
+            .and_then(Value::as_object)
+            .map(|content| {
+                content
+                    .iter()
+                    .map(|(media, body)| (media.as_str(), body.get("schema")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found = Some(Success { status, content });
+    }
+    found.ok_or_else(|| anyhow!("{}: no success response", op.id))
+}
+
+/// The component name of a multipart operation's body schema.
+pub fn body_schema_name(spec: &Value, op: &Operation) -> Result<Option<String>> {
+    if !op.is_multipart(spec)? {
+        return Ok(None);
+    }
+    let schema = op
+        .request_schema(spec, MULTIPART)
+        .ok_or_else(|| anyhow!("a multipart body without a schema"))?;
+    schema_name(schema)
+        .map(|name| Some(name.to_owned()))
+        .ok_or_else(|| {
+            anyhow!(
+                "a multipart body schema must be a `$ref` to components.schemas, so that its \
+                 text parts get a generated type"
+            )
+        })
+}
+
+/// Whether a property of a multipart body is a file part.
+pub fn is_file(property: &Value) -> bool {
+    property.get("format").and_then(Value::as_str) == Some("binary")
+}
+
+/// Checks that a multipart body is an object of file parts and scalar text parts.
+fn check_multipart_body(spec: &Value, op: &Operation) -> Result<()> {
+    let name = body_schema_name(spec, op)?.expect("only called for multipart operations");
+    let schema = resolve(spec, op.request_schema(spec, MULTIPART).expect("checked"))?;
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        bail!("multipart body `{name}` is not an object");
+    }
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .ok_or_else(|| anyhow!("multipart body `{name}` has no properties"))?;
+    if !properties.values().any(is_file) {
+        bail!("multipart body `{name}` has no file (`format: binary`) property");
+    }
+    for (property_name, property) in properties {
+        if is_file(property) {
+            continue;
+        }
+        let mut resolved = resolve(spec, property)?;
+        if let Some(Value::Array(all)) = resolved.get("allOf")
+            && all.len() == 1
+        {
+            resolved = resolve(spec, &all[0])?;
+        }
+        let scalar = matches!(
+            resolved.get("type").and_then(Value::as_str),
+            Some("string" | "number" | "integer" | "boolean")
+        );
+        if !scalar {
+            bail!(
+                "multipart body `{name}`: property `{property_name}` is neither a file nor a \
+                 scalar, so it cannot be sent as a text part"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Every operation of `spec`, in the order of its `paths`.
 pub fn operations(spec: &Value) -> Result<Vec<Operation<'_>>> {
     let paths = spec
@@ -279,7 +384,7 @@ pub fn check_generatable(spec: &Value, file: &str) -> Result<()> {
             Ok(None) => {}
             Ok(Some(media)) if media == "application/json" || media == MERGE_PATCH => {}
             Ok(Some(media)) if media == MULTIPART => {
-                if let Err(error) = crate::methods::check_body(spec, &op) {
+                if let Err(error) = check_multipart_body(spec, &op) {
                     problems.push(format!("{name}: {error}"));
                 }
             }

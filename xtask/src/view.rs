@@ -30,7 +30,7 @@ pub fn for_progenitor(spec: &Value, handled_by_xtask: &[&Operation]) -> Result<V
         spec::remove_operation(&mut view, op.path, op.method);
     }
     for op in handled_by_xtask {
-        let name = crate::methods::body_schema_name(spec, op)
+        let name = spec::body_schema_name(spec, op)
             .map_err(|error| anyhow::anyhow!("{}: {error}", op.id))?;
         if let Some(name) = name {
             let schema = spec::object_at(&mut view, &format!("/components/schemas/{name}"))?;
