@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::{cargo, cargo_command, cargo_in};
+use crate::cargo;
 
 pub fn run(root: &Path, rows: &[String]) -> Result<()> {
     let wanted = |row: &str| rows.is_empty() || rows.iter().any(|r| r == row);
-    cargo(
+    cargo::run(
         root,
         &[
             "build",
@@ -48,14 +48,14 @@ pub fn run(root: &Path, rows: &[String]) -> Result<()> {
     ];
     args.extend(rows.iter().map(String::as_str));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    cargo_command(root, &args, &env)
+    cargo::command(root, &args, &env)
 }
 
 /// The peer program: its own workspace and target directory, so that
 /// async-openai never enters the repository's build.
 fn build_peer(root: &Path) -> Result<PathBuf> {
     let target = root.join("target/bench-peer");
-    cargo_in(
+    cargo::run_in(
         &root.join("xtask/peer"),
         &target,
         &["build", "--release"],
@@ -96,9 +96,9 @@ fn build_cost(root: &Path) -> Result<(f64, f64)> {
             dir.join("src/main.rs"),
             format!("use {library} as _;\n\nfn main() {{}}\n"),
         )?;
-        cargo_in(&dir, &target, &["fetch", "--quiet"], &[])?;
+        cargo::run_in(&dir, &target, &["fetch", "--quiet"], &[])?;
         let before = children_cpu_seconds();
-        cargo_in(&dir, &target, &["build", "--release", "--quiet"], &[])?;
+        cargo::run_in(&dir, &target, &["build", "--release", "--quiet"], &[])?;
         seconds.push(children_cpu_seconds() - before);
         // A release target is a gigabyte; the figure is all we keep.
         let _ = std::fs::remove_dir_all(&target);

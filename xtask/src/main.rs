@@ -1,6 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>`.
 
 mod bench;
+mod cargo;
 mod codegen;
 mod fuzz;
 mod json_schema;
@@ -110,37 +111,6 @@ fn verify(root: &std::path::Path, args: &[String]) -> std::process::ExitCode {
             std::process::ExitCode::from(2)
         }
     }
-}
-
-/// Runs the cargo that runs us (`$CARGO`) in the workspace, failing with
-/// the command when it fails.
-fn cargo(root: &std::path::Path, args: &[&str]) -> anyhow::Result<()> {
-    cargo_command(root, args, &[])
-}
-
-/// Runs cargo in `dir` (another workspace) with its artifacts in `target`
-/// and the variables `env`.
-fn cargo_in(
-    dir: &std::path::Path,
-    target: &std::path::Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> anyhow::Result<()> {
-    let mut env = env.to_vec();
-    let target = target.to_string_lossy();
-    env.push(("CARGO_TARGET_DIR", &target));
-    cargo_command(dir, args, &env)
-}
-
-fn cargo_command(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(dir)
-        .args(args)
-        .envs(env.iter().copied())
-        .status()?;
-    anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
-    Ok(())
 }
 
 fn workspace_root() -> PathBuf {

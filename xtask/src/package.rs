@@ -79,7 +79,7 @@ pub fn run(root: &Path, allow_dirty: bool) -> Result<()> {
     for excluded in ["openai-contract-tests", "xtask"] {
         args.extend(["--exclude", excluded]);
     }
-    crate::cargo(root, &args).context("cargo package")?;
+    crate::cargo::run(root, &args).context("cargo package")?;
 
     let manifest_path = root.join("Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path)?;
@@ -131,7 +131,7 @@ fn check_packages(root: &Path, check: &Path, version: &str, profiles: &str) -> R
     // The repository's target directory: dependencies built for its own
     // tests are reused, only the unpacked crates build again.
     let target = root.join("target");
-    crate::cargo_in(
+    crate::cargo::run_in(
         check,
         &target,
         &[
@@ -145,7 +145,7 @@ fn check_packages(root: &Path, check: &Path, version: &str, profiles: &str) -> R
     )
     .context("the consumer's test of the unpacked packages")?;
     // Every feature, as docs.rs documents the mock; warnings are errors.
-    crate::cargo_in(
+    crate::cargo::run_in(
         check,
         &target,
         &["doc", "--workspace", "--no-deps", "--all-features"],
