@@ -2,7 +2,6 @@
 //! library mounts it on a `wiremock::MockServer`; the standalone server
 //! serves it with hyper.
 
-use std::borrow::Cow;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -12,16 +11,17 @@ use http::HeaderMap;
 use openai_rest_raw::operations::{Api, OperationId};
 
 use crate::admin::{self, Command, RequestLog};
+use crate::answer::{Answer, Body};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::faults::{
     self, ErrorFixture, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule,
 };
 use crate::fixtures::{Content, FixtureError, Fixtures};
+use crate::handlers::{self, Call};
 use crate::input::{self, FormError, RequestBody};
 use crate::json::Json;
 use crate::options::MockOptions;
-use crate::replies::{self, Body};
 use crate::routes::{self, NoRoute, Route};
 use crate::store::Store;
 use crate::uploads::Destination;
@@ -60,39 +60,6 @@ pub(crate) enum Outcome {
         )]
         delay: Duration,
     },
-}
-
-/// What the mock sends back: the one word for it, whoever makes it (a
-/// handler, a check, a fault, the admin API).
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    /// Most values are constants: only a few answers format one.
-    pub(crate) headers: Vec<(&'static str, Cow<'static, str>)>,
-    pub(crate) body: Body,
-    /// How long to wait before answering.
-    pub(crate) delay: Duration,
-}
-
-impl Answer {
-    /// A 204: no body, whatever a fixture holds.
-    pub(crate) fn no_content() -> Answer {
-        Answer {
-            status: 204,
-            headers: Vec::new(),
-            body: Body::Full(Bytes::new()),
-            delay: Duration::ZERO,
-        }
-    }
-
-    pub(crate) fn error(error: &ApiError) -> Answer {
-        Answer {
-            status: error.status,
-            headers: vec![("content-type", "application/json".into())],
-            body: Body::Full(error.body()),
-            delay: Duration::ZERO,
-        }
-    }
 }
 
 /// A request let in by its head (see [`FakeApi::accept`]).
@@ -370,38 +337,18 @@ impl FakeApi {
             };
             RequestBody::Bytes(&whole)
         };
-        let mut input = match input::read(route, request.query, body) {
+        let input = match input::read(route, request.query, body) {
             Ok(input) => input,
             Err(invalid) => return refused(invalid.into()),
         };
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
-        let stored =
-            (self.store.as_ref()).and_then(|store| store.answer(&fixtures, route, &mut input));
-        let answer = match stored.unwrap_or_else(|| replies::reply(&fixtures, route, &input)) {
-            // A 204 has no body, whatever the fixture holds.
-            Ok(reply) if reply.status == 204 => Answer::no_content(),
-            Ok(mut reply) => {
-                if let (Some(page), Body::Full(list)) = (&input.page, &reply.body)
-                    && let Some(paged) = page.of(list)
-                {
-                    reply.body = Body::Full(paged);
-                }
-                let mut headers: Vec<_> = (reply.content_type)
-                    .map(|content_type| ("content-type", content_type.into()))
-                    .into_iter()
-                    .collect();
-                if route.is_azure_authoring() && reply.status == 201 {
-                    headers.extend(location(route, &input, &reply.body));
-                }
-                Answer {
-                    status: reply.status,
-                    headers,
-                    body: reply.body,
-                    delay: Duration::ZERO,
-                }
-            }
-            Err(error) => Answer::error(&error),
+        let mut call = Call {
+            route,
+            input,
+            fixtures: &fixtures,
+            store: self.store.as_ref(),
         };
+        let answer = handlers::answer(&mut call);
         self.delayed(shaped(answer), accepted.delay)
     }
 
@@ -572,32 +519,6 @@ where
         whole.extend_from_slice(&piece);
     }
     Ok(whole.freeze())
-}
-
-/// Azure's authoring API answers 201 with the new item's URL: the
-/// collection's path, the id the body gives, the request's `api-version`.
-fn location(
-    route: &Route,
-    input: &input::Input,
-    body: &Body,
-) -> Option<(&'static str, Cow<'static, str>)> {
-    let Body::Full(bytes) = body else {
-        return None;
-    };
-    let doc: Json = serde_json::from_slice(bytes).ok()?;
-    let Some(Json::String(id)) = doc.get("id") else {
-        return None;
-    };
-    // An imported file is one of `/files`.
-    let path = route.operation.path.trim_end_matches("/import");
-    let collection = format!("{}{path}", routes::prefix(Api::Azure));
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair(
-            "api-version",
-            input.query("api-version").unwrap_or_default(),
-        )
-        .finish();
-    Some(("location", format!("{collection}/{id}?{query}").into()))
 }
 
 /// An error answer of Azure's authoring API: its body in Azure's shape.

@@ -2,6 +2,7 @@
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod admin;
+mod answer;
 mod azure_shapes;
 mod clock;
 #[cfg(feature = "server")]
@@ -15,6 +16,7 @@ mod fixtures;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod handlers;
 mod input;
 mod json;
 mod mock;

@@ -21,10 +21,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::answer::Body;
 use crate::connection::{Activity, Limits, Watched};
 use crate::fake_api::{BodyError, FakeApi, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Outcome, Request};
 use crate::options::MockOptions;
-use crate::replies::Body;
 
 /// How long a shutdown waits for the answers under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
