@@ -14,7 +14,7 @@ use crate::store::deployments::Deployment;
 pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let scale_settings = call.input.body.get("scale_settings").map(Json::from);
     let Some(store) = call.store else {
-        return call.from_fixture(|doc| {
+        return call.fixture_answer(|doc| {
             if let Some(scale_settings) = scale_settings {
                 set(doc, "scale_settings", scale_settings);
             }
@@ -41,7 +41,7 @@ pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let mut envelope = call.fixture_json(OperationId::ListDeployments)?;
     let items = store
@@ -56,7 +56,7 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let state = store.lock();
     Ok(Answer::json(&state.deployments.get(call.id())?.to_azure()))
@@ -69,7 +69,7 @@ pub(crate) fn update(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let patch = Json::from(&call.input.body);
     let Some(store) = call.store else {
         // The fixture as the merge patch changes it.
-        return call.from_fixture(|doc| doc.to_mut().merge_patch(&patch));
+        return call.fixture_answer(|doc| doc.to_mut().merge_patch(&patch));
     };
     let mut state = store.lock();
     let deployment = state.deployments.get(call.id())?;
@@ -107,7 +107,7 @@ pub(crate) fn update(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn delete(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     store.lock().deployments.delete(call.id())?;
     Ok(Answer::no_content())

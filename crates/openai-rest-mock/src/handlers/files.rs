@@ -29,7 +29,7 @@ fn shown(file: &File, api: Api) -> Json {
 pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
         let input = &call.input;
-        return call.from_fixture(|doc| {
+        return call.fixture_answer(|doc| {
             if let Some(file) = input.file("file") {
                 set(doc, "bytes", file.size.into());
                 if let Some(name) = &file.file_name {
@@ -98,7 +98,7 @@ fn keep(
 pub(crate) fn import(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
         let input = &call.input;
-        return call.from_fixture(|doc| {
+        return call.fixture_answer(|doc| {
             for field in ["filename", "purpose"] {
                 if let Some(value) = input.text(field) {
                     set(doc, field, value.into());
@@ -157,7 +157,7 @@ pub(crate) fn import(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let mut envelope = call.fixture_json(OperationId::ListFiles)?;
     let api = call.api();
@@ -173,7 +173,7 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let state = store.lock();
     Ok(Answer::json(&shown(
@@ -186,7 +186,7 @@ pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 /// it first, and read after, as the answer goes out.
 pub(crate) fn download(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let state = store.lock();
     let file = state.files.get(call.id())?;
@@ -202,7 +202,7 @@ pub(crate) fn download(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn delete(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let mut answer = call.fixture_json(OperationId::DeleteFile)?;
     let id = call.id();

@@ -57,7 +57,7 @@ fn set_hyperparams(job: &mut Json, input: &Input) {
 pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let input = &call.input;
     let Some(store) = call.store else {
-        return call.from_fixture(|doc| {
+        return call.fixture_answer(|doc| {
             let doc = doc.to_mut();
             if let (Some(id), Some(file)) = (
                 input.text("training_file"),
@@ -197,7 +197,7 @@ fn fine_tune_file(state: &State, id: &str, param: &str) -> Result<Json, ApiError
 /// OpenAI's list leaves each job's events out; Azure's has them.
 pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let mut envelope = call.fixture_json(OperationId::ListFineTunes)?;
     let api = call.api();
@@ -216,7 +216,7 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let state = store.lock();
     Ok(Answer::json(&shown(
@@ -227,7 +227,7 @@ pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn cancel(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let unix = store.clock().unix();
     let mut state = store.lock();
@@ -240,7 +240,7 @@ pub(crate) fn cancel(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 /// with it; its files and fine-tuned model stay.
 pub(crate) fn delete(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     store.lock().fine_tunes.delete(call.id())?;
     Ok(Answer::no_content())
@@ -249,7 +249,7 @@ pub(crate) fn delete(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 /// A job's events: listed, or with `?stream=true` followed.
 pub(crate) fn events(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let (id, api) = (call.id(), call.api());
     if call.input.query_flag("stream") {

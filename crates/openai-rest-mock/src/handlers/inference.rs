@@ -12,7 +12,7 @@ use crate::store::models::model_not_found;
 
 /// The fixture's answer, whatever the store holds.
 pub(crate) fn fixture(call: &mut Call<'_>) -> Result<Answer, ApiError> {
-    call.from_fixture(|_| {})
+    call.fixture_answer(|_| {})
 }
 
 /// The fixture's answer for a model (OpenAI) or a deployment (Azure) the

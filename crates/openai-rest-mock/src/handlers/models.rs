@@ -24,7 +24,7 @@ fn azure_model(state: &State, model: &Model) -> Json {
 
 pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let mut envelope = call.fixture_json(OperationId::ListModels)?;
     let mut state = store.lock();
@@ -49,7 +49,7 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let id = call.id();
     let state = store.lock();
@@ -65,7 +65,7 @@ pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 
 pub(crate) fn delete(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        return call.from_fixture(|_| {});
+        return call.fixture_answer(|_| {});
     };
     let mut answer = call.fixture_json(OperationId::DeleteModel)?;
     let id = call.id();
