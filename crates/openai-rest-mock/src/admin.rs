@@ -8,8 +8,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::error::ApiError;
+use crate::faults::Fault;
 use crate::json::Json;
-use crate::{Fault, OperationId};
+use openai_rest_raw::operations::OperationId;
 
 /// The admin API's prefix.
 pub(crate) const PREFIX: &str = "/__mock/";

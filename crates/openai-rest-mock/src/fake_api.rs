@@ -2,7 +2,6 @@
 //! library mounts it on a `wiremock::MockServer`; the standalone server
 //! serves it with hyper.
 
-use std::borrow::Cow;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -11,15 +10,18 @@ use futures::{Stream, StreamExt as _, TryStreamExt as _};
 use http::HeaderMap;
 use openai_rest_raw::operations::{Api, OperationId};
 
-use crate::MockOptions;
 use crate::admin::{self, Command, RequestLog};
+use crate::answer::{Answer, Body};
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::faults::{self, ErrorAnswer, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule};
+use crate::faults::{
+    self, ErrorFixture, Fault, Faults, INVALID_API_KEY, MISSING_API_KEY, Schedule,
+};
 use crate::fixtures::{Content, FixtureError, Fixtures};
+use crate::handlers::{self, Call};
 use crate::input::{self, FormError, RequestBody};
 use crate::json::Json;
-use crate::replies::{self, Body};
+use crate::options::MockOptions;
 use crate::routes::{self, NoRoute, Route};
 use crate::store::Store;
 use crate::uploads::Destination;
@@ -43,10 +45,10 @@ pub(crate) struct Request<'a> {
     pub(crate) headers: &'a HeaderMap,
 }
 
-/// What to do with a request.
+/// What becomes of a request: an answer, or a dropped connection.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    Respond(Response),
+    Answer(Answer),
     /// Close the connection without an answer, after `delay`.
     Drop {
         #[cfg_attr(
@@ -58,27 +60,6 @@ pub(crate) enum Outcome {
         )]
         delay: Duration,
     },
-}
-
-#[derive(Debug)]
-pub(crate) struct Response {
-    pub(crate) status: u16,
-    /// Most values are constants: only a few answers format one.
-    pub(crate) headers: Vec<(&'static str, Cow<'static, str>)>,
-    pub(crate) body: Body,
-    /// How long to wait before answering.
-    pub(crate) delay: Duration,
-}
-
-impl Response {
-    pub(crate) fn error(error: &ApiError) -> Response {
-        Response {
-            status: error.status,
-            headers: vec![("content-type", "application/json".into())],
-            body: Body::Full(error.body()),
-            delay: Duration::ZERO,
-        }
-    }
 }
 
 /// A request let in by its head (see [`FakeApi::accept`]).
@@ -183,22 +164,22 @@ impl FakeApi {
     /// Answers a request whose body is in memory: the test library's way
     /// in. Nothing in it waits but the writing of an upload to the store,
     /// on the runtime's blocking pool.
-    pub(crate) fn handle(&self, request: &Request, body: &[u8]) -> Outcome {
+    pub(crate) fn handle_whole(&self, request: &Request, body: &[u8]) -> Outcome {
         let body = Bytes::copy_from_slice(body);
-        futures::executor::block_on(self.answer(request, futures::stream::iter([Ok(body)])))
+        futures::executor::block_on(self.handle(request, futures::stream::iter([Ok(body)])))
     }
 
     /// The one pipeline every request goes through, whatever reads it: the
     /// admin API; or the API's, by the request's head (route, faults, key),
     /// then its body (read whole, or a form as it arrives), its checks and
     /// the answer, each such request logged for the admin API.
-    pub(crate) async fn answer<S>(&self, request: &Request<'_>, body: S) -> Outcome
+    pub(crate) async fn handle<S>(&self, request: &Request<'_>, body: S) -> Outcome
     where
         S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
     {
         if let Some(rest) = request.path.strip_prefix(admin::PREFIX) {
             return match read_whole(body, request.headers).await {
-                Ok(body) => Outcome::Respond(self.admin(request, rest, &body)),
+                Ok(body) => Outcome::Answer(self.admin(request, rest, &body)),
                 Err(error) => error.outcome(),
             };
         }
@@ -208,7 +189,7 @@ impl FakeApi {
             Err(refused) => refused,
         };
         let status = match &outcome {
-            Outcome::Respond(response) => Some(response.status),
+            Outcome::Answer(answer) => Some(answer.status),
             Outcome::Drop { .. } => None,
         };
         self.log
@@ -217,29 +198,24 @@ impl FakeApi {
     }
 
     /// The admin API: see the `admin` module.
-    fn admin(&self, request: &Request, rest: &str, body: &[u8]) -> Response {
+    fn admin(&self, request: &Request, rest: &str, body: &[u8]) -> Answer {
         let command = match admin::command(request.method, rest, request.query, body) {
             Ok(command) => command,
             Err(error) if error.status == 405 => {
-                let mut response = Response::error(&error);
-                response.headers.push(("allow", "POST".into()));
-                return response;
+                let mut answer = Answer::error(&error);
+                answer.headers.push(("allow", "POST".into()));
+                return answer;
             }
-            Err(error) => return Response::error(&error),
+            Err(error) => return Answer::error(&error),
         };
         let body = match (command, &self.store) {
             (Command::Faults(operation, calls, fault), _) => {
                 self.fail_next(operation, calls, fault);
-                return Response {
-                    status: 204,
-                    headers: Vec::new(),
-                    body: Body::Full(Bytes::new()),
-                    delay: Duration::ZERO,
-                };
+                return Answer::no_content();
             }
             (Command::Requests(limit), _) => self.log.last(limit),
             (Command::Reset | Command::Advance(_), None) => {
-                return Response::error(&ApiError::invalid_request(
+                return Answer::error(&ApiError::invalid_request(
                     400,
                     "The mock is stateless (--stateless): it has no state to reset and no clock",
                 ));
@@ -259,7 +235,7 @@ impl FakeApi {
                 )])
             }
         };
-        Response {
+        Answer {
             status: 200,
             headers: vec![("content-type", "application/json".into())],
             body: Body::Full(body.to_bytes(true).into()),
@@ -283,7 +259,7 @@ impl FakeApi {
                     param: Some(faults::FAULT_HEADER.into()),
                     ..ApiError::invalid_request(400, message)
                 };
-                return Err(self.delayed(Response::error(&error), Duration::ZERO));
+                return Err(self.delayed(Answer::error(&error), Duration::ZERO));
             }
         };
         if faults.failure == Some(Fault::DropConnection) {
@@ -300,22 +276,22 @@ impl FakeApi {
                         delay: faults.delay,
                     });
                 }
-                Err(response) => response,
+                Err(answer) => answer,
             },
-            (None, Err(NoRoute::NotFound)) => Response::error(&ApiError::invalid_request(
+            (None, Err(NoRoute::NotFound)) => Answer::error(&ApiError::invalid_request(
                 404,
                 format!("Invalid URL ({} {})", request.method, request.path),
             )),
             (None, Err(NoRoute::MethodNotAllowed { allowed })) => {
-                let mut response = Response::error(&ApiError::invalid_request(
+                let mut answer = Answer::error(&ApiError::invalid_request(
                     405,
                     format!(
                         "Invalid method for URL ({} {})",
                         request.method, request.path
                     ),
                 ));
-                response.headers.push(("allow", allowed.join(", ").into()));
-                response
+                answer.headers.push(("allow", allowed.join(", ").into()));
+                answer
             }
         };
         let refused = match azure_inference {
@@ -332,15 +308,14 @@ impl FakeApi {
         S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
     {
         let route = &accepted.route;
-        let shaped = |response: Response| {
+        let shaped = |answer: Answer| {
             if route.is_azure_authoring() {
-                in_azure_authoring_shape(response)
+                in_azure_authoring_shape(answer)
             } else {
-                response
+                answer
             }
         };
-        let refused =
-            |error: ApiError| self.delayed(shaped(Response::error(&error)), accepted.delay);
+        let refused = |error: ApiError| self.delayed(shaped(Answer::error(&error)), accepted.delay);
         let whole;
         let body = if input::takes_form(route) {
             // An upload: read as it arrives, its file parts written to the
@@ -362,55 +337,30 @@ impl FakeApi {
             };
             RequestBody::Bytes(&whole)
         };
-        let mut input = match input::read(route, request.query, body) {
+        let input = match input::read(route, request.query, body) {
             Ok(input) => input,
             Err(invalid) => return refused(invalid.into()),
         };
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
-        let stored =
-            (self.store.as_ref()).and_then(|store| store.answer(&fixtures, route, &mut input));
-        let response = match stored.unwrap_or_else(|| replies::reply(&fixtures, route, &input)) {
-            // A 204 has no body, whatever the fixture holds.
-            Ok(reply) if reply.status == 204 => Response {
-                status: 204,
-                headers: Vec::new(),
-                body: Body::Full(Bytes::new()),
-                delay: Duration::ZERO,
-            },
-            Ok(mut reply) => {
-                if let (Some(page), Body::Full(list)) = (&input.page, &reply.body)
-                    && let Some(paged) = page.of(list)
-                {
-                    reply.body = Body::Full(paged);
-                }
-                let mut headers: Vec<_> = (reply.content_type)
-                    .map(|content_type| ("content-type", content_type.into()))
-                    .into_iter()
-                    .collect();
-                if route.is_azure_authoring() && reply.status == 201 {
-                    headers.extend(location(route, &input, &reply.body));
-                }
-                Response {
-                    status: reply.status,
-                    headers,
-                    body: reply.body,
-                    delay: Duration::ZERO,
-                }
-            }
-            Err(error) => Response::error(&error),
+        let mut call = Call {
+            route,
+            input,
+            fixtures: &fixtures,
+            store: self.store.as_ref(),
         };
-        self.delayed(shaped(response), accepted.delay)
+        let answer = handlers::answer(&mut call);
+        self.delayed(shaped(answer), accepted.delay)
     }
 
-    fn delayed(&self, mut response: Response, delay: Duration) -> Outcome {
-        response.delay = self.latency + delay;
-        Outcome::Respond(response)
+    fn delayed(&self, mut answer: Answer, delay: Duration) -> Outcome {
+        answer.delay = self.latency + delay;
+        Outcome::Answer(answer)
     }
 
     /// OpenAI takes `Authorization: Bearer <key>`; Azure an `api-key`
     /// header or an Azure AD token as a bearer. Any key will do unless the
     /// options name one.
-    fn authenticate(&self, headers: &HeaderMap, api: Api) -> Result<(), Response> {
+    fn authenticate(&self, headers: &HeaderMap, api: Api) -> Result<(), Answer> {
         let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
         let bearer = header(http::header::AUTHORIZATION.as_str()).and_then(|value| {
             let (scheme, token) = value.split_once(' ')?;
@@ -435,7 +385,7 @@ impl FakeApi {
 
     /// An error answer from its fixture; an invalid key's answer shows the
     /// request's key, masked.
-    fn error(&self, (status, name): ErrorAnswer, masked_key: Option<&str>) -> Response {
+    fn error(&self, (status, name): ErrorFixture, masked_key: Option<&str>) -> Answer {
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
         let body = match (fixtures.error(name), masked_key) {
             (Some(fixture), Some(masked)) => with_key(fixture, masked),
@@ -449,7 +399,7 @@ impl FakeApi {
                 self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0);
             headers.push(("retry-after", seconds.to_string().into()));
         }
-        Response {
+        Answer {
             status,
             headers,
             body: Body::Full(body),
@@ -508,7 +458,7 @@ impl BodyError {
                 };
             }
         };
-        Outcome::Respond(Response::error(&ApiError::invalid_request(
+        Outcome::Answer(Answer::error(&ApiError::invalid_request(
             status,
             self.to_string(),
         )))
@@ -571,61 +521,35 @@ where
     Ok(whole.freeze())
 }
 
-/// Azure's authoring API answers 201 with the new item's URL: the
-/// collection's path, the id the body gives, the request's `api-version`.
-fn location(
-    route: &Route,
-    input: &input::Input,
-    body: &Body,
-) -> Option<(&'static str, Cow<'static, str>)> {
-    let Body::Full(bytes) = body else {
-        return None;
-    };
-    let doc: Json = serde_json::from_slice(bytes).ok()?;
-    let Some(Json::String(id)) = doc.get("id") else {
-        return None;
-    };
-    // An imported file is one of `/files`.
-    let path = route.operation.path.trim_end_matches("/import");
-    let collection = format!("{}{path}", routes::prefix(Api::Azure));
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair(
-            "api-version",
-            input.query("api-version").unwrap_or_default(),
-        )
-        .finish();
-    Some(("location", format!("{collection}/{id}?{query}").into()))
-}
-
 /// An error answer of Azure's authoring API: its body in Azure's shape.
-fn in_azure_authoring_shape(mut response: Response) -> Response {
-    if response.status >= 400
-        && let Body::Full(bytes) = &response.body
-        && let Some(body) = crate::error::azure_authoring_body(response.status, bytes)
+fn in_azure_authoring_shape(mut answer: Answer) -> Answer {
+    if answer.status >= 400
+        && let Body::Full(bytes) = &answer.body
+        && let Some(body) = crate::error::azure_authoring_body(answer.status, bytes)
     {
-        response.body = Body::Full(body);
+        answer.body = Body::Full(body);
     }
-    response
+    answer
 }
 
 /// An error answer of Azure's inference: its gateway's 401 and rate limit
 /// in the gateway's body (see `azure_inference_body`).
-fn in_azure_inference_shape(mut response: Response, operation: OperationId) -> Response {
+fn in_azure_inference_shape(mut answer: Answer, operation: OperationId) -> Answer {
     // The names of Azure's inference spec (inference.json, 2022-12-01).
     let name = match operation {
         OperationId::CreateEmbedding => "Embeddings_Create",
         _ => "Completions_Create",
     };
-    let retry_after = (response.headers.iter())
+    let retry_after = (answer.headers.iter())
         .find(|(header, _)| *header == "retry-after")
         .map(|(_, value)| value.to_string());
-    if let Body::Full(bytes) = &response.body
+    if let Body::Full(bytes) = &answer.body
         && let Some(body) =
-            crate::error::azure_inference_body(response.status, bytes, name, retry_after.as_deref())
+            crate::error::azure_inference_body(answer.status, bytes, name, retry_after.as_deref())
     {
-        response.body = Body::Full(body);
+        answer.body = Body::Full(body);
     }
-    response
+    answer
 }
 
 /// A key as the API shows it in its 401: only the first 3 and last 4
@@ -778,7 +702,7 @@ mod tests {
         path: &str,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Response {
+    ) -> Answer {
         let (path, query) = match path.split_once('?') {
             Some((path, query)) => (path, Some(query)),
             None => (path, None),
@@ -791,18 +715,18 @@ mod tests {
         };
         // The store writes uploads on a runtime's blocking pool.
         let _runtime = runtime().enter();
-        match api.handle(&request, body) {
-            Outcome::Respond(response) => response,
+        match api.handle_whole(&request, body) {
+            Outcome::Answer(answer) => answer,
             Outcome::Drop { .. } => panic!("dropped without a fault: {method} {path}"),
         }
     }
 
     /// What the mock must never do with what a client sends: answer 5xx, or
     /// an error that is not the API's error shape (OpenAI's or Azure's).
-    fn assert_client_error_or_success(response: &Response) -> Result<(), TestCaseError> {
-        prop_assert!(response.status < 500, "status {}", response.status);
-        if response.status >= 400 {
-            let Body::Full(body) = &response.body else {
+    fn assert_client_error_or_success(answer: &Answer) -> Result<(), TestCaseError> {
+        prop_assert!(answer.status < 500, "status {}", answer.status);
+        if answer.status >= 400 {
+            let Body::Full(body) = &answer.body else {
                 return Err(TestCaseError::fail("an error that streams"));
             };
             let body: serde_json::Value = serde_json::from_slice(body).unwrap();
@@ -884,14 +808,14 @@ mod tests {
         ) {
             let api = FakeApi::new(MockOptions::default());
             let body = serde_json::json!({"model": "text-davinci-003", "prompt": prompts, "n": n, "stream": stream, "echo": echo});
-            let response = answer_of(&api, "POST", "/v1/completions", &headers("application/json"), body.to_string().as_bytes());
+            let answer = answer_of(&api, "POST", "/v1/completions", &headers("application/json"), body.to_string().as_bytes());
             let choices = prompts.len().max(1) * n as usize;
             if choices > 2048 {
-                prop_assert_eq!(response.status, 400);
+                prop_assert_eq!(answer.status, 400);
                 return Ok(());
             }
-            prop_assert_eq!(response.status, 200);
-            let count = match &response.body {
+            prop_assert_eq!(answer.status, 200);
+            let count = match &answer.body {
                 Body::Full(body) => serde_json::from_slice::<serde_json::Value>(body).unwrap()["choices"].as_array().unwrap().len(),
                 // 7 events per choice, then [DONE].
                 Body::Events(events) => (events.len() - 1) / 7,

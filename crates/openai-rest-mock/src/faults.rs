@@ -46,17 +46,17 @@ pub enum Fault {
 }
 
 /// An error answer: its status and its fixture, `fixtures/errors/<name>.json`.
-pub(crate) type ErrorAnswer = (u16, &'static str);
+pub(crate) type ErrorFixture = (u16, &'static str);
 
 /// The answer to a request without a key.
-pub(crate) const MISSING_API_KEY: ErrorAnswer = (401, "401_missing_api_key");
+pub(crate) const MISSING_API_KEY: ErrorFixture = (401, "401_missing_api_key");
 
 /// The answer to a request with a key other than the one let in.
-pub(crate) const INVALID_API_KEY: ErrorAnswer = (401, "401_invalid_api_key");
+pub(crate) const INVALID_API_KEY: ErrorFixture = (401, "401_invalid_api_key");
 
 impl Fault {
     /// The answer of an error; `None` for a delay or a dropped connection.
-    pub(crate) fn error(self) -> Option<ErrorAnswer> {
+    pub(crate) fn error(self) -> Option<ErrorFixture> {
         Some(match self {
             Fault::InvalidApiKey => INVALID_API_KEY,
             Fault::MissingApiKey => MISSING_API_KEY,

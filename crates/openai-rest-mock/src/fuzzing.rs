@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::MockOptions;
 use crate::fake_api::{BodyError, FakeApi, Outcome, Request};
+use crate::options::MockOptions;
 
 /// An answer's status and body; `None` for a dropped connection.
 type Answer = Option<(u16, Vec<u8>)>;
@@ -145,10 +145,10 @@ impl Mocks {
         let pieces: Vec<Result<Bytes, BodyError>> = (body.chunks(size))
             .map(|piece| Ok(Bytes::copy_from_slice(piece)))
             .collect();
-        let outcome = (self.runtime).block_on(api.answer(request, futures::stream::iter(pieces)));
+        let outcome = (self.runtime).block_on(api.handle(request, futures::stream::iter(pieces)));
         match outcome {
             Outcome::Drop { .. } => None,
-            Outcome::Respond(response) => {
+            Outcome::Answer(response) => {
                 let body = response.body.whole().expect("a stored file read");
                 Some((response.status, body))
             }

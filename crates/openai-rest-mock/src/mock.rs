@@ -10,9 +10,11 @@ use wiremock::{Match, Mock, MockServer, Respond, ResponseTemplate};
 
 use crate::error::ApiError;
 use crate::fake_api::{FakeApi, Outcome, Request};
+use crate::faults::Fault;
 use crate::fixtures::FixtureError;
+use crate::options::MockOptions;
 use crate::routes;
-use crate::{Fault, MockOptions, OperationId};
+use openai_rest_raw::operations::OperationId;
 
 /// The fake OpenAI and Azure OpenAI APIs on a local
 /// [`wiremock::MockServer`], for tests.
@@ -27,7 +29,7 @@ pub struct OpenAiMock {
     server: MockServer,
     api: Arc<FakeApi>,
     calls: Arc<Calls>,
-    expectations: Mutex<Vec<(OperationId, Times)>>,
+    expectations: Mutex<Vec<(OperationId, ExpectedCalls)>>,
 }
 
 impl OpenAiMock {
@@ -55,7 +57,7 @@ impl OpenAiMock {
             // connection.
             .respond_with_err(move |request: &wiremock::Request| {
                 // Uses up the scheduled fault, if that is where the drop came from.
-                let _ = dropping.handle(&view(request), &request.body);
+                let _ = dropping.handle_whole(&view(request), &request.body);
                 std::io::Error::new(
                     std::io::ErrorKind::ConnectionAborted,
                     "openai-rest-mock dropped the connection (fault drop_connection)",
@@ -157,7 +159,7 @@ impl OpenAiMock {
     /// Expects `operation` to be called `times` (e.g. `1`, `1..`, `2..=3`)
     /// over the mock's life, counting every call: answered, failed or
     /// dropped. Checked by [`verify`](OpenAiMock::verify) and on drop.
-    pub fn expect(&self, operation: OperationId, times: impl Into<Times>) {
+    pub fn expect(&self, operation: OperationId, times: impl Into<ExpectedCalls>) {
         lock(&self.expectations).push((operation, times.into()));
     }
 
@@ -203,19 +205,19 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// How many calls an expectation wants: a number or a range of them,
 /// `From` `3`, `1..`, `..=2`, `2..4`, `2..=4`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Times {
+pub struct ExpectedCalls {
     min: u64,
     /// Inclusive; `None` for no bound.
     max: Option<u64>,
 }
 
-impl Times {
+impl ExpectedCalls {
     fn contains(&self, calls: u64) -> bool {
         calls >= self.min && self.max.is_none_or(|max| calls <= max)
     }
 }
 
-impl fmt::Display for Times {
+impl fmt::Display for ExpectedCalls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.min, self.max) {
             (min, Some(max)) if min == max => write!(f, "exactly {min}"),
@@ -226,54 +228,54 @@ impl fmt::Display for Times {
     }
 }
 
-impl From<u64> for Times {
+impl From<u64> for ExpectedCalls {
     fn from(calls: u64) -> Self {
-        Times {
+        ExpectedCalls {
             min: calls,
             max: Some(calls),
         }
     }
 }
 
-impl From<Range<u64>> for Times {
+impl From<Range<u64>> for ExpectedCalls {
     fn from(range: Range<u64>) -> Self {
-        Times {
+        ExpectedCalls {
             min: range.start,
             max: Some(range.end.saturating_sub(1)),
         }
     }
 }
 
-impl From<RangeInclusive<u64>> for Times {
+impl From<RangeInclusive<u64>> for ExpectedCalls {
     fn from(range: RangeInclusive<u64>) -> Self {
-        Times {
+        ExpectedCalls {
             min: *range.start(),
             max: Some(*range.end()),
         }
     }
 }
 
-impl From<RangeFrom<u64>> for Times {
+impl From<RangeFrom<u64>> for ExpectedCalls {
     fn from(range: RangeFrom<u64>) -> Self {
-        Times {
+        ExpectedCalls {
             min: range.start,
             max: None,
         }
     }
 }
 
-impl From<RangeTo<u64>> for Times {
+impl From<RangeTo<u64>> for ExpectedCalls {
     fn from(range: RangeTo<u64>) -> Self {
-        Times {
+        ExpectedCalls {
             min: 0,
             max: Some(range.end.saturating_sub(1)),
         }
     }
 }
 
-impl From<RangeToInclusive<u64>> for Times {
+impl From<RangeToInclusive<u64>> for ExpectedCalls {
     fn from(range: RangeToInclusive<u64>) -> Self {
-        Times {
+        ExpectedCalls {
             min: 0,
             max: Some(range.end),
         }
@@ -381,8 +383,8 @@ struct Answers(Arc<FakeApi>);
 
 impl Respond for Answers {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let response = match self.0.handle(&view(request), &request.body) {
-            Outcome::Respond(response) => response,
+        let response = match self.0.handle_whole(&view(request), &request.body) {
+            Outcome::Answer(response) => response,
             // The `DropsConnection` mock sees these first, under the same
             // server lock, so they do not get here.
             Outcome::Drop { .. } => {
@@ -410,11 +412,11 @@ impl Respond for Answers {
 
 #[cfg(test)]
 mod tests {
-    use super::Times;
+    use super::ExpectedCalls;
 
     #[test]
     fn times_from_numbers_and_ranges() {
-        let cases: [(Times, &[u64], &[u64], &str); 6] = [
+        let cases: [(ExpectedCalls, &[u64], &[u64], &str); 6] = [
             (2.into(), &[2], &[1, 3], "exactly 2"),
             ((1..).into(), &[1, 9], &[0], "at least 1"),
             ((..3).into(), &[0, 2], &[3], "at most 2"),

@@ -1,7 +1,8 @@
-//! The answer to a checked request: its operation's fixture, reflecting the
+//! The answer from a fixture: its operation's fixture, reflecting the
 //! request where the docs say so (ids from the path, the `model`, `n`
 //! choices or images, one embedding or moderation result per input, the
-//! formats asked for, `echo`, what an upload or a job was created with).
+//! formats asked for, `echo`). The handlers of the resources reflect the
+//! rest (what an upload or a job was created with).
 
 use std::borrow::Cow;
 
@@ -9,6 +10,7 @@ use bytes::Bytes;
 use openai_rest_raw::operations::{Api, OPERATIONS, Operation, OperationId};
 use serde_json::Value;
 
+use crate::answer::{Answer, Body, DONE};
 use crate::error::{ApiError, Invalid};
 use crate::fixtures::{Content, Fixtures};
 use crate::input::Input;
@@ -19,71 +21,14 @@ use crate::routes::{self, Route};
 /// a request can make the mock build.
 const MAX_ITEMS: usize = 2048;
 
-/// A success answer.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) content_type: Option<&'static str>,
-    pub(crate) body: Body,
-}
-
-#[derive(Debug)]
-pub(crate) enum Body {
-    Full(Bytes),
-    /// Server-sent events, each `data: ...\n\n`, the last `data: [DONE]`.
-    Events(Vec<Bytes>),
-    /// Server-sent events as they happen: those so far, then the rest.
-    Live(Live),
-    /// A stored file's bytes, read as they are sent.
-    File {
-        file: std::fs::File,
-        size: u64,
-    },
-}
-
-impl Body {
-    /// The whole body, as the test library answers (wiremock sends whole
-    /// bodies): a live stream's events so far; a stored file read at once.
-    pub(crate) fn whole(self) -> std::io::Result<Vec<u8>> {
-        Ok(match self {
-            Body::Full(bytes) => bytes.to_vec(),
-            Body::Events(events) => events.concat(),
-            Body::Live(live) => live.now.concat(),
-            Body::File { mut file, size } => {
-                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-                std::io::Read::read_to_end(&mut file, &mut bytes)?;
-                bytes
-            }
-        })
-    }
-}
-
-/// A stream of events that goes on while something (a fine-tune) runs.
-pub(crate) struct Live {
-    /// The events so far; with `data: [DONE]` last when nothing follows.
-    pub(crate) now: Vec<Bytes>,
-    /// The events still to come, then `data: [DONE]`; `None` when `now` is
-    /// all. Only the standalone server waits for them: wiremock answers
-    /// whole bodies.
-    pub(crate) rest: Option<LiveStream>,
-}
-
-/// Sync too, as hyper's boxed bodies must be.
-pub(crate) type LiveStream =
-    std::pin::Pin<Box<dyn futures::Stream<Item = Bytes> + Send + Sync + 'static>>;
-
-impl std::fmt::Debug for Live {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Live")
-            .field("now", &self.now)
-            .field("rest", &self.rest.as_ref().map(|_| "..."))
-            .finish()
-    }
-}
-
-pub(crate) const DONE: &[u8] = b"data: [DONE]\n\n";
-
-pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result<Reply, ApiError> {
+/// The fixture's answer to `route`, reflecting `input`; `reflect` reflects
+/// what only its handler knows of (called on JSON answers).
+pub(crate) fn reply(
+    fixtures: &Fixtures,
+    route: &Route,
+    input: &Input,
+    reflect: impl FnOnce(&mut Cow<'_, Json>),
+) -> Result<Answer, ApiError> {
     let operation = route.operation;
     let case = fixture_case(operation, input);
     let fixture = fixtures
@@ -107,6 +52,7 @@ pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result
         Content::Json(original) => {
             let mut doc = Cow::Borrowed(original);
             shape(route, input, &mut doc)?;
+            reflect(&mut doc);
             Body::Full(match doc {
                 // Nothing in the request changes the fixture: its bytes.
                 Cow::Borrowed(_) => fixture.bytes.clone(),
@@ -116,11 +62,7 @@ pub(crate) fn reply(fixtures: &Fixtures, route: &Route, input: &Input) -> Result
         Content::Events(events) => Body::Events(shape_events(operation.id, input, events)?),
         Content::Text | Content::Bytes | Content::Empty => Body::Full(fixture.bytes.clone()),
     };
-    Ok(Reply {
-        status: operation.success,
-        content_type: fixture.content_type(),
-        body,
-    })
+    Ok(Answer::ok(fixture.content_type(), body))
 }
 
 /// The fixture case that answers `operation`: [`case`], or for Azure's
@@ -169,7 +111,7 @@ pub(crate) fn case(operation: OperationId, input: &Input) -> &'static str {
 
 /// Sets `key` of `doc` where the fixture has it and its value differs,
 /// copying the fixture only then.
-fn set(doc: &mut Cow<'_, Json>, key: &str, value: Json) {
+pub(crate) fn set(doc: &mut Cow<'_, Json>, key: &str, value: Json) {
     if doc.get(key).is_some_and(|old| *old != value) {
         doc.to_mut().replace(key, value);
     }
@@ -225,41 +167,6 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
             }
         }
         CreateModeration => resize(doc, "results", inputs(input), "input")?,
-        CreateFile => {
-            if let Some(file) = input.file("file") {
-                set(doc, "bytes", file.size.into());
-                if let Some(name) = &file.file_name {
-                    set(doc, "filename", name.as_str().into());
-                }
-            }
-            if let Some(purpose) = input.text("purpose") {
-                set(doc, "purpose", purpose.into());
-            }
-        }
-        // The fixture as the merge patch changes it.
-        UpdateDeployment => doc.to_mut().merge_patch(&Json::from(&input.body)),
-        ImportFile => {
-            for field in ["filename", "purpose"] {
-                if let Some(value) = input.text(field) {
-                    set(doc, field, value.into());
-                }
-            }
-        }
-        CreateFineTune => {
-            let doc = doc.to_mut();
-            if let (Some(id), Some(file)) = (
-                input.text("training_file"),
-                items(doc, "training_files").first_mut(),
-            ) {
-                file.replace("id", id.into());
-            }
-            set_hyperparams(doc, input);
-        }
-        CreateDeployment => {
-            if let Some(scale_settings) = input.body.get("scale_settings") {
-                set(doc, "scale_settings", scale_settings.into());
-            }
-        }
         _ => {}
     }
     Ok(())
@@ -341,22 +248,6 @@ fn base64_floats(vector: &Json) -> Json {
     Json::String(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
-/// A fine-tune's `hyperparams` as the request sets them.
-pub(crate) fn set_hyperparams(job: &mut Json, input: &Input) {
-    if let Some(hyperparams) = job.get_mut("hyperparams") {
-        for key in [
-            "batch_size",
-            "learning_rate_multiplier",
-            "n_epochs",
-            "prompt_loss_weight",
-        ] {
-            if let Some(value) = input.body.get(key).filter(|value| value.is_number()) {
-                hyperparams.replace(key, value.into());
-            }
-        }
-    }
-}
-
 /// `n`: how many choices or images per prompt.
 fn count(input: &Input) -> usize {
     input
@@ -397,7 +288,7 @@ fn prepend_text(choice: &mut Json, prompt: Option<&str>) {
     }
 }
 
-fn items<'a>(doc: &'a mut Json, field: &str) -> &'a mut [Json] {
+pub(crate) fn items<'a>(doc: &'a mut Json, field: &str) -> &'a mut [Json] {
     match doc.get_mut(field).and_then(Json::as_array_mut) {
         Some(items) => items,
         None => &mut [],

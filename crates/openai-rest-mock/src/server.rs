@@ -21,10 +21,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::MockOptions;
+use crate::answer::Body;
 use crate::connection::{Activity, Limits, Watched};
 use crate::fake_api::{BodyError, FakeApi, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Outcome, Request};
-use crate::replies::Body;
+use crate::options::MockOptions;
 
 /// How long a shutdown waits for the answers under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -313,9 +313,9 @@ async fn answer(
         query: parts.uri.query(),
         headers: &parts.headers,
     };
-    let outcome = api.answer(&head, body_pieces(body, body_timeout)).await;
+    let outcome = api.handle(&head, body_pieces(body, body_timeout)).await;
     let response = match outcome {
-        Outcome::Respond(response) => response,
+        Outcome::Answer(response) => response,
         Outcome::Drop { delay } => {
             wait(delay).await;
             log(method, path, &"dropped", started);

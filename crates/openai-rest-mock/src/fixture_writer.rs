@@ -1,4 +1,4 @@
-//! What the recording proxy writes, apart from the proxying: which file of
+//! What the recording proxy (`proxy.rs`) writes, apart from the proxying: which file of
 //! the fixtures layout an answer goes to, the answer with its secrets
 //! masked, and the write itself, atomic so that a failure leaves the
 //! directory as it was.

@@ -24,8 +24,8 @@ use tokio::sync::mpsc;
 
 use crate::connection::Limits;
 use crate::error::ApiError;
+use crate::fixture_writer::{self, NotWritten};
 use crate::input::Input;
-use crate::recording::{self, NotWritten};
 use crate::routes;
 use crate::server;
 
@@ -458,8 +458,8 @@ async fn forward(
     };
     let recording = Recording {
         operation,
-        input: recording::request_input(parts.uri.query(), &parts.headers, &body),
-        secrets: recording::secrets(&parts.headers),
+        input: fixture_writer::request_input(parts.uri.query(), &parts.headers, &body),
+        secrets: fixture_writer::secrets(&parts.headers),
     };
     let url = proxy.url(parts.uri.path(), parts.uri.query());
     let mut request = hyper::Request::new(Full::new(body));
@@ -566,8 +566,8 @@ async fn save(
             MAX_RECORDED_BYTES / 1024 / 1024
         ));
     };
-    exchange.body = recording::mask(&answer, &request.secrets).into();
-    let file = match recording::file_for(
+    exchange.body = fixture_writer::mask(&answer, &request.secrets).into();
+    let file = match fixture_writer::file_for(
         request.operation,
         &request.input,
         exchange.status,
@@ -580,7 +580,8 @@ async fn save(
     let (out, keep) = (proxy.options.out.clone(), proxy.options.keep_existing);
     let (target, bytes) = (file.clone(), exchange.body.clone());
     let written =
-        tokio::task::spawn_blocking(move || recording::write(&out, &target, &bytes, keep)).await;
+        tokio::task::spawn_blocking(move || fixture_writer::write(&out, &target, &bytes, keep))
+            .await;
     match written {
         Ok(Ok(())) => Recorded::File(file),
         Ok(Err(NotWritten::Unusable(why))) => Recorded::Skipped(why),

@@ -1,0 +1,160 @@
+//! What each operation answers: one handler per resource (one file each),
+//! registered in [`handler`], the one table keyed by the operation. The
+//! request pipeline (`fake_api`) makes a [`Call`] of a checked request and
+//! asks [`answer`]; a handler answers from the store when there is one, and
+//! from its fixture when the mock is stateless: the same handler either way.
+
+mod deployments;
+mod files;
+mod fine_tunes;
+mod inference;
+mod models;
+
+use std::sync::Arc;
+
+use openai_rest_raw::operations::{Api, OperationId};
+
+use crate::answer::{Answer, Body};
+use crate::error::ApiError;
+use crate::fixtures::Fixtures;
+use crate::input::Input;
+use crate::json::Json;
+use crate::routes::{self, Route};
+use crate::store::{self, Store};
+
+/// A checked request on its way to its answer: what every handler knows.
+pub(crate) struct Call<'a> {
+    pub(crate) route: &'a Route,
+    pub(crate) input: Input,
+    pub(crate) fixtures: &'a Fixtures,
+    /// `None` in stateless mode.
+    pub(crate) store: Option<&'a Arc<Store>>,
+}
+
+impl Call<'_> {
+    /// The id the path names (`{file_id}`, `{deployment_id}`, ...).
+    pub(crate) fn id(&self) -> &str {
+        self.route.param().unwrap_or_default()
+    }
+
+    pub(crate) fn api(&self) -> Api {
+        self.route.operation.api
+    }
+
+    /// The fixture's answer, with what `reflect` reflects of the request.
+    pub(crate) fn fixture_answer(
+        &self,
+        reflect: impl FnOnce(&mut std::borrow::Cow<'_, Json>),
+    ) -> Result<Answer, ApiError> {
+        crate::replies::reply(self.fixtures, self.route, &self.input, reflect)
+    }
+
+    /// The operation's fixture document: the envelope of a list, the shape
+    /// of an answer.
+    pub(crate) fn fixture_json(&self, operation: OperationId) -> Result<Json, ApiError> {
+        store::json(self.fixtures, operation)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::invalid_request(
+                    404,
+                    format!("openai-rest-mock has no fixture {operation}/response"),
+                )
+            })
+    }
+}
+
+/// A handler: the answer to a call of its operation.
+type Handler = fn(&mut Call<'_>) -> Result<Answer, ApiError>;
+
+/// The table: every operation's handler. Exhaustive, so that an operation
+/// added to the spec does not build until it has one.
+fn handler(operation: OperationId) -> Handler {
+    use OperationId::*;
+    match operation {
+        CreateFile => files::create,
+        ImportFile => files::import,
+        ListFiles => files::list,
+        RetrieveFile => files::retrieve,
+        DownloadFile => files::download,
+        DeleteFile => files::delete,
+        CreateFineTune => fine_tunes::create,
+        ListFineTunes => fine_tunes::list,
+        RetrieveFineTune => fine_tunes::retrieve,
+        CancelFineTune => fine_tunes::cancel,
+        DeleteFineTune => fine_tunes::delete,
+        ListFineTuneEvents => fine_tunes::events,
+        ListModels => models::list,
+        RetrieveModel => models::retrieve,
+        DeleteModel => models::delete,
+        ListEngines | RetrieveEngine => inference::fixture,
+        CreateDeployment => deployments::create,
+        ListDeployments => deployments::list,
+        RetrieveDeployment => deployments::retrieve,
+        UpdateDeployment => deployments::update,
+        DeleteDeployment => deployments::delete,
+        CreateCompletion | CreateChatCompletion | CreateEdit | CreateEmbedding => {
+            inference::with_model
+        }
+        CreateModeration | CreateImage | CreateImageEdit | CreateImageVariation
+        | CreateTranscription | CreateTranslation => inference::fixture,
+    }
+}
+
+/// The answer to a checked request: time moves in the store, the table
+/// gives the operation's handler, and the edge finishes the answer (the
+/// operation's success status, a 204's empty body, the page of a list, the
+/// `Location` of what Azure's authoring API created).
+///
+/// A step that needs the operation, the request and the store for every
+/// request (counting tokens, rate limits) goes here, before the handler.
+pub(crate) fn answer(call: &mut Call<'_>) -> Answer {
+    if let Some(store) = call.store {
+        store.advance();
+    }
+    let route = call.route;
+    match handler(route.operation.id)(call) {
+        // A 204 has no body, whatever the fixture holds.
+        Ok(_) if route.operation.success == 204 => Answer::no_content(),
+        Ok(mut answer) => {
+            answer.status = route.operation.success;
+            if let (Some(page), Body::Full(list)) = (&call.input.page, &answer.body)
+                && let Some(paged) = page.of(list)
+            {
+                answer.body = Body::Full(paged);
+            }
+            if route.is_azure_authoring() && answer.status == 201 {
+                answer
+                    .headers
+                    .extend(location(route, &call.input, &answer.body));
+            }
+            answer
+        }
+        Err(error) => Answer::error(&error),
+    }
+}
+
+/// Azure's authoring API answers 201 with the new item's URL: the
+/// collection's path, the id the body gives, the request's `api-version`.
+fn location(
+    route: &Route,
+    input: &Input,
+    body: &Body,
+) -> Option<(&'static str, std::borrow::Cow<'static, str>)> {
+    let Body::Full(bytes) = body else {
+        return None;
+    };
+    let doc: Json = serde_json::from_slice(bytes).ok()?;
+    let Some(Json::String(id)) = doc.get("id") else {
+        return None;
+    };
+    // An imported file is one of `/files`.
+    let path = route.operation.path.trim_end_matches("/import");
+    let collection = format!("{}{path}", routes::prefix(Api::Azure));
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "api-version",
+            input.query("api-version").unwrap_or_default(),
+        )
+        .finish();
+    Some(("location", format!("{collection}/{id}?{query}").into()))
+}
