@@ -35,10 +35,8 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     }
     // The longest list, and the one most asked for: made once per change.
     let listed = state.models.listed(|models| {
-        envelope.replace(
-            "data",
-            Json::Array(models.iter().map(Model::to_openai).collect()),
-        );
+        let models = models.iter().filter(|model| model.is_seen_by(Api::OpenAi));
+        envelope.replace("data", Json::Array(models.map(Model::to_openai).collect()));
         Some(envelope.to_bytes(true).into())
     });
     Ok(Answer::ok(
@@ -55,7 +53,7 @@ pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let state = store.lock();
     let model = state
         .models
-        .get(id)
+        .get_for(id, call.api())
         .ok_or_else(|| model_not_found(id, Some("model")))?;
     Ok(Answer::json(&match call.api() {
         Api::OpenAi => model.to_openai(),
@@ -69,7 +67,11 @@ pub(crate) fn delete(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     };
     let mut answer = call.fixture_json(OperationId::DeleteModel)?;
     let id = call.id();
-    store.lock().models.delete(id)?;
+    let mut state = store.lock();
+    if state.models.get_for(id, call.api()).is_none() {
+        return Err(model_not_found(id, Some("model")));
+    }
+    state.models.delete(id)?;
     answer.replace("id", id.into());
     Ok(Answer::json(&answer))
 }

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use bytes::Bytes;
+use openai_rest_raw::operations::Api;
 
 use crate::error::ApiError;
 use crate::json::Json;
@@ -74,6 +75,14 @@ impl Model {
         }
     }
 
+    /// Whether `api` shows the model. OpenAI never named a model as Azure
+    /// names a fine-tuned one (`curie.ft-<job>`): the model of Azure's
+    /// examples is Azure's alone, and OpenAI's clients, which read a
+    /// fine-tuned model's base from before its `:`, never see it.
+    pub(crate) fn is_seen_by(&self, api: Api) -> bool {
+        api == Api::Azure || !self.id.contains(".ft-")
+    }
+
     /// The model in OpenAI's shape.
     pub(crate) fn to_openai(&self) -> Json {
         let text = |value: &Option<String>| value.as_deref().map_or(Json::Null, Json::from);
@@ -109,6 +118,11 @@ impl Models {
 
     pub(crate) fn get(&self, id: &str) -> Option<&Model> {
         self.models.iter().find(|model| model.id == id)
+    }
+
+    /// The model `id` as `api` shows it (see [`Model::is_seen_by`]).
+    pub(crate) fn get_for(&self, id: &str, api: Api) -> Option<&Model> {
+        self.get(id).filter(|model| model.is_seen_by(api))
     }
 
     pub(crate) fn contains(&self, id: &str) -> bool {
@@ -192,6 +206,22 @@ mod tests {
             r#"{"id":"x","object":"model","created":1,"owned_by":"openai","permission":[],"root":"x","parent":null}"#,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_model_named_as_azure_names_them_is_azures_alone() {
+        let mut models = Models::default();
+        models.add(Model::fine_tuned(&template(), "curie.ft-72a2", "curie", 1));
+        models.add(Model::fine_tuned(
+            &template(),
+            "curie:ft-acmeco-x",
+            "curie",
+            1,
+        ));
+        assert!(models.get_for("curie.ft-72a2", Api::Azure).is_some());
+        assert!(models.get_for("curie.ft-72a2", Api::OpenAi).is_none());
+        assert!(models.get_for("curie:ft-acmeco-x", Api::OpenAi).is_some());
+        assert!(models.get_for("curie:ft-acmeco-x", Api::Azure).is_some());
     }
 
     #[test]
