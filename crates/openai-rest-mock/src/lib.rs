@@ -13,10 +13,12 @@ mod fixtures;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod generation;
 mod input;
 mod json;
 mod mock;
 mod page;
+mod rate_limit;
 #[cfg(feature = "server")]
 mod record;
 #[cfg(feature = "server")]
@@ -26,6 +28,7 @@ mod routes;
 #[cfg(feature = "server")]
 mod server;
 mod store;
+mod token_budget;
 mod uploads;
 
 use std::fmt;
