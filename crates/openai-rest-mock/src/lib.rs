@@ -16,12 +16,14 @@ mod fixtures;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod generation;
 mod handlers;
 mod input;
 mod json;
 mod mock;
 mod options;
 mod page;
+mod rate_limit;
 #[cfg(feature = "server")]
 mod proxy;
 mod replies;
@@ -29,6 +31,7 @@ mod routes;
 #[cfg(feature = "server")]
 mod server;
 mod store;
+mod token_budget;
 mod uploads;
 
 pub use faults::{FAULT_HEADER, Fault};

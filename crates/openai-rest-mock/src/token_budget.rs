@@ -1,0 +1,258 @@
+//! What a completion, chat or embedding request costs in tokens, as the API
+//! counted it with the model's encoding (`openai-rest-tokens`), and the
+//! API's 400 for one over the model's context window, in its words.
+
+use openai_rest_tokens::{ChatMessage, Encoding, context_window, count_chat_tokens};
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// The `max_tokens` of a completion that does not say: the docs' default.
+pub(crate) const DEFAULT_COMPLETION_MAX_TOKENS: u32 = 16;
+
+/// The prompt tokens of a request to `model`: one count per prompt of a
+/// completion (a string, a list of strings, a list of tokens or of token
+/// lists), per input of an embedding, or one for a chat's messages. `None`
+/// for a model the tables do not know, whose tokens the mock cannot count.
+pub(crate) fn prompt_tokens(kind: Kind, model: &str, body: &Value) -> Option<Vec<u64>> {
+    let encoding = Encoding::for_model(model)?;
+    let count = |value: &Value| -> u64 {
+        match value {
+            Value::String(text) => encoding.count(text) as u64,
+            // Tokens given as numbers are their own count.
+            Value::Array(tokens) => tokens.len() as u64,
+            _ => 0,
+        }
+    };
+    // `absent`: the count of the default (a completion's prompt defaults to
+    // the one special token <|endoftext|>).
+    let each = |value: Option<&Value>, absent: u64| -> Vec<u64> {
+        match value {
+            None | Some(Value::Null) => vec![absent],
+            Some(Value::Array(items)) if items.first().is_some_and(|item| !item.is_number()) => {
+                items.iter().map(count).collect()
+            }
+            Some(Value::Array(items)) if items.is_empty() => vec![0],
+            Some(value) => vec![count(value)],
+        }
+    };
+    match kind {
+        Kind::Completion => Some(each(body.get("prompt"), 1)),
+        Kind::Embedding => Some(each(body.get("input"), 0)),
+        Kind::Chat => {
+            let messages = body.get("messages")?.as_array()?;
+            let messages: Vec<ChatMessage<'_>> = messages
+                .iter()
+                .map(|message| ChatMessage {
+                    role: message
+                        .get("role")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                    content: message
+                        .get("content")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                    name: message.get("name").and_then(Value::as_str),
+                })
+                .collect();
+            Some(vec![count_chat_tokens(model, &messages).ok()? as u64])
+        }
+    }
+}
+
+/// The operations that count tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Completion,
+    Chat,
+    Embedding,
+}
+
+/// The most tokens a choice may have: the request's `max_tokens`, else the
+/// docs' default (16 for a completion; the rest of the window for a chat).
+pub(crate) fn max_tokens(kind: Kind, model: &str, body: &Value, prompt: u64) -> u64 {
+    match body.get("max_tokens").and_then(Value::as_u64) {
+        Some(max) => max,
+        None => match kind {
+            Kind::Completion => u64::from(DEFAULT_COMPLETION_MAX_TOKENS),
+            Kind::Chat => context_window(model)
+                .map_or(u64::MAX, |window| u64::from(window).saturating_sub(prompt)),
+            Kind::Embedding => 0,
+        },
+    }
+}
+
+/// The API's 400 when a prompt and the completion asked for do not fit
+/// the model's window; `Ok` for a model without a known window.
+pub(crate) fn check_window(
+    kind: Kind,
+    model: &str,
+    body: &Value,
+    prompts: &[u64],
+) -> Result<(), ApiError> {
+    let Some(window) = context_window(model).map(u64::from) else {
+        return Ok(());
+    };
+    let asked = body.get("max_tokens").and_then(Value::as_u64);
+    for &prompt in prompts {
+        let completion = match kind {
+            Kind::Embedding => 0,
+            _ => max_tokens(kind, model, body, prompt),
+        };
+        let message = match (kind, asked) {
+            (Kind::Chat, None) if prompt > window => format!(
+                "This model's maximum context length is {window} tokens. However, your messages \
+                 resulted in {prompt} tokens. Please reduce the length of the messages."
+            ),
+            (Kind::Chat, Some(asked)) if prompt + asked > window => format!(
+                "This model's maximum context length is {window} tokens. However, you requested \
+                 {} tokens ({prompt} in the messages, {asked} in the completion). Please reduce \
+                 the length of the messages or completion.",
+                prompt + asked
+            ),
+            (Kind::Completion | Kind::Embedding, _) if prompt + completion > window => format!(
+                "This model's maximum context length is {window} tokens, however you requested {} \
+                 tokens ({prompt} in your prompt; {completion} for the completion). Please reduce \
+                 your prompt; or completion length.",
+                prompt + completion
+            ),
+            _ => continue,
+        };
+        let error = ApiError::invalid_request(400, message);
+        return Err(match kind {
+            Kind::Chat => ApiError {
+                param: Some("messages".into()),
+                code: Some("context_length_exceeded"),
+                ..error
+            },
+            _ => error,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prompts_count_with_the_models_encoding() {
+        let word = json!({"prompt": "antidisestablishmentarianism", "input": "antidisestablishmentarianism"});
+        assert_eq!(
+            prompt_tokens(Kind::Completion, "text-davinci-003", &word),
+            Some(vec![5])
+        );
+        assert_eq!(
+            prompt_tokens(Kind::Embedding, "text-embedding-ada-002", &word),
+            Some(vec![6])
+        );
+        let batch = json!({"prompt": ["Say this is a test", [1, 2, 3]], "input": [[1, 2], [3]]});
+        assert_eq!(
+            prompt_tokens(Kind::Completion, "davinci", &batch),
+            Some(vec![5, 3])
+        );
+        assert_eq!(
+            prompt_tokens(Kind::Embedding, "text-embedding-ada-002", &batch),
+            Some(vec![2, 1])
+        );
+        let tokens = json!({"prompt": [1, 2, 3, 4]});
+        assert_eq!(
+            prompt_tokens(Kind::Completion, "davinci", &tokens),
+            Some(vec![4])
+        );
+        assert_eq!(
+            prompt_tokens(Kind::Completion, "davinci", &json!({})),
+            Some(vec![1])
+        );
+        assert_eq!(
+            prompt_tokens(Kind::Completion, "no-such-model", &word),
+            None
+        );
+    }
+
+    #[test]
+    fn a_chat_counts_its_messages_as_the_cookbook_says() {
+        let chat = json!({"messages": [{"role": "user", "content": "Hello!"}]});
+        // The docs' example: prompt_tokens 9.
+        assert_eq!(
+            prompt_tokens(Kind::Chat, "gpt-3.5-turbo", &chat),
+            Some(vec![9])
+        );
+    }
+
+    #[test]
+    fn a_completion_over_the_window_gets_the_apis_words() {
+        let body = json!({"max_tokens": 4000});
+        let error = check_window(Kind::Completion, "text-davinci-003", &body, &[1360]).unwrap_err();
+        assert_eq!(error.status, 400);
+        assert_eq!(
+            error.message,
+            "This model's maximum context length is 4097 tokens, however you requested 5360 \
+             tokens (1360 in your prompt; 4000 for the completion). Please reduce your prompt; or \
+             completion length."
+        );
+        // Just under: fine; the default max_tokens is 16.
+        assert!(
+            check_window(
+                Kind::Completion,
+                "text-davinci-003",
+                &json!({"max_tokens": 2737}),
+                &[1360]
+            )
+            .is_ok()
+        );
+        assert!(check_window(Kind::Completion, "text-davinci-003", &json!({}), &[4081]).is_ok());
+        assert!(check_window(Kind::Completion, "text-davinci-003", &json!({}), &[4082]).is_err());
+    }
+
+    #[test]
+    fn a_chat_over_the_window_says_so_with_or_without_max_tokens() {
+        let error = check_window(Kind::Chat, "gpt-3.5-turbo", &json!({}), &[4290]).unwrap_err();
+        assert_eq!(
+            error.message,
+            "This model's maximum context length is 4097 tokens. However, your messages resulted \
+             in 4290 tokens. Please reduce the length of the messages."
+        );
+        assert_eq!(
+            (error.param.as_deref(), error.code),
+            (Some("messages"), Some("context_length_exceeded"))
+        );
+        assert!(check_window(Kind::Chat, "gpt-3.5-turbo", &json!({}), &[4097]).is_ok());
+        let error =
+            check_window(Kind::Chat, "gpt-4", &json!({"max_tokens": 100}), &[8100]).unwrap_err();
+        assert_eq!(
+            error.message,
+            "This model's maximum context length is 8192 tokens. However, you requested 8200 \
+             tokens (8100 in the messages, 100 in the completion). Please reduce the length of \
+             the messages or completion."
+        );
+    }
+
+    #[test]
+    fn an_embedding_over_the_window_asks_for_no_completion() {
+        let error = check_window(
+            Kind::Embedding,
+            "text-embedding-ada-002",
+            &json!({}),
+            &[10, 8192],
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .message
+                .contains("you requested 8192 tokens (8192 in your prompt; 0 for the completion)"),
+            "{}",
+            error.message
+        );
+        assert!(
+            check_window(
+                Kind::Embedding,
+                "text-embedding-ada-002",
+                &json!({}),
+                &[8191]
+            )
+            .is_ok()
+        );
+    }
+}
