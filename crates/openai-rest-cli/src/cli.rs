@@ -2,6 +2,10 @@
 //! The names and flags are the Python library's `openai` command (0.27) where
 //! it had them; what it lacked is named in the same `resource.verb` way.
 
+// The doc comments here are the `--help` text, where a URL in `<...>` would
+// show its brackets.
+#![allow(rustdoc::bare_urls)]
+
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
