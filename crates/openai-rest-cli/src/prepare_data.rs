@@ -527,9 +527,28 @@ fn shown(text: &str) -> String {
     text.replace('\n', "\\n")
 }
 
-/// Whether any value holds `affix` before its own end (or start) as well.
-fn repeats(values: impl Iterator<Item = String>, affix: &str) -> bool {
-    values.into_iter().any(|v| v.contains(affix))
+/// The note on a common `ending` of `values` (the prompts' separator or the
+/// completions' ending, named `what`): too long, or found inside a value too.
+fn ending_note<'a>(
+    mut values: impl Iterator<Item = &'a str>,
+    ending: &str,
+    suggestion: &str,
+    what: &str,
+) -> String {
+    let mut note = format!("Every {what} ends with `{}`.", shown(ending));
+    if ending.chars().count() > LONG_XFIX {
+        note.push_str(&format!(
+            " It is long: a shorter one such as `{}` would do.",
+            shown(suggestion)
+        ));
+    }
+    // `ending` ends each value: cutting it off leaves a char boundary.
+    if values.any(|value| value[..value.len() - ending.len()].contains(ending)) {
+        note.push_str(&format!(
+            " Some {what}s hold it more than once: pick one that no {what} contains."
+        ));
+    }
+    note
 }
 
 fn prompt_separator(examples: &[Example]) -> Result<Finding, Failure> {
@@ -546,13 +565,11 @@ fn prompt_separator(examples: &[Example]) -> Result<Finding, Failure> {
     let suggestion = SEPARATORS
         .iter()
         .find(|s| {
-            {
-                // " ->" reads as part of a prompt that spans lines.
-                let multiline = examples.iter().any(|e| e.prompt.contains('\n'));
-                let used = examples.iter().any(|e| e.prompt.contains(**s));
-                let unsuitable = **s == " ->" && multiline;
-                !(used || unsuitable)
-            }
+            // " ->" reads as part of a prompt that spans lines.
+            let multiline = examples.iter().any(|e| e.prompt.contains('\n'));
+            let used = examples.iter().any(|e| e.prompt.contains(**s));
+            let unsuitable = **s == " ->" && multiline;
+            !(used || unsuitable)
         })
         .copied()
         .unwrap_or(FALLBACK_SEPARATOR);
@@ -573,20 +590,10 @@ fn prompt_separator(examples: &[Example]) -> Result<Finding, Failure> {
             )),
         });
     }
-    let mut note = format!("Every prompt ends with the separator `{}`.", shown(&common));
-    if common.chars().count() > LONG_XFIX {
-        note.push_str(&format!(
-            " It is long: a shorter one such as `{}` would do.",
-            shown(suggestion)
-        ));
-    }
-    let before = examples
-        .iter()
-        .map(|e| e.prompt[..e.prompt.len() - common.len()].to_owned());
-    if repeats(before, &common) {
-        note.push_str(" Some prompts hold it more than once as well: give the separator a form no prompt contains.");
-    }
-    Ok(Finding::note(note))
+    let prompts = examples.iter().map(|e| e.prompt.as_str());
+    Ok(Finding::note(ending_note(
+        prompts, &common, suggestion, "prompt",
+    )))
 }
 
 fn prompt_prefix(examples: &[Example]) -> Result<Finding, Failure> {
@@ -663,20 +670,13 @@ fn completion_ending(examples: &[Example]) -> Result<Finding, Failure> {
             )),
         });
     }
-    let mut note = format!("Every completion ends with `{}`.", shown(&common));
-    if common.chars().count() > LONG_XFIX {
-        note.push_str(&format!(
-            " It is long: a shorter one such as `{}` would do.",
-            shown(suggestion)
-        ));
-    }
-    let before = examples
-        .iter()
-        .map(|e| e.completion[..e.completion.len() - common.len()].to_owned());
-    if repeats(before, &common) {
-        note.push_str(" Some completions hold it more than once as well: give the ending a form no completion contains.");
-    }
-    Ok(Finding::note(note))
+    let completions = examples.iter().map(|e| e.completion.as_str());
+    Ok(Finding::note(ending_note(
+        completions,
+        &common,
+        suggestion,
+        "completion",
+    )))
 }
 
 fn leading_space(examples: &[Example]) -> Result<Finding, Failure> {

@@ -1,7 +1,7 @@
 //! The Azure form: `--api-type azure` (an `api-key`) or `azure_ad` (a
 //! token), `--api-base` the resource's endpoint, `--deployment` or `-e`.
 
-use crate::mock::{Mock, openai, run, training_file};
+use crate::mock::{Mock, created_job, openai, run, training_file};
 
 /// The deployment the mock's store starts with.
 const DEPLOYMENT: &str = "deployment-8f3c2a1e9d7b4c6a9e5f0b2d4c6e8a1f";
@@ -165,11 +165,7 @@ fn files_and_fine_tunes_on_azure() {
     ]);
     let stdout = created.ok();
     assert!(stdout.contains("Fine-tuned model: "), "{created:#?}");
-    let id = stdout
-        .split_once("Created fine-tune ")
-        .and_then(|(_, rest)| rest.split_once('.'))
-        .map(|(id, _)| id.to_owned())
-        .unwrap();
+    let id = created_job(stdout);
     let jobs = mock.azure(&["api", "fine_tunes.list"]).json();
     assert!(
         jobs["data"]

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::mock::{Mock, openai, training_file};
+use crate::mock::{Mock, created_job, openai, training_file, unfollowed_job};
 
 /// The fine-tuned model's name from a follow's output.
 fn model_of(stdout: &str) -> String {
@@ -61,11 +61,7 @@ fn a_local_file_is_uploaded_fine_tuned_on_and_the_model_completes() {
     assert_eq!(completion.json()["object"], "text_completion");
 
     // The job, its events, its results and the other listings.
-    let id = stdout
-        .split_once("Created fine-tune ")
-        .and_then(|(_, rest)| rest.split_once('.'))
-        .map(|(id, _)| id.to_owned())
-        .unwrap();
+    let id = created_job(stdout);
     let jobs = mock.openai(&["api", "fine_tunes.list"]).json();
     let job = jobs["data"]
         .as_array()
@@ -155,16 +151,7 @@ fn an_uploaded_file_is_used_by_its_id() {
 fn a_cancelled_job_fails_the_follow() {
     let mock = Mock::stopped_clock();
     let dir = tempfile::tempdir().unwrap();
-    let train = training_file(dir.path(), "train.jsonl");
-    let job = mock
-        .openai(&[
-            "api",
-            "fine_tunes.create",
-            "-t",
-            train.to_str().unwrap(),
-            "--no_follow",
-        ])
-        .json();
+    let job = unfollowed_job(&mock, dir.path());
     let id = job["id"].as_str().unwrap();
     assert_eq!(job["status"], "pending");
     assert_eq!(
@@ -192,16 +179,7 @@ fn a_cancelled_job_fails_the_follow() {
 fn ctrl_c_stops_following_not_the_job() {
     let mock = Mock::stopped_clock();
     let dir = tempfile::tempdir().unwrap();
-    let train = training_file(dir.path(), "train.jsonl");
-    let job = mock
-        .openai(&[
-            "api",
-            "fine_tunes.create",
-            "-t",
-            train.to_str().unwrap(),
-            "--no_follow",
-        ])
-        .json();
+    let job = unfollowed_job(&mock, dir.path());
     let id = job["id"].as_str().unwrap();
 
     let mut follow = openai()
@@ -243,16 +221,7 @@ fn ctrl_c_stops_following_not_the_job() {
 fn a_follow_survives_a_dropped_connection() {
     let mock = Mock::fast();
     let dir = tempfile::tempdir().unwrap();
-    let train = training_file(dir.path(), "train.jsonl");
-    let job = mock
-        .openai(&[
-            "api",
-            "fine_tunes.create",
-            "-t",
-            train.to_str().unwrap(),
-            "--no_follow",
-        ])
-        .json();
+    let job = unfollowed_job(&mock, dir.path());
     let id = job["id"].as_str().unwrap();
     let status = mock.admin(
         "faults",

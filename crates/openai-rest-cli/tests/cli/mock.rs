@@ -184,3 +184,26 @@ pub fn training_file(dir: &std::path::Path, name: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// A fine-tune job of `train.jsonl` in `dir`, created without following it:
+/// the job's JSON.
+pub fn unfollowed_job(mock: &Mock, dir: &std::path::Path) -> serde_json::Value {
+    let train = training_file(dir, "train.jsonl");
+    let args = [
+        "api",
+        "fine_tunes.create",
+        "-t",
+        train.to_str().unwrap(),
+        "--no_follow",
+    ];
+    mock.openai(&args).json()
+}
+
+/// The job id a `fine_tunes.create` that follows printed.
+pub fn created_job(stdout: &str) -> String {
+    stdout
+        .split_once("Created fine-tune ")
+        .and_then(|(_, rest)| rest.split_once('.'))
+        .map(|(id, _)| id.to_owned())
+        .unwrap_or_else(|| panic!("no job created in {stdout}"))
+}
