@@ -25,7 +25,7 @@ pub struct Cli {
 }
 
 /// Where the API is and who is calling: flags first, then the environment.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct Connection {
     /// What API key to use [default: $OPENAI_API_KEY]. An Azure key or
     /// Azure AD token is read from $AZURE_OPENAI_API_KEY or
@@ -49,6 +49,20 @@ pub struct Connection {
     /// (the Python CLI's `-e/--engine` does the same).
     #[arg(long, global = true, value_name = "ID")]
     pub deployment: Option<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            // Whether a key was given, never the key.
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_base", &self.api_base)
+            .field("organization", &self.organization)
+            .field("api_type", &self.api_type)
+            .field("api_version", &self.api_version)
+            .field("deployment", &self.deployment)
+            .finish()
+    }
 }
 
 /// The backends and Azure's two ways to authenticate, in the Python
@@ -532,6 +546,17 @@ mod tests {
     #[test]
     fn the_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let cli =
+            Cli::try_parse_from(["openai", "-k", "sk-secret-9", "api", "models.list"]).unwrap();
+        let shown = format!("{cli:?}");
+        assert!(
+            !shown.contains("sk-secret-9") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 
     #[test]

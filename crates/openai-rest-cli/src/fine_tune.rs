@@ -139,10 +139,15 @@ pub async fn follow(client: &Client, id: &str) -> Result<(), Failure> {
     };
     progress.finish();
     let job = followed.map_err(|error| {
+        // The connection gave out (after the client's retries), not the API:
+        // following again may work.
+        let lost = error.api_error().is_none();
         let mut failure = Failure::from(error);
-        failure.message.push_str(&format!(
-            "; the stream was interrupted, to resume it run: openai api fine_tunes.follow -i {id}"
-        ));
+        if lost {
+            failure.message.push_str(&format!(
+                "; the job goes on: follow it again with `openai api fine_tunes.follow -i {id}`"
+            ));
+        }
         failure
     })?;
     outcome(&job)

@@ -167,6 +167,13 @@ fn a_cancelled_job_fails_the_follow() {
         followed.failed(1).contains("was cancelled"),
         "{followed:#?}"
     );
+    // An unknown job: the API's 404, with no advice to follow it again.
+    let unknown = mock.openai(&["api", "fine_tunes.follow", "-i", "ft-nope"]);
+    let stderr = unknown.failed(1);
+    assert!(
+        stderr.contains("HTTP status 404") && !stderr.contains("again"),
+        "{unknown:#?}"
+    );
     // Cancelling again: the API's 400.
     assert!(
         mock.openai(&["api", "fine_tunes.cancel", "-i", id])
