@@ -19,6 +19,7 @@ const PUBLISHED: &[&str] = &[
     "openai-rest-raw",
     "openai-rest-client",
     "openai-rest-mock",
+    "openai-rest-cli",
 ];
 
 /// The consumer's manifest; `{patches}` becomes the `[patch.crates-io]`
