@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::error::ApiError;
 use crate::faults::Fault;
 use crate::json::Json;
+use crate::rate_limit::RateLimits;
 use openai_rest_raw::operations::OperationId;
 
 /// The admin API's prefix.
@@ -33,6 +34,9 @@ pub(crate) enum Command {
     /// [`OpenAiMock::fail_next`](crate::OpenAiMock::fail_next) is to the test
     /// library.
     Faults(OperationId, u64, Fault),
+    /// `POST /__mock/rate_limits?rpm=N&tpm=N`: requests and tokens per
+    /// minute per organization and model from now on; one left out is off.
+    RateLimits(RateLimits),
 }
 
 /// The command of an admin request (`rest` is the path after the prefix).
@@ -84,6 +88,26 @@ pub(crate) fn command(
             };
             Ok(Command::Requests(limit))
         }
+        ("POST", "rate_limits") => {
+            let limit = |name: &str| match param(name) {
+                None => Ok(None),
+                Some(value) => value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        invalid(
+                            name,
+                            format!("'{value}' is not a whole number of at least 1 per minute"),
+                        )
+                    }),
+            };
+            Ok(Command::RateLimits(RateLimits {
+                rpm: limit("rpm")?,
+                tpm: limit("tpm")?,
+            }))
+        }
         ("POST", "faults") => {
             faults(body).map_err(|message| ApiError::invalid_request(400, message))
         }
@@ -96,7 +120,8 @@ pub(crate) fn command(
             format!(
                 "Invalid admin URL ({method} {PREFIX}{rest}); the admin API has POST \
                  {PREFIX}reset, POST {PREFIX}clock/advance?seconds=S, GET \
-                 {PREFIX}requests?limit=N and POST {PREFIX}faults"
+                 {PREFIX}requests?limit=N, POST {PREFIX}faults and POST \
+                 {PREFIX}rate_limits?rpm=N&tpm=N"
             ),
         )),
     }
@@ -169,6 +194,21 @@ mod tests {
     #[test]
     fn commands_and_their_errors() {
         assert_eq!(command("POST", "reset", None, b""), Ok(Command::Reset));
+        assert_eq!(
+            command("POST", "rate_limits", Some("rpm=3"), b""),
+            Ok(Command::RateLimits(RateLimits {
+                rpm: Some(3),
+                tpm: None
+            }))
+        );
+        assert_eq!(
+            command("POST", "rate_limits", None, b""),
+            Ok(Command::RateLimits(RateLimits::default()))
+        );
+        for query in ["rpm=0", "tpm=-5", "rpm=many"] {
+            let error = command("POST", "rate_limits", Some(query), b"").unwrap_err();
+            assert_eq!(error.status, 400, "{query}");
+        }
         assert_eq!(
             command("POST", "clock/advance", Some("seconds=2.5"), b""),
             Ok(Command::Advance(Duration::from_millis(2500)))

@@ -22,6 +22,7 @@ use crate::handlers::{self, Call};
 use crate::input::{self, FormError, RequestBody};
 use crate::json::Json;
 use crate::options::MockOptions;
+use crate::rate_limit::RateLimiter;
 use crate::routes::{self, NoRoute, Route};
 use crate::store::Store;
 use crate::uploads::Destination;
@@ -78,6 +79,10 @@ pub(crate) struct FakeApi {
     schedule: Schedule,
     /// `None` in stateless mode.
     store: Option<Arc<Store>>,
+    /// The mock's time, which the store's lifecycles and the rate limits
+    /// follow.
+    clock: Arc<Clock>,
+    limiter: RateLimiter,
     /// The last requests, for the admin API.
     log: RequestLog,
 }
@@ -85,14 +90,13 @@ pub(crate) struct FakeApi {
 impl FakeApi {
     pub(crate) fn new(options: MockOptions) -> FakeApi {
         input::compile_schemas();
-        let store = (!options.stateless).then(|| {
-            Arc::new(Store::new(
-                &options.fixtures,
-                Clock::new(options.clock_speed),
-            ))
-        });
+        let clock = Arc::new(Clock::new(options.clock_speed));
+        let store =
+            (!options.stateless).then(|| Arc::new(Store::new(&options.fixtures, clock.clone())));
         FakeApi {
             store,
+            clock,
+            limiter: RateLimiter::new(options.rate_limits),
             log: RequestLog::default(),
             fixtures: RwLock::new(options.fixtures),
             api_key: options.api_key,
@@ -214,6 +218,10 @@ impl FakeApi {
                 return Answer::no_content();
             }
             (Command::Requests(limit), _) => self.log.last(limit),
+            (Command::RateLimits(limits), _) => {
+                self.limiter.set_limits(limits);
+                return Answer::no_content();
+            }
             (Command::Reset | Command::Advance(_), None) => {
                 return Answer::error(&ApiError::invalid_request(
                     400,
@@ -223,6 +231,7 @@ impl FakeApi {
             (Command::Reset, Some(store)) => {
                 let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
                 store.reset(&fixtures);
+                self.limiter.clear();
                 Json::Object(vec![("reset".into(), Json::Bool(true))])
             }
             (Command::Advance(by), Some(store)) => {
@@ -308,12 +317,11 @@ impl FakeApi {
         S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
     {
         let route = &accepted.route;
-        let shaped = |answer: Answer| {
-            if route.is_azure_authoring() {
-                in_azure_authoring_shape(answer)
-            } else {
-                answer
-            }
+        let shaped = |answer: Answer| match route.operation.api {
+            _ if route.is_azure_authoring() => in_azure_authoring_shape(answer),
+            // A rate limit is the inference gateway's own 429.
+            Api::Azure => in_azure_inference_shape(answer, route.operation.id),
+            Api::OpenAi => answer,
         };
         let refused = |error: ApiError| self.delayed(shaped(Answer::error(&error)), accepted.delay);
         let whole;
@@ -342,11 +350,16 @@ impl FakeApi {
             Err(invalid) => return refused(invalid.into()),
         };
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
+        let organization = organization(request.headers);
         let mut call = Call {
             route,
             input,
             fixtures: &fixtures,
             store: self.store.as_ref(),
+            clock: &self.clock,
+            limiter: &self.limiter,
+            organization: &organization,
+            budget: None,
         };
         let answer = handlers::answer(&mut call);
         self.delayed(shaped(answer), accepted.delay)
@@ -550,6 +563,21 @@ fn in_azure_inference_shape(mut answer: Answer, operation: OperationId) -> Answe
         answer.body = Body::Full(body);
     }
     answer
+}
+
+/// Whom a request comes from, for the rate limits: its
+/// `OpenAI-Organization`, else an organization named after its key (a hash
+/// of it: the key itself never shows in an answer).
+fn organization(headers: &HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Some(organization) = header("openai-organization").filter(|o| !o.trim().is_empty()) {
+        return organization.trim().to_owned();
+    }
+    let key = header("authorization")
+        .or_else(|| header("api-key"))
+        .unwrap_or_default();
+    let hash = crate::generation::seed(&[key.as_bytes()]);
+    format!("org-{hash:016x}")
 }
 
 /// A key as the API shows it in its 401: only the first 3 and last 4

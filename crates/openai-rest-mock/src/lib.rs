@@ -23,9 +23,9 @@ mod json;
 mod mock;
 mod options;
 mod page;
-mod rate_limit;
 #[cfg(feature = "server")]
 mod proxy;
+mod rate_limit;
 mod replies;
 mod routes;
 #[cfg(feature = "server")]

@@ -47,6 +47,14 @@ enum Command {
         /// (then only POST /__mock/clock/advance moves it).
         #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
         clock_speed: f64,
+        /// Requests per minute per organization and model, as the API
+        /// limited them; one more answers its 429. Off unless given.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        rpm: Option<u32>,
+        /// Tokens per minute per organization and model (a request counts
+        /// its prompt plus its max_tokens). Off unless given.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        tpm: Option<u32>,
         #[command(flatten)]
         limits: Limits,
         /// off, error, warn, info (one line per request) or debug.
@@ -130,16 +138,23 @@ async fn main() -> ExitCode {
             latency,
             stateless,
             clock_speed,
+            rpm,
+            tpm,
             limits,
             log_level,
         } => {
             init_log(log_level);
-            let options = limits.apply(
-                MockOptions::default()
-                    .latency(Duration::from_millis(latency))
-                    .stateless(stateless)
-                    .clock_speed(clock_speed),
-            );
+            let mut options = MockOptions::default()
+                .latency(Duration::from_millis(latency))
+                .stateless(stateless)
+                .clock_speed(clock_speed);
+            if let Some(rpm) = rpm {
+                options = options.requests_per_minute(rpm);
+            }
+            if let Some(tpm) = tpm {
+                options = options.tokens_per_minute(tpm);
+            }
+            let options = limits.apply(options);
             serve(addr, fixtures, api_key, options).await
         }
         Command::Record {

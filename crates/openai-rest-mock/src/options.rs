@@ -8,6 +8,7 @@ use std::time::Duration;
 #[cfg(feature = "server")]
 use crate::connection;
 use crate::fixtures::Fixtures;
+use crate::rate_limit::RateLimits;
 
 /// The mock's knobs, for [`OpenAiMock::start_with`](crate::OpenAiMock::start_with) and `serve`: any key,
 /// no latency, a 1 s `Retry-After` and the embedded fixtures unless set.
@@ -29,6 +30,7 @@ pub struct MockOptions {
     pub(crate) fixtures: Fixtures,
     pub(crate) stateless: bool,
     pub(crate) clock_speed: f64,
+    pub(crate) rate_limits: RateLimits,
     #[cfg(feature = "server")]
     pub(crate) limits: connection::Limits,
 }
@@ -42,6 +44,7 @@ impl Default for MockOptions {
             fixtures: Fixtures::default(),
             stateless: false,
             clock_speed: 1.0,
+            rate_limits: RateLimits::default(),
             #[cfg(feature = "server")]
             limits: connection::Limits::default(),
         }
@@ -96,6 +99,31 @@ impl MockOptions {
         } else {
             speed.clamp(0.0, 1e6)
         };
+        self
+    }
+
+    /// Requests per minute each organization (its `OpenAI-Organization`,
+    /// else its key) may send to one model, on the mock's clock, as the
+    /// API's rate limits were: one more answers the API's 429 (`type`
+    /// `requests`) with a `Retry-After` for when it would fit. Off by
+    /// default.
+    ///
+    /// ```
+    /// use openai_rest_mock::MockOptions;
+    ///
+    /// let options = MockOptions::default().requests_per_minute(3).tokens_per_minute(1000);
+    /// # let _ = options;
+    /// ```
+    pub fn requests_per_minute(mut self, rpm: u32) -> Self {
+        self.rate_limits.rpm = Some(rpm.max(1));
+        self
+    }
+
+    /// Tokens per minute each organization may use of one model, counted
+    /// as the API's rate-limit guide says: the prompt's tokens plus its
+    /// `max_tokens` (type `tokens` in the 429). Off by default.
+    pub fn tokens_per_minute(mut self, tpm: u32) -> Self {
+        self.rate_limits.tpm = Some(tpm.max(1));
         self
     }
 
@@ -156,7 +184,8 @@ impl fmt::Debug for MockOptions {
             .field("retry_after", &self.retry_after)
             .field("fixtures", &self.fixtures)
             .field("stateless", &self.stateless)
-            .field("clock_speed", &self.clock_speed);
+            .field("clock_speed", &self.clock_speed)
+            .field("rate_limits", &self.rate_limits);
         #[cfg(feature = "server")]
         debug.field("limits", &self.limits);
         debug.finish()

@@ -73,10 +73,13 @@ impl Refused {
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
     limits: Mutex<RateLimits>,
-    /// By (organization, model): when each admitted request came (mock
-    /// time) and its tokens, oldest first.
-    used: Mutex<HashMap<(String, String), VecDeque<(Duration, u64)>>>,
+    /// By (organization, model): what each used within the last minute.
+    used: Mutex<HashMap<(String, String), Minute>>,
 }
+
+/// When each admitted request came (mock time) and its tokens, oldest
+/// first.
+type Minute = VecDeque<(Duration, u64)>;
 
 impl RateLimiter {
     pub(crate) fn new(limits: RateLimits) -> RateLimiter {

@@ -13,9 +13,11 @@ use serde_json::Value;
 use crate::answer::{Answer, Body, DONE};
 use crate::error::{ApiError, Invalid};
 use crate::fixtures::{Content, Fixtures};
+use crate::generation::{self, Ask, Completion};
 use crate::input::Input;
 use crate::json::Json;
 use crate::routes::{self, Route};
+use crate::token_budget::Budget;
 
 /// How many choices, images or results one answer may hold: a bound on what
 /// a request can make the mock build.
@@ -27,6 +29,7 @@ pub(crate) fn reply(
     fixtures: &Fixtures,
     route: &Route,
     input: &Input,
+    budget: Option<&Budget>,
     reflect: impl FnOnce(&mut Cow<'_, Json>),
 ) -> Result<Answer, ApiError> {
     let operation = route.operation;
@@ -52,6 +55,9 @@ pub(crate) fn reply(
         Content::Json(original) => {
             let mut doc = Cow::Borrowed(original);
             shape(route, input, &mut doc)?;
+            if let Some(budget) = budget {
+                write(operation.id, input, budget, &mut doc);
+            }
             reflect(&mut doc);
             Body::Full(match doc {
                 // Nothing in the request changes the fixture: its bytes.
@@ -59,7 +65,17 @@ pub(crate) fn reply(
                 Cow::Owned(doc) => doc.to_bytes(true).into(),
             })
         }
-        Content::Events(events) => Body::Events(shape_events(operation.id, input, events)?),
+        Content::Events(events) => match budget {
+            Some(budget)
+                if matches!(
+                    operation.id,
+                    OperationId::CreateCompletion | OperationId::CreateChatCompletion
+                ) =>
+            {
+                Body::Events(write_events(operation.id, input, budget, events)?)
+            }
+            _ => Body::Events(shape_events(operation.id, input, events)?),
+        },
         Content::Text | Content::Bytes | Content::Empty => Body::Full(fixture.bytes.clone()),
     };
     Ok(Answer::ok(fixture.content_type(), body))
@@ -257,6 +273,16 @@ fn count(input: &Input) -> usize {
         .map_or(1, |n| n as usize)
 }
 
+/// How many choices a completion (each prompt's `n`) or a chat (`n`)
+/// answers; none for other operations.
+pub(crate) fn choices(operation: OperationId, input: &Input) -> usize {
+    match operation {
+        OperationId::CreateCompletion => prompts(input).len() * count(input),
+        OperationId::CreateChatCompletion => count(input),
+        _ => 0,
+    }
+}
+
 /// How many inputs an embedding or moderation request has: a string or an
 /// array of tokens is one, an array of strings or of token arrays is one per
 /// item.
@@ -334,4 +360,351 @@ fn resize(doc: &mut Cow<'_, Json>, field: &str, count: usize, param: &str) -> Re
         })
         .collect();
     Ok(())
+}
+
+/// What the model writes for choice `index` of a request: `natural` (the
+/// fixture's text) cut and counted as the request and its budget say.
+fn written(input: &Input, budget: &Budget, natural: &str, index: usize) -> Completion {
+    let stop: Vec<String> = match input.body.get("stop") {
+        Some(Value::String(stop)) => vec![stop.clone()],
+        Some(Value::Array(stops)) => stops
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    // The same request, the same answer: seeded by the body (its keys are
+    // sorted) and the choice.
+    let body = serde_json::to_vec(&input.body).unwrap_or_default();
+    let ask = Ask {
+        encoding: budget.encoding,
+        max_tokens: u32::try_from(budget.max_tokens).unwrap_or(u32::MAX),
+        stop: &stop,
+        logprobs: (input.body.get("logprobs").and_then(Value::as_u64)).map(|k| k.min(5) as u8),
+        seed: generation::seed(&[&body, &index.to_le_bytes()]),
+    };
+    generation::complete(natural, &ask)
+}
+
+/// The `logprobs` object of a completion choice: its tokens (after the
+/// prompt's, when echoed, whose first has no log probability), theirs, the
+/// alternatives and where each token starts in the prompt and text.
+fn logprobs_object(
+    budget: &Budget,
+    prompt: Option<&str>,
+    echo: bool,
+    completion: &Completion,
+    seed: u64,
+) -> Json {
+    let mut tokens = Vec::new();
+    let mut logprobs = Vec::new();
+    let mut top = Vec::new();
+    let mut offsets = Vec::new();
+    let mut offset = prompt.map_or(0, |prompt| prompt.chars().count() as u64);
+    if echo && let Some(prompt) = prompt {
+        offset = 0;
+        let echoed = generation::complete(
+            prompt,
+            &Ask {
+                encoding: budget.encoding,
+                max_tokens: u32::MAX,
+                stop: &[],
+                logprobs: None,
+                seed,
+            },
+        );
+        for (i, token) in echoed.tokens.iter().enumerate() {
+            tokens.push(Json::from(token.text.as_str()));
+            logprobs.push(if i == 0 {
+                Json::Null
+            } else {
+                number(token.logprob)
+            });
+            top.push(Json::Null);
+            offsets.push(Json::from(offset));
+            offset += token.text.chars().count() as u64;
+        }
+    }
+    for token in &completion.tokens {
+        tokens.push(Json::from(token.text.as_str()));
+        logprobs.push(number(token.logprob));
+        top.push(Json::Object(
+            token
+                .top
+                .iter()
+                .map(|(word, logprob)| (word.clone(), number(*logprob)))
+                .collect(),
+        ));
+        offsets.push(Json::from(offset));
+        offset += token.text.chars().count() as u64;
+    }
+    Json::Object(vec![
+        ("tokens".into(), Json::Array(tokens)),
+        ("token_logprobs".into(), Json::Array(logprobs)),
+        ("top_logprobs".into(), Json::Array(top)),
+        ("text_offset".into(), Json::Array(offsets)),
+    ])
+}
+
+fn number(value: f64) -> Json {
+    serde_json::Number::from_f64(value).map_or(Json::Null, Json::Number)
+}
+
+/// Sets `key` of item `index` of the array `field` where its value differs,
+/// copying the fixture only then.
+fn set_item(doc: &mut Cow<'_, Json>, field: &str, index: usize, key: &str, value: Json) {
+    let same = (doc.get(field).and_then(Json::as_array))
+        .and_then(|items| items.get(index))
+        .is_some_and(|item| item.get(key) == Some(&value));
+    if !same && let Some(item) = items(doc.to_mut(), field).get_mut(index) {
+        item.set(key, value);
+    }
+}
+
+/// The text of a JSON answer's choices as the model writes it for the
+/// request (see `generation`), and `usage` as counted: the prompt's tokens
+/// with the model's encoding, the tokens written.
+fn write(operation: OperationId, input: &Input, budget: &Budget, doc: &mut Cow<'_, Json>) {
+    let mut completion_tokens = 0u64;
+    match operation {
+        OperationId::CreateCompletion => {
+            let prompts = prompts(input);
+            let n = count(input).max(1);
+            let echo = echoes(input);
+            let asks_logprobs = input.body.get("logprobs").is_some_and(|k| !k.is_null());
+            let choices = doc
+                .get("choices")
+                .and_then(Json::as_array)
+                .map_or(0, <[Json]>::len);
+            for index in 0..choices {
+                let prompt = prompts.get(index / n).copied().flatten();
+                let natural = natural_text(doc, index, "text", prompt.filter(|_| echo));
+                let completion = written(input, budget, &natural, index);
+                completion_tokens += completion.tokens.len() as u64;
+                let text = completion.text();
+                let shown = match prompt {
+                    Some(prompt) if echo => format!("{prompt}{text}"),
+                    _ => text,
+                };
+                set_item(doc, "choices", index, "text", Json::String(shown));
+                set_item(
+                    doc,
+                    "choices",
+                    index,
+                    "finish_reason",
+                    completion.finish_reason.as_str().into(),
+                );
+                let logprobs = if asks_logprobs {
+                    let seed = generation::seed(&[b"echo", &index.to_le_bytes()]);
+                    logprobs_object(budget, prompt, echo, &completion, seed)
+                } else {
+                    Json::Null
+                };
+                set_item(doc, "choices", index, "logprobs", logprobs);
+            }
+        }
+        OperationId::CreateChatCompletion => {
+            let choices = doc
+                .get("choices")
+                .and_then(Json::as_array)
+                .map_or(0, <[Json]>::len);
+            for index in 0..choices {
+                let natural = (doc.get("choices").and_then(Json::as_array))
+                    .and_then(|choices| choices.get(index))
+                    .and_then(|choice| choice.get("message")?.get("content"))
+                    .and_then(|content| match content {
+                        Json::String(content) => Some(content.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let completion = written(input, budget, &natural, index);
+                // A finished reply ends with the end-of-message token,
+                // which the API counted: the docs' 11 tokens of text are
+                // 12 completion tokens.
+                completion_tokens += completion.tokens.len() as u64
+                    + u64::from(completion.finish_reason == generation::FinishReason::Stop);
+                let same = natural == completion.text();
+                if !same
+                    && let Some(choice) = items(doc.to_mut(), "choices").get_mut(index)
+                    && let Some(message) = choice.get_mut("message")
+                {
+                    message.set("content", Json::String(completion.text()));
+                }
+                set_item(
+                    doc,
+                    "choices",
+                    index,
+                    "finish_reason",
+                    completion.finish_reason.as_str().into(),
+                );
+            }
+        }
+        _ => {}
+    }
+    let prompt_tokens = budget.prompt_tokens();
+    let usage = match operation {
+        OperationId::CreateEmbedding => Json::Object(vec![
+            ("prompt_tokens".into(), prompt_tokens.into()),
+            ("total_tokens".into(), prompt_tokens.into()),
+        ]),
+        _ => Json::Object(vec![
+            ("prompt_tokens".into(), prompt_tokens.into()),
+            ("completion_tokens".into(), completion_tokens.into()),
+            (
+                "total_tokens".into(),
+                (prompt_tokens + completion_tokens).into(),
+            ),
+        ]),
+    };
+    set(doc, "usage", usage);
+}
+
+/// A completion choice's text as the fixture has it, without the prompt
+/// `shape` echoed before it.
+fn natural_text(doc: &Json, index: usize, key: &str, echoed: Option<&str>) -> String {
+    let text = (doc.get("choices").and_then(Json::as_array))
+        .and_then(|choices| choices.get(index))
+        .and_then(|choice| match choice.get(key) {
+            Some(Json::String(text)) => Some(text.as_str()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    match echoed {
+        Some(prompt) => text.strip_prefix(prompt).unwrap_or(text).to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// A streamed completion or chat as the model writes it for the request:
+/// per choice, one event per token (a chat's first announcing the role, its
+/// last the finish), each made from the fixture's event at its place, whose
+/// bytes are kept where nothing differs; then `data: [DONE]`.
+fn write_events(
+    operation: OperationId,
+    input: &Input,
+    budget: &Budget,
+    events: &[(Json, Bytes)],
+) -> Result<Vec<Bytes>, Invalid> {
+    let chat = operation == OperationId::CreateChatCompletion;
+    let text_of = |event: &Json| -> Option<String> {
+        let choice = event.get("choices")?.as_array()?.first()?;
+        let text = if chat {
+            choice.get("delta")?.get("content")?
+        } else {
+            choice.get("text")?
+        };
+        match text {
+            Json::String(text) => Some(text.clone()),
+            _ => None,
+        }
+    };
+    // The fixture's events: a chat's role event, those with text, the rest.
+    let content: Vec<&(Json, Bytes)> = events
+        .iter()
+        .filter(|(event, _)| text_of(event).is_some())
+        .collect();
+    let Some(template) = content.last() else {
+        return shape_events(operation, input, events);
+    };
+    let natural: String = content
+        .iter()
+        .filter_map(|(event, _)| text_of(event))
+        .collect();
+    let role = events
+        .first()
+        .filter(|(event, _)| chat && text_of(event).is_none());
+    let finish = events
+        .last()
+        .filter(|(event, _)| chat && text_of(event).is_none());
+    // A stream written otherwise than a token an event, or with events of
+    // its own (an error in the middle), is pinned: replayed as it is.
+    let tokens: Vec<String> = (budget.encoding.encode(&natural).into_iter())
+        .map(|token| {
+            let bytes = budget.encoding.token_bytes(token).unwrap_or_default();
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+        .collect();
+    let texts: Vec<String> = content
+        .iter()
+        .filter_map(|(event, _)| text_of(event))
+        .collect();
+    let framing = usize::from(role.is_some()) + usize::from(finish.is_some());
+    if tokens != texts || events.len() != content.len() + framing {
+        return shape_events(operation, input, events);
+    }
+    let prompts = if chat { vec![None] } else { prompts(input) };
+    let choices = bounded(choices(operation, input).max(1), "n")?;
+    let n = (choices / prompts.len()).max(1);
+    let echo = !chat && echoes(input);
+    let completions: Vec<Completion> = (0..choices)
+        .map(|index| written(input, budget, &natural, index))
+        .collect();
+    let mut out = Vec::new();
+    let mut emit = |index: usize, template: &(Json, Bytes), edit: &dyn Fn(&mut Json)| {
+        let mut event = template.0.clone();
+        if let Some(model) = input.text("model") {
+            event.replace("model", model.into());
+        }
+        if let Some(choice) = items(&mut event, "choices").first_mut() {
+            choice.replace("index", (index as u64).into());
+            edit(choice);
+        }
+        out.push(if event == template.0 {
+            template.1.clone()
+        } else {
+            let mut line = b"data: ".to_vec();
+            line.extend(event.to_bytes(false));
+            line.extend(b"\n\n");
+            Bytes::from(line)
+        });
+    };
+    // Position by position, every choice's event at each, as the choices
+    // were written side by side.
+    if let Some(role) = role {
+        for index in 0..choices {
+            emit(index, role, &|_| {});
+        }
+    }
+    let longest = completions
+        .iter()
+        .map(|c| c.tokens.len())
+        .max()
+        .unwrap_or(0);
+    for position in 0..longest {
+        let template = content.get(position).copied().unwrap_or(template);
+        for (index, completion) in completions.iter().enumerate() {
+            let Some(token) = completion.tokens.get(position) else {
+                continue;
+            };
+            let prompt = prompts
+                .get(index / n)
+                .copied()
+                .flatten()
+                .filter(|_| echo && position == 0);
+            let text = format!("{}{}", prompt.unwrap_or_default(), token.text);
+            let last = position + 1 == completion.tokens.len();
+            let reason = (!chat && last).then(|| completion.finish_reason.as_str());
+            emit(index, template, &|choice| {
+                if chat {
+                    if let Some(delta) = choice.get_mut("delta") {
+                        delta.set("content", text.as_str().into());
+                    }
+                } else {
+                    choice.replace("text", text.as_str().into());
+                    choice.replace("finish_reason", reason.map_or(Json::Null, Json::from));
+                }
+            });
+        }
+    }
+    if let Some(finish) = finish {
+        for (index, completion) in completions.iter().enumerate() {
+            let reason = completion.finish_reason.as_str();
+            emit(index, finish, &|choice| {
+                choice.replace("finish_reason", reason.into())
+            });
+        }
+    }
+    out.push(Bytes::from_static(DONE));
+    Ok(out)
 }

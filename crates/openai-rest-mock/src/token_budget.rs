@@ -5,6 +5,8 @@
 use openai_rest_tokens::{ChatMessage, Encoding, context_window, count_chat_tokens};
 use serde_json::Value;
 
+use openai_rest_raw::operations::OperationId;
+
 use crate::error::ApiError;
 
 /// The `max_tokens` of a completion that does not say: the docs' default.
@@ -66,6 +68,67 @@ pub(crate) enum Kind {
     Completion,
     Chat,
     Embedding,
+}
+
+impl Kind {
+    pub(crate) fn of(operation: OperationId) -> Option<Kind> {
+        match operation {
+            OperationId::CreateCompletion => Some(Kind::Completion),
+            OperationId::CreateChatCompletion => Some(Kind::Chat),
+            OperationId::CreateEmbedding => Some(Kind::Embedding),
+            _ => None,
+        }
+    }
+}
+
+/// What a request costs, counted once when it comes in, for its answer:
+/// `usage`, and the text its choices may hold.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Budget {
+    pub(crate) encoding: Encoding,
+    /// Per prompt of a completion, per input of an embedding, one for a
+    /// chat's messages.
+    pub(crate) prompts: Vec<u64>,
+    /// The most tokens a choice may have.
+    pub(crate) max_tokens: u64,
+}
+
+impl Budget {
+    /// The request's `usage.prompt_tokens`.
+    pub(crate) fn prompt_tokens(&self) -> u64 {
+        self.prompts.iter().sum()
+    }
+
+    /// What a request weighs against a tokens-per-minute limit, as the
+    /// rate-limit guide counts it: its prompts, and the most each choice
+    /// may write (`max_tokens`, or a completion's default; a chat that
+    /// names none counts its messages alone).
+    pub(crate) fn weight(&self, kind: Kind, body: &Value, choices: u64) -> u64 {
+        let asked = match kind {
+            Kind::Chat => body.get("max_tokens").and_then(Value::as_u64).unwrap_or(0),
+            _ => self.max_tokens,
+        };
+        self.prompt_tokens()
+            .saturating_add(asked.saturating_mul(choices))
+    }
+}
+
+/// Counts a request to `model` and checks it against the model's window:
+/// its budget, or the API's 400; `None` for a model whose tokens the tables
+/// do not know (the mock then answers its fixture's counts).
+pub(crate) fn budget(kind: Kind, model: &str, body: &Value) -> Result<Option<Budget>, ApiError> {
+    let (Some(encoding), Some(prompts)) =
+        (Encoding::for_model(model), prompt_tokens(kind, model, body))
+    else {
+        return Ok(None);
+    };
+    check_window(kind, model, body, &prompts)?;
+    let longest = prompts.iter().copied().max().unwrap_or(0);
+    Ok(Some(Budget {
+        encoding,
+        max_tokens: max_tokens(kind, model, body, longest),
+        prompts,
+    }))
 }
 
 /// The most tokens a choice may have: the request's `max_tokens`, else the

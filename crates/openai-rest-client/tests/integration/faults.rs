@@ -18,10 +18,13 @@ use tokio::net::TcpListener;
 /// For `fail_next`: a fault for every call.
 const EVERY_CALL: u64 = u64::MAX;
 
+/// The docs' request, answered by the documented completion (its 7 tokens
+/// fill its `max_tokens`).
 fn completion() -> builder::CreateCompletionRequest {
     CreateCompletionRequest::builder()
         .model("text-davinci-003")
         .prompt(Prompt::Text("Say this is a test".into()))
+        .max_tokens(7)
 }
 
 /// Answers the first `times` completion requests with `first`; the mock
@@ -692,4 +695,35 @@ async fn a_missing_upload_file_is_an_error_before_sending() {
     };
     assert!(message.contains("/no/such/dir/train.jsonl"), "{message}");
     assert!(received(&mock).await.is_empty());
+}
+
+/// Against the mock's rate limit, the client's defaults (two retries, each
+/// after the `Retry-After` the API asked for) finish the work, in the time
+/// the limit implies: six completions at two a minute take two minutes of
+/// the mock's clock, here two seconds.
+#[tokio::test]
+async fn the_default_retries_finish_the_work_under_a_rate_limit() {
+    let mock = OpenAiMock::start_with(
+        MockOptions::default()
+            .clock_speed(60.0)
+            .requests_per_minute(2),
+    )
+    .await;
+    let client = Client::builder()
+        .api_key("sk-test")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    for _ in 0..6 {
+        let completion = client.completions().create(completion()).await.unwrap();
+        assert_eq!(completion.choices[0].text, "\n\nThis is indeed a test");
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        (Duration::from_millis(1900)..Duration::from_secs(10)).contains(&elapsed),
+        "{elapsed:?}"
+    );
+    // Two of them were refused once each, and retried.
+    assert_eq!(received(&mock).await.len(), 8);
 }

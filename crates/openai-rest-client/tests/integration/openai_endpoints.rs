@@ -60,7 +60,8 @@ async fn completions_create() {
         .prompt(Prompt::Text("Say this is a test".into()))
         .max_tokens(7)
         .temperature(0.0)
-        .stop(StopSequences::List(vec!["\n".into()]));
+        // Not in the answer: a stop sequence in it would end it there.
+        .stop(StopSequences::List(vec!["\n###\n".into()]));
     let completion = openai(&mock).completions().create(request).await.unwrap();
     assert_eq!(completion, documented(OperationId::CreateCompletion));
     assert_eq!(completion.choices[0].text, "\n\nThis is indeed a test");
@@ -77,7 +78,7 @@ async fn completions_create() {
             "prompt": "Say this is a test",
             "max_tokens": 7,
             "temperature": 0.0,
-            "stop": ["\n"]
+            "stop": ["\n###\n"]
         })
     );
 }
@@ -180,9 +181,13 @@ async fn chat_create_and_stream() {
         ]);
     let chat = openai(&mock).chat().create(request.clone()).await.unwrap();
     // The mock answers with the model asked for, as the API does.
+    // The mock counts the prompt as the API did: the cookbook's 20 tokens
+    // for these two messages (the docs' example has the user's alone, 9).
     let expected: CreateChatCompletionResponse =
         documented_with(OperationId::CreateChatCompletion, |doc| {
-            doc["model"] = json!("gpt-3.5-turbo")
+            doc["model"] = json!("gpt-3.5-turbo");
+            doc["usage"] =
+                json!({"prompt_tokens": 20, "completion_tokens": 12, "total_tokens": 32});
         });
     assert_eq!(chat, expected);
     let sent_request = sent(&mock, "POST", "/v1/chat/completions").await;

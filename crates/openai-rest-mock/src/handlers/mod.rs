@@ -15,12 +15,15 @@ use std::sync::Arc;
 use openai_rest_raw::operations::{Api, OperationId};
 
 use crate::answer::{Answer, Body};
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::fixtures::Fixtures;
 use crate::input::Input;
 use crate::json::Json;
+use crate::rate_limit::RateLimiter;
 use crate::routes::{self, Route};
 use crate::store::{self, Store};
+use crate::token_budget::{self, Budget, Kind};
 
 /// A checked request on its way to its answer: what every handler knows.
 pub(crate) struct Call<'a> {
@@ -29,6 +32,15 @@ pub(crate) struct Call<'a> {
     pub(crate) fixtures: &'a Fixtures,
     /// `None` in stateless mode.
     pub(crate) store: Option<&'a Arc<Store>>,
+    /// The mock's time, which rate limits count on.
+    pub(crate) clock: &'a Clock,
+    pub(crate) limiter: &'a RateLimiter,
+    /// Whom the rate limits count the request against: its
+    /// `OpenAI-Organization`, else a name made from its key.
+    pub(crate) organization: &'a str,
+    /// What a completion, chat or embedding costs in its model's tokens,
+    /// once [`answer`] has counted it.
+    pub(crate) budget: Option<Budget>,
 }
 
 impl Call<'_> {
@@ -46,7 +58,13 @@ impl Call<'_> {
         &self,
         reflect: impl FnOnce(&mut std::borrow::Cow<'_, Json>),
     ) -> Result<Answer, ApiError> {
-        crate::replies::reply(self.fixtures, self.route, &self.input, reflect)
+        crate::replies::reply(
+            self.fixtures,
+            self.route,
+            &self.input,
+            self.budget.as_ref(),
+            reflect,
+        )
     }
 
     /// The operation's fixture document: the envelope of a list, the shape
@@ -106,10 +124,14 @@ fn handler(operation: OperationId) -> Handler {
 /// `Location` of what Azure's authoring API created).
 ///
 /// A step that needs the operation, the request and the store for every
-/// request (counting tokens, rate limits) goes here, before the handler.
+/// request goes here, before the handler: so do counting tokens and the
+/// rate limits ([`charge`]).
 pub(crate) fn answer(call: &mut Call<'_>) -> Answer {
     if let Some(store) = call.store {
         store.advance();
+    }
+    if let Err(refused) = charge(call) {
+        return refused;
     }
     let route = call.route;
     match handler(route.operation.id)(call) {
@@ -131,6 +153,60 @@ pub(crate) fn answer(call: &mut Call<'_>) -> Answer {
         }
         Err(error) => Answer::error(&error),
     }
+}
+
+/// Counts a completion's, chat's or embedding's tokens with its model's
+/// encoding and weighs it against the rate limits: the API's 400 when it
+/// does not fit the model's window, its 429 when it would pass a limit
+/// (with a `Retry-After` for when it fits); else what it costs goes with
+/// the call, for the answer's `usage` and text.
+fn charge(call: &mut Call<'_>) -> Result<(), Answer> {
+    let Some(kind) = Kind::of(call.route.operation.id) else {
+        return Ok(());
+    };
+    let model = match call.api() {
+        Api::OpenAi => call.input.text("model").map(str::to_owned),
+        // The deployment's model; a stateless mock knows none.
+        Api::Azure => call.store.and_then(|store| {
+            let state = store.lock();
+            let deployment = state.deployments.get(call.id()).ok()?;
+            deployment.shape.get("model").and_then(|model| match model {
+                Json::String(model) => Some(model.clone()),
+                _ => None,
+            })
+        }),
+    };
+    let Some(model) = model else {
+        return Ok(());
+    };
+    let budget = token_budget::budget(kind, &model, &call.input.body)
+        .map_err(|error| Answer::error(&error))?;
+    let choices = crate::replies::choices(call.route.operation.id, &call.input) as u64;
+    let weight = budget
+        .as_ref()
+        .map_or(0, |budget| budget.weight(kind, &call.input.body, choices));
+    let now = call.clock.elapsed();
+    if let Err(refused) = call.limiter.admit(call.organization, &model, weight, now) {
+        let error = ApiError {
+            kind: refused.kind(),
+            code: Some("rate_limit_exceeded"),
+            ..ApiError::invalid_request(429, refused.message(&model, call.organization))
+        };
+        // In whole seconds of wall time, rounded up; a stopped clock's
+        // wait is its own.
+        let wait = call
+            .clock
+            .wall_until(now + refused.retry_after)
+            .unwrap_or(refused.retry_after);
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut answer = Answer::error(&error);
+        answer
+            .headers
+            .push(("retry-after", seconds.max(1).to_string().into()));
+        return Err(answer);
+    }
+    call.budget = budget;
+    Ok(())
 }
 
 /// Azure's authoring API answers 201 with the new item's URL: the

@@ -34,7 +34,8 @@ use models::{Model, Models};
 const MAX_STORED_BYTES: u64 = 1 << 30;
 
 pub(crate) struct Store {
-    clock: Clock,
+    /// Shared with the pipeline, whose rate limits count on it too.
+    clock: Arc<Clock>,
     /// The shapes of the objects the store makes, from the fixtures.
     pub(crate) templates: Templates,
     /// Where uploads are written as they arrive, and the bytes they hold
@@ -59,7 +60,7 @@ pub(crate) struct State {
 }
 
 impl Store {
-    pub(crate) fn new(fixtures: &Fixtures, clock: Clock) -> Store {
+    pub(crate) fn new(fixtures: &Fixtures, clock: Arc<Clock>) -> Store {
         let template = |operation| json(fixtures, operation).cloned().unwrap_or(Json::Null);
         let templates = Templates {
             file: template(OperationId::CreateFile),

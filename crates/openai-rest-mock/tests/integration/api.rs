@@ -731,8 +731,8 @@ async fn answers_keep_the_fields_in_the_order_of_the_docs() {
 #[tokio::test]
 async fn streams_replay_the_documented_events_then_done() {
     for server in Server::modes(MockOptions::default().stateless(true)).await {
-        let body =
-            json!({"model": "text-davinci-003", "prompt": "Say this is a test", "stream": true});
+        // The docs' request, whose 7 tokens fill its max_tokens.
+        let body = json!({"model": "text-davinci-003", "prompt": "Say this is a test", "max_tokens": 7, "stream": true});
         let answer = server.post_json("/completions", body).await;
         assert_eq!(answer.content_type.as_deref(), Some("text/event-stream"));
         assert_eq!(

@@ -10,3 +10,4 @@ mod record;
 mod slow_clients;
 mod standalone;
 mod state;
+mod tokens;
