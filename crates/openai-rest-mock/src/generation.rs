@@ -7,6 +7,9 @@
 //! alternatives, drawn from a seed of the request, so that the same request
 //! always gets the same answer.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
 use openai_rest_tokens::Encoding;
 
 /// Why a choice ended.
@@ -32,7 +35,7 @@ impl FinishReason {
 pub(crate) struct Token {
     /// Its text (a token that is part of a UTF-8 character shows as the
     /// replacement character, as bytes the API could not print as text).
-    pub(crate) text: String,
+    pub(crate) text: Arc<str>,
     /// Its log probability, `<= 0`.
     pub(crate) logprob: f64,
     /// The alternatives `logprobs: k` asks for, most likely first: the
@@ -48,12 +51,21 @@ pub(crate) struct Completion {
 }
 
 impl Completion {
+    /// Whether its text is `text`, without putting it together.
+    pub(crate) fn is(&self, text: &str) -> bool {
+        let mut rest = text;
+        for token in &self.tokens {
+            match rest.strip_prefix(&*token.text) {
+                Some(after) => rest = after,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
     /// Its text: its tokens one after the other.
     pub(crate) fn text(&self) -> String {
-        self.tokens
-            .iter()
-            .map(|token| token.text.as_str())
-            .collect()
+        self.tokens.iter().map(|token| &*token.text).collect()
     }
 }
 
@@ -80,6 +92,55 @@ const ALTERNATIVES: &[&str] = &[
     "\n", ".", ",", "!", " I", " you", " we", " they",
 ];
 
+/// The texts of `text`'s tokens in `encoding`. The texts the mock splits
+/// are its fixtures' (and their cuts at a stop sequence) and the prompts
+/// it counts: the same few, request after request (a test suite's, a load
+/// test's), so each short one is split once and kept, per encoding.
+pub(crate) fn token_texts(encoding: Encoding, text: &str) -> Arc<[Arc<str>]> {
+    type Split = RwLock<HashMap<String, Arc<[Arc<str>]>>>;
+    static SPLIT: OnceLock<[Split; 4]> = OnceLock::new();
+    /// Bounds on what one text and all of them can make it keep.
+    const LONGEST: usize = 4096;
+    const MOST: usize = 1024;
+    let split = &SPLIT.get_or_init(Default::default)[match encoding {
+        Encoding::R50kBase => 0,
+        Encoding::P50kBase => 1,
+        Encoding::P50kEdit => 2,
+        Encoding::Cl100kBase => 3,
+    }];
+    if let Some(texts) = split
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(text)
+    {
+        return texts.clone();
+    }
+    let texts: Arc<[Arc<str>]> = (encoding.encode(text).into_iter())
+        .map(|token| {
+            Arc::from(String::from_utf8_lossy(
+                &encoding.token_bytes(token).unwrap_or_default(),
+            ))
+        })
+        .collect();
+    if text.len() <= LONGEST {
+        let mut split = split.write().unwrap_or_else(PoisonError::into_inner);
+        if split.len() >= MOST {
+            split.clear();
+        }
+        split.insert(text.to_owned(), texts.clone());
+    }
+    texts
+}
+
+/// How many tokens `text` is in `encoding`: a short text's count is kept
+/// (see [`token_texts`]), a long one counted each time.
+pub(crate) fn count(encoding: Encoding, text: &str) -> usize {
+    if text.len() > 4096 {
+        return encoding.count(text);
+    }
+    token_texts(encoding, text).len()
+}
+
 /// The completion `natural` (the text the model would write unasked) makes
 /// for `ask`.
 pub(crate) fn complete(natural: &str, ask: &Ask<'_>) -> Completion {
@@ -89,27 +150,32 @@ pub(crate) fn complete(natural: &str, ask: &Ask<'_>) -> Completion {
         .filter_map(|stop| natural.find(stop.as_str()))
         .min()
         .map_or(natural, |at| &natural[..at]);
-    let mut ids = ask.encoding.encode(stopped);
+    let texts = token_texts(ask.encoding, stopped);
     // A text that fills max_tokens was cut there: the docs' example, 7
     // tokens for max_tokens 7, says `length`.
-    let finish_reason = if ids.len() >= ask.max_tokens as usize {
-        ids.truncate(ask.max_tokens as usize);
-        FinishReason::Length
+    let max = ask.max_tokens as usize;
+    let (texts, finish_reason) = if texts.len() >= max {
+        (&texts[..max], FinishReason::Length)
     } else {
-        FinishReason::Stop
+        (&texts[..], FinishReason::Stop)
     };
     let mut rng = fastrand::Rng::with_seed(ask.seed);
-    let tokens = ids
-        .into_iter()
-        .map(|id| {
-            let bytes = ask.encoding.token_bytes(id).unwrap_or_default();
-            let text = String::from_utf8_lossy(&bytes).into_owned();
+    let tokens = texts
+        .iter()
+        .map(|text| {
+            let text = text.clone();
+            let Some(k) = ask.logprobs else {
+                // Not asked for: not drawn.
+                return Token {
+                    text,
+                    logprob: 0.0,
+                    top: Vec::new(),
+                };
+            };
             // Likely, as a model that chose it would be (temperature 0
             // chose the likeliest).
             let logprob = -rng.f64() * 2.0;
-            let top = ask.logprobs.map_or_else(Vec::new, |k| {
-                alternatives(&text, logprob, usize::from(k), &mut rng)
-            });
+            let top = alternatives(&text, logprob, usize::from(k), &mut rng);
             Token { text, logprob, top }
         })
         .collect();
@@ -191,6 +257,14 @@ mod tests {
     }
 
     #[test]
+    fn a_completion_knows_its_text_without_putting_it_together() {
+        let completion = complete(DOCS, &ask(3, &[], None));
+        assert!(completion.is("\n\nThis"));
+        assert!(!completion.is(DOCS));
+        assert!(!completion.is("\n\nThi"));
+    }
+
+    #[test]
     fn max_tokens_cuts_at_a_token_and_says_length() {
         let completion = complete(DOCS, &ask(3, &[], None));
         assert_eq!(completion.tokens.len(), 3);
@@ -215,7 +289,7 @@ mod tests {
         let completion = complete(DOCS, &ask(16, &[], Some(5)));
         for token in &completion.tokens {
             assert_eq!(token.top.len(), 5);
-            assert_eq!(token.top[0], (token.text.clone(), token.logprob));
+            assert_eq!(token.top[0], (token.text.to_string(), token.logprob));
             assert!(token.logprob <= 0.0);
             assert!(
                 token.top.windows(2).all(|pair| pair[0].1 > pair[1].1),

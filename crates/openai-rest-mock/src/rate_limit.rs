@@ -5,7 +5,7 @@
 //! refused with the API's 429, and said when it would fit.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 /// The window the limits count over.
@@ -72,7 +72,8 @@ impl Refused {
 /// What each organization and model used within the last minute.
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
-    limits: Mutex<RateLimits>,
+    /// Read by every request: a reader does not wait for another.
+    limits: RwLock<RateLimits>,
     /// By (organization, model): what each used within the last minute.
     used: Mutex<HashMap<(String, String), Minute>>,
 }
@@ -84,18 +85,18 @@ type Minute = VecDeque<(Duration, u64)>;
 impl RateLimiter {
     pub(crate) fn new(limits: RateLimits) -> RateLimiter {
         RateLimiter {
-            limits: Mutex::new(limits),
+            limits: RwLock::new(limits),
             used: Mutex::default(),
         }
     }
 
     pub(crate) fn limits(&self) -> RateLimits {
-        *self.limits.lock().unwrap_or_else(PoisonError::into_inner)
+        *self.limits.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// New limits; what was used so far still counts.
     pub(crate) fn set_limits(&self, limits: RateLimits) {
-        *self.limits.lock().unwrap_or_else(PoisonError::into_inner) = limits;
+        *self.limits.write().unwrap_or_else(PoisonError::into_inner) = limits;
     }
 
     /// Admits a request of `tokens` from `organization` to `model` at mock

@@ -362,9 +362,19 @@ fn resize(doc: &mut Cow<'_, Json>, field: &str, count: usize, param: &str) -> Re
     Ok(())
 }
 
+/// The same request, the same answer: a seed of the request's body (its
+/// keys are sorted), made once per request.
+fn request_seed(input: &Input) -> u64 {
+    // Only log probabilities depend on it: no work without them.
+    if input.body.get("logprobs").is_none_or(Value::is_null) {
+        return 0;
+    }
+    generation::seed(&[&serde_json::to_vec(&input.body).unwrap_or_default()])
+}
+
 /// What the model writes for choice `index` of a request: `natural` (the
 /// fixture's text) cut and counted as the request and its budget say.
-fn written(input: &Input, budget: &Budget, natural: &str, index: usize) -> Completion {
+fn written(input: &Input, budget: &Budget, natural: &str, index: usize, seed: u64) -> Completion {
     let stop: Vec<String> = match input.body.get("stop") {
         Some(Value::String(stop)) => vec![stop.clone()],
         Some(Value::Array(stops)) => stops
@@ -374,15 +384,12 @@ fn written(input: &Input, budget: &Budget, natural: &str, index: usize) -> Compl
             .collect(),
         _ => Vec::new(),
     };
-    // The same request, the same answer: seeded by the body (its keys are
-    // sorted) and the choice.
-    let body = serde_json::to_vec(&input.body).unwrap_or_default();
     let ask = Ask {
         encoding: budget.encoding,
         max_tokens: u32::try_from(budget.max_tokens).unwrap_or(u32::MAX),
         stop: &stop,
         logprobs: (input.body.get("logprobs").and_then(Value::as_u64)).map(|k| k.min(5) as u8),
-        seed: generation::seed(&[&body, &index.to_le_bytes()]),
+        seed: generation::seed(&[&seed.to_le_bytes(), &index.to_le_bytes()]),
     };
     generation::complete(natural, &ask)
 }
@@ -415,7 +422,7 @@ fn logprobs_object(
             },
         );
         for (i, token) in echoed.tokens.iter().enumerate() {
-            tokens.push(Json::from(token.text.as_str()));
+            tokens.push(Json::from(&*token.text));
             logprobs.push(if i == 0 {
                 Json::Null
             } else {
@@ -427,7 +434,7 @@ fn logprobs_object(
         }
     }
     for token in &completion.tokens {
-        tokens.push(Json::from(token.text.as_str()));
+        tokens.push(Json::from(&*token.text));
         logprobs.push(number(token.logprob));
         top.push(Json::Object(
             token
@@ -467,27 +474,38 @@ fn set_item(doc: &mut Cow<'_, Json>, field: &str, index: usize, key: &str, value
 /// with the model's encoding, the tokens written.
 fn write(operation: OperationId, input: &Input, budget: &Budget, doc: &mut Cow<'_, Json>) {
     let mut completion_tokens = 0u64;
+    let seed = request_seed(input);
+    let choices = (doc.get("choices").and_then(Json::as_array)).map_or(0, <[Json]>::len);
     match operation {
         OperationId::CreateCompletion => {
             let prompts = prompts(input);
             let n = count(input).max(1);
             let echo = echoes(input);
             let asks_logprobs = input.body.get("logprobs").is_some_and(|k| !k.is_null());
-            let choices = doc
-                .get("choices")
-                .and_then(Json::as_array)
-                .map_or(0, <[Json]>::len);
             for index in 0..choices {
                 let prompt = prompts.get(index / n).copied().flatten();
                 let natural = natural_text(doc, index, "text", prompt.filter(|_| echo));
-                let completion = written(input, budget, &natural, index);
+                let completion = written(input, budget, &natural, index, seed);
                 completion_tokens += completion.tokens.len() as u64;
-                let text = completion.text();
-                let shown = match prompt {
-                    Some(prompt) if echo => format!("{prompt}{text}"),
-                    _ => text,
-                };
-                set_item(doc, "choices", index, "text", Json::String(shown));
+                // The fixture's own text, most often: nothing to set.
+                if completion.is(&natural) {
+                    if let Some(prompt) = prompt.filter(|_| echo) {
+                        set_item(
+                            doc,
+                            "choices",
+                            index,
+                            "text",
+                            Json::String(format!("{prompt}{natural}")),
+                        );
+                    }
+                } else {
+                    let text = completion.text();
+                    let shown = match prompt {
+                        Some(prompt) if echo => format!("{prompt}{text}"),
+                        _ => text,
+                    };
+                    set_item(doc, "choices", index, "text", Json::String(shown));
+                }
                 set_item(
                     doc,
                     "choices",
@@ -505,10 +523,6 @@ fn write(operation: OperationId, input: &Input, budget: &Budget, doc: &mut Cow<'
             }
         }
         OperationId::CreateChatCompletion => {
-            let choices = doc
-                .get("choices")
-                .and_then(Json::as_array)
-                .map_or(0, <[Json]>::len);
             for index in 0..choices {
                 let natural = (doc.get("choices").and_then(Json::as_array))
                     .and_then(|choices| choices.get(index))
@@ -518,7 +532,7 @@ fn write(operation: OperationId, input: &Input, budget: &Budget, doc: &mut Cow<'
                         _ => None,
                     })
                     .unwrap_or_default();
-                let completion = written(input, budget, &natural, index);
+                let completion = written(input, budget, &natural, index, seed);
                 // A finished reply ends with the end-of-message token,
                 // which the API counted: the docs' 11 tokens of text are
                 // 12 completion tokens.
@@ -543,6 +557,18 @@ fn write(operation: OperationId, input: &Input, budget: &Budget, doc: &mut Cow<'
         _ => {}
     }
     let prompt_tokens = budget.prompt_tokens();
+    let counted = |key: &str| {
+        doc.get("usage")
+            .and_then(|usage| usage.get(key))
+            .and_then(Json::as_u64)
+    };
+    let unchanged = counted("prompt_tokens") == Some(prompt_tokens)
+        && counted("total_tokens") == Some(prompt_tokens + completion_tokens)
+        && (operation == OperationId::CreateEmbedding
+            || counted("completion_tokens") == Some(completion_tokens));
+    if unchanged {
+        return;
+    }
     let usage = match operation {
         OperationId::CreateEmbedding => Json::Object(vec![
             ("prompt_tokens".into(), prompt_tokens.into()),
@@ -587,83 +613,92 @@ fn write_events(
     events: &[(Json, Bytes)],
 ) -> Result<Vec<Bytes>, Invalid> {
     let chat = operation == OperationId::CreateChatCompletion;
-    let text_of = |event: &Json| -> Option<String> {
-        let choice = event.get("choices")?.as_array()?.first()?;
-        let text = if chat {
-            choice.get("delta")?.get("content")?
-        } else {
-            choice.get("text")?
-        };
-        match text {
-            Json::String(text) => Some(text.clone()),
-            _ => None,
-        }
-    };
     // The fixture's events: a chat's role event, those with text, the rest.
     let content: Vec<&(Json, Bytes)> = events
         .iter()
-        .filter(|(event, _)| text_of(event).is_some())
+        .filter(|(event, _)| streamed_text(event, chat).is_some())
         .collect();
     let Some(template) = content.last() else {
         return shape_events(operation, input, events);
     };
     let natural: String = content
         .iter()
-        .filter_map(|(event, _)| text_of(event))
+        .filter_map(|(event, _)| streamed_text(event, chat))
         .collect();
     let role = events
         .first()
-        .filter(|(event, _)| chat && text_of(event).is_none());
+        .filter(|(event, _)| chat && streamed_text(event, chat).is_none());
     let finish = events
         .last()
-        .filter(|(event, _)| chat && text_of(event).is_none());
+        .filter(|(event, _)| chat && streamed_text(event, chat).is_none());
     // A stream written otherwise than a token an event, or with events of
     // its own (an error in the middle), is pinned: replayed as it is.
-    let tokens: Vec<String> = (budget.encoding.encode(&natural).into_iter())
-        .map(|token| {
-            let bytes = budget.encoding.token_bytes(token).unwrap_or_default();
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-        .collect();
-    let texts: Vec<String> = content
-        .iter()
-        .filter_map(|(event, _)| text_of(event))
-        .collect();
+    let tokens = generation::token_texts(budget.encoding, &natural);
+    let split_alike = tokens.len() == content.len()
+        && (tokens.iter().zip(&content))
+            .all(|(token, (event, _))| streamed_text(event, chat) == Some(&**token));
     let framing = usize::from(role.is_some()) + usize::from(finish.is_some());
-    if tokens != texts || events.len() != content.len() + framing {
+    if !split_alike || events.len() != content.len() + framing {
         return shape_events(operation, input, events);
     }
     let prompts = if chat { vec![None] } else { prompts(input) };
     let choices = bounded(choices(operation, input).max(1), "n")?;
     let n = (choices / prompts.len()).max(1);
     let echo = !chat && echoes(input);
+    let seed = request_seed(input);
     let completions: Vec<Completion> = (0..choices)
-        .map(|index| written(input, budget, &natural, index))
+        .map(|index| written(input, budget, &natural, index, seed))
         .collect();
     let mut out = Vec::new();
-    let mut emit = |index: usize, template: &(Json, Bytes), edit: &dyn Fn(&mut Json)| {
+    let model = input.text("model");
+    // An event as the template has it, or the template's own bytes when
+    // nothing differs (most events, for the docs' request): no copy.
+    let mut emit = |index: usize,
+                    template: &(Json, Bytes),
+                    text: Option<&str>,
+                    reason: Option<Json>| {
+        let choice = (template.0.get("choices").and_then(Json::as_array)).and_then(<[Json]>::first);
+        let unchanged = choice.is_some_and(|choice| {
+                choice.get("index").and_then(Json::as_u64) == Some(index as u64)
+                    && text.is_none_or(
+                        |text| matches!(event_text(choice, chat), Some(Json::String(old)) if old == text),
+                    )
+                    && reason
+                        .as_ref()
+                        .is_none_or(|reason| choice.get("finish_reason") == Some(reason))
+            }) && model.is_none_or(
+                |model| matches!(template.0.get("model"), Some(Json::String(old)) if old == model),
+            );
+        if unchanged {
+            out.push(template.1.clone());
+            return;
+        }
         let mut event = template.0.clone();
-        if let Some(model) = input.text("model") {
+        if let Some(model) = model {
             event.replace("model", model.into());
         }
         if let Some(choice) = items(&mut event, "choices").first_mut() {
             choice.replace("index", (index as u64).into());
-            edit(choice);
+            if let Some(text) = text {
+                match choice.get_mut("delta") {
+                    Some(delta) if chat => delta.set("content", text.into()),
+                    _ => choice.replace("text", text.into()),
+                }
+            }
+            if let Some(reason) = reason {
+                choice.replace("finish_reason", reason);
+            }
         }
-        out.push(if event == template.0 {
-            template.1.clone()
-        } else {
-            let mut line = b"data: ".to_vec();
-            line.extend(event.to_bytes(false));
-            line.extend(b"\n\n");
-            Bytes::from(line)
-        });
+        let mut line = b"data: ".to_vec();
+        line.extend(event.to_bytes(false));
+        line.extend(b"\n\n");
+        out.push(Bytes::from(line));
     };
     // Position by position, every choice's event at each, as the choices
     // were written side by side.
     if let Some(role) = role {
         for index in 0..choices {
-            emit(index, role, &|_| {});
+            emit(index, role, None, None);
         }
     }
     let longest = completions
@@ -677,34 +712,51 @@ fn write_events(
             let Some(token) = completion.tokens.get(position) else {
                 continue;
             };
-            let prompt = prompts
-                .get(index / n)
-                .copied()
-                .flatten()
-                .filter(|_| echo && position == 0);
-            let text = format!("{}{}", prompt.unwrap_or_default(), token.text);
+            let prompt =
+                (prompts.get(index / n).copied().flatten()).filter(|_| echo && position == 0);
+            let text = match prompt {
+                Some(prompt) => format!("{prompt}{}", token.text),
+                None => token.text.to_string(),
+            };
             let last = position + 1 == completion.tokens.len();
-            let reason = (!chat && last).then(|| completion.finish_reason.as_str());
-            emit(index, template, &|choice| {
-                if chat {
-                    if let Some(delta) = choice.get_mut("delta") {
-                        delta.set("content", text.as_str().into());
-                    }
-                } else {
-                    choice.replace("text", text.as_str().into());
-                    choice.replace("finish_reason", reason.map_or(Json::Null, Json::from));
-                }
+            // A completion's events say its finish on the last; a chat's on
+            // an event of its own.
+            let reason = (!chat).then(|| match last {
+                true => Json::from(completion.finish_reason.as_str()),
+                false => Json::Null,
             });
+            emit(index, template, Some(&text), reason);
         }
     }
     if let Some(finish) = finish {
         for (index, completion) in completions.iter().enumerate() {
-            let reason = completion.finish_reason.as_str();
-            emit(index, finish, &|choice| {
-                choice.replace("finish_reason", reason.into())
-            });
+            emit(
+                index,
+                finish,
+                None,
+                Some(completion.finish_reason.as_str().into()),
+            );
         }
     }
     out.push(Bytes::from_static(DONE));
     Ok(out)
+}
+
+/// The text a streamed choice carries: a completion's `text`, a chat's
+/// `delta.content`.
+fn event_text(choice: &Json, chat: bool) -> Option<&Json> {
+    if chat {
+        choice.get("delta")?.get("content")
+    } else {
+        choice.get("text")
+    }
+}
+
+/// The text a streamed event's first choice carries, if any.
+fn streamed_text(event: &Json, chat: bool) -> Option<&str> {
+    let choice = event.get("choices")?.as_array()?.first()?;
+    match event_text(choice, chat)? {
+        Json::String(text) => Some(text.as_str()),
+        _ => None,
+    }
 }

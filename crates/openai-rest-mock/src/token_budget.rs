@@ -20,7 +20,7 @@ pub(crate) fn prompt_tokens(kind: Kind, model: &str, body: &Value) -> Option<Vec
     let encoding = Encoding::for_model(model)?;
     let count = |value: &Value| -> u64 {
         match value {
-            Value::String(text) => encoding.count(text) as u64,
+            Value::String(text) => crate::generation::count(encoding, text) as u64,
             // Tokens given as numbers are their own count.
             Value::Array(tokens) => tokens.len() as u64,
             _ => 0,

@@ -252,6 +252,24 @@ fn part(file: File) -> Part {
     Part::bytes(bytes).file_name(file_name)
 }
 
+/// `request` with an example's body: JSON, or a multipart form.
+fn with_body(request: reqwest::RequestBuilder, body: Body) -> reqwest::RequestBuilder {
+    match body {
+        Body::None => request,
+        Body::Json(body) => request.json(&body),
+        Body::Form(fields, files) => {
+            let mut form = Form::new();
+            for (name, value) in fields {
+                form = form.text(*name, *value);
+            }
+            for (name, file) in files {
+                form = form.part(*name, part(*file));
+            }
+            request.multipart(form)
+        }
+    }
+}
+
 /// Sends the docs' examples in order to the OpenAI API at `base_url`; the
 /// first that is not answered as documented fails the test.
 async fn run_in_order(base_url: &str, mode: &str) {
@@ -263,20 +281,7 @@ async fn run_in_order(base_url: &str, mode: &str) {
         let request = client
             .request(method, format!("{base_url}{}", example.path))
             .bearer_auth(KEY);
-        let request = match example.body {
-            Body::None => request,
-            Body::Json(body) => request.json(&body),
-            Body::Form(fields, files) => {
-                let mut form = Form::new();
-                for (name, value) in fields {
-                    form = form.text(*name, *value);
-                }
-                for (name, file) in files {
-                    form = form.part(*name, part(*file));
-                }
-                request.multipart(form)
-            }
-        };
+        let request = with_body(request, example.body);
         let answer = request
             .send()
             .await
@@ -511,21 +516,10 @@ async fn azures_examples_run_in_order_on_a_fresh_default_mock() {
             .request(example.method.parse().unwrap(), url)
             .header("api-key", KEY);
         request = match example.body {
-            Body::None => request,
             Body::Json(body) if example.method == "PATCH" => request
                 .header("content-type", "application/merge-patch+json")
                 .body(body.to_string()),
-            Body::Json(body) => request.json(&body),
-            Body::Form(fields, files) => {
-                let mut form = Form::new();
-                for (name, value) in fields {
-                    form = form.text(*name, *value);
-                }
-                for (name, file) in files {
-                    form = form.part(*name, part(*file));
-                }
-                request.multipart(form)
-            }
+            body => with_body(request, body),
         };
         let answer = request
             .send()

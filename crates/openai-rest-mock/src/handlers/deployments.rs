@@ -43,15 +43,13 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
         return call.fixture_answer(|_| {});
     };
-    let mut envelope = call.fixture_json(OperationId::ListDeployments)?;
     let items = store
         .lock()
         .deployments
         .iter()
         .map(Deployment::to_azure)
         .collect();
-    envelope.replace("data", Json::Array(items));
-    Ok(Answer::json(&envelope))
+    call.list_answer(items)
 }
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {

@@ -159,7 +159,6 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
         return call.fixture_answer(|_| {});
     };
-    let mut envelope = call.fixture_json(OperationId::ListFiles)?;
     let api = call.api();
     let items = store
         .lock()
@@ -167,8 +166,7 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         .iter()
         .map(|file| shown(file, api))
         .collect();
-    envelope.replace("data", Json::Array(items));
-    Ok(Answer::json(&envelope))
+    call.list_answer(items)
 }
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {

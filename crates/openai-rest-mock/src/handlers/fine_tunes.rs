@@ -199,7 +199,6 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
         return call.fixture_answer(|_| {});
     };
-    let mut envelope = call.fixture_json(OperationId::ListFineTunes)?;
     let api = call.api();
     let items = (store.lock().fine_tunes.iter())
         .map(|job| {
@@ -210,8 +209,7 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
             job
         })
         .collect();
-    envelope.replace("data", Json::Array(items));
-    Ok(Answer::json(&envelope))
+    call.list_answer(items)
 }
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {

@@ -67,6 +67,13 @@ impl Call<'_> {
         )
     }
 
+    /// A list's answer: the operation's fixture envelope around `items`.
+    pub(crate) fn list_answer(&self, items: Vec<Json>) -> Result<Answer, ApiError> {
+        let mut envelope = self.fixture_json(self.route.operation.id)?;
+        envelope.replace("data", Json::Array(items));
+        Ok(Answer::json(&envelope))
+    }
+
     /// The operation's fixture document: the envelope of a list, the shape
     /// of an answer.
     pub(crate) fn fixture_json(&self, operation: OperationId) -> Result<Json, ApiError> {
@@ -181,6 +188,10 @@ fn charge(call: &mut Call<'_>) -> Result<(), Answer> {
     };
     let budget = token_budget::budget(kind, &model, &call.input.body)
         .map_err(|error| Answer::error(&error))?;
+    if call.limiter.limits().is_off() {
+        call.budget = budget;
+        return Ok(());
+    }
     let choices = crate::replies::choices(call.route.operation.id, &call.input) as u64;
     let weight = budget
         .as_ref()
