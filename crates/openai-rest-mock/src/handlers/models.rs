@@ -26,23 +26,26 @@ pub(crate) fn list(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
         return call.fixture_answer(|_| {});
     };
-    let mut envelope = call.fixture_json(OperationId::ListModels)?;
     let mut state = store.lock();
     if call.api() == Api::Azure {
         let models = state.models.iter().map(|model| azure_model(&state, model));
-        envelope.replace("data", Json::Array(models.collect()));
-        return Ok(Answer::json(&envelope));
+        return call.list_answer(models.collect());
     }
-    // The longest list, and the one most asked for: made once per change.
+    // The longest list, and the one most asked for: made (and its fixture's
+    // envelope copied) only once per change.
     let listed = state.models.listed(|models| {
+        let mut envelope = call.fixture_json(OperationId::ListModels).ok()?;
         let models = models.iter().filter(|model| model.is_seen_by(Api::OpenAi));
         envelope.replace("data", Json::Array(models.map(Model::to_openai).collect()));
         Some(envelope.to_bytes(true).into())
     });
-    Ok(Answer::ok(
-        Some("application/json"),
-        Body::Full(listed.unwrap_or_default()),
-    ))
+    match listed {
+        Some(listed) => Ok(Answer::ok(Some("application/json"), Body::Full(listed))),
+        // Only without its fixture: that error.
+        None => call
+            .fixture_json(OperationId::ListModels)
+            .map(|doc| Answer::json(&doc)),
+    }
 }
 
 pub(crate) fn retrieve(call: &mut Call<'_>) -> Result<Answer, ApiError> {
