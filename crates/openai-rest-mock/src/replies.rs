@@ -656,16 +656,19 @@ fn write_events(
     let mut emit = |index: usize,
                     template: &(Json, Bytes),
                     text: Option<&str>,
-                    reason: Option<Json>| {
+                    // `Some(None)`: `finish_reason` null.
+                    reason: Option<Option<&str>>| {
         let choice = (template.0.get("choices").and_then(Json::as_array)).and_then(<[Json]>::first);
         let unchanged = choice.is_some_and(|choice| {
                 choice.get("index").and_then(Json::as_u64) == Some(index as u64)
                     && text.is_none_or(
                         |text| matches!(event_text(choice, chat), Some(Json::String(old)) if old == text),
                     )
-                    && reason
-                        .as_ref()
-                        .is_none_or(|reason| choice.get("finish_reason") == Some(reason))
+                    && reason.is_none_or(|reason| match (reason, choice.get("finish_reason")) {
+                        (None, Some(Json::Null)) => true,
+                        (Some(reason), Some(Json::String(old))) => old == reason,
+                        _ => false,
+                    })
             }) && model.is_none_or(
                 |model| matches!(template.0.get("model"), Some(Json::String(old)) if old == model),
             );
@@ -686,7 +689,7 @@ fn write_events(
                 }
             }
             if let Some(reason) = reason {
-                choice.replace("finish_reason", reason);
+                choice.replace("finish_reason", reason.map_or(Json::Null, Json::from));
             }
         }
         let mut line = b"data: ".to_vec();
@@ -715,16 +718,13 @@ fn write_events(
             let prompt =
                 (prompts.get(index / n).copied().flatten()).filter(|_| echo && position == 0);
             let text = match prompt {
-                Some(prompt) => format!("{prompt}{}", token.text),
-                None => token.text.to_string(),
+                Some(prompt) => Cow::Owned(format!("{prompt}{}", token.text)),
+                None => Cow::Borrowed(&*token.text),
             };
             let last = position + 1 == completion.tokens.len();
             // A completion's events say its finish on the last; a chat's on
             // an event of its own.
-            let reason = (!chat).then(|| match last {
-                true => Json::from(completion.finish_reason.as_str()),
-                false => Json::Null,
-            });
+            let reason = (!chat).then(|| last.then(|| completion.finish_reason.as_str()));
             emit(index, template, Some(&text), reason);
         }
     }
@@ -734,7 +734,7 @@ fn write_events(
                 index,
                 finish,
                 None,
-                Some(completion.finish_reason.as_str().into()),
+                Some(Some(completion.finish_reason.as_str())),
             );
         }
     }
