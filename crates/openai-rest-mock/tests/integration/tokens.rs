@@ -351,49 +351,28 @@ async fn a_token_limit_counts_the_prompt_and_max_tokens() {
 #[tokio::test]
 async fn no_limits_unless_asked_and_the_admin_api_sets_them() {
     let server = Server::standalone(MockOptions::default().clock_speed(0.0)).await;
-    for _ in 0..50 {
-        assert_eq!(
-            server
-                .post_json("/completions", completion("x", 1))
-                .await
-                .status,
-            200
+    let complete = || async {
+        server
+            .post_json("/completions", completion("x", 1))
+            .await
+            .status
+    };
+    let set_limits = |query: &'static str| {
+        let admin = format!(
+            "{}/__mock/rate_limits{query}",
+            server.openai.trim_end_matches("/v1")
         );
+        async move { send(common::client().post(admin)).await.status }
+    };
+    for _ in 0..50 {
+        assert_eq!(complete().await, 200);
     }
-    let set = send(common::client().post(format!(
-        "{}/__mock/rate_limits?rpm=1",
-        server.openai.trim_end_matches("/v1")
-    )))
-    .await;
-    assert_eq!(set.status, 204);
+    assert_eq!(set_limits("?rpm=1").await, 204);
     // Counted from when the limits were set (off, nothing is counted).
-    assert_eq!(
-        server
-            .post_json("/completions", completion("x", 1))
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        server
-            .post_json("/completions", completion("x", 1))
-            .await
-            .status,
-        429
-    );
-    let off = send(common::client().post(format!(
-        "{}/__mock/rate_limits",
-        server.openai.trim_end_matches("/v1")
-    )))
-    .await;
-    assert_eq!(off.status, 204);
-    assert_eq!(
-        server
-            .post_json("/completions", completion("x", 1))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(complete().await, 200);
+    assert_eq!(complete().await, 429);
+    assert_eq!(set_limits("").await, 204);
+    assert_eq!(complete().await, 200);
 }
 
 #[tokio::test]
