@@ -641,6 +641,27 @@ fn write_events(
     if !split_alike || events.len() != content.len() + framing {
         return shape_events(operation, input, events);
     }
+    // What the fixture streams, ending as it does: its events as they are
+    // (every choice writes the same text; only log probabilities, which
+    // streams do not carry, differ).
+    let first = written(input, budget, &natural, 0, 0);
+    let fixture_finish = (if chat {
+        finish
+    } else {
+        content.last().copied()
+    })
+    .and_then(|(event, _)| {
+        event
+            .get("choices")?
+            .as_array()?
+            .first()?
+            .get("finish_reason")
+    });
+    if first.is(&natural)
+        && matches!(fixture_finish, Some(Json::String(reason)) if reason == first.finish_reason.as_str())
+    {
+        return shape_events(operation, input, events);
+    }
     let prompts = if chat { vec![None] } else { prompts(input) };
     let choices = bounded(choices(operation, input).max(1), "n")?;
     let n = (choices / prompts.len()).max(1);
