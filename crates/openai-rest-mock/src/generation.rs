@@ -92,6 +92,10 @@ const ALTERNATIVES: &[&str] = &[
     "\n", ".", ",", "!", " I", " you", " we", " they",
 ];
 
+/// The longest text whose split [`token_texts`] keeps: longer ones are rare
+/// and would make the kept texts large.
+const LONGEST_KEPT: usize = 4096;
+
 /// The texts of `text`'s tokens in `encoding`. The texts the mock splits
 /// are its fixtures' (and their cuts at a stop sequence) and the prompts
 /// it counts: the same few, request after request (a test suite's, a load
@@ -99,8 +103,7 @@ const ALTERNATIVES: &[&str] = &[
 pub(crate) fn token_texts(encoding: Encoding, text: &str) -> Arc<[Arc<str>]> {
     type Split = RwLock<HashMap<String, Arc<[Arc<str>]>>>;
     static SPLIT: OnceLock<[Split; 4]> = OnceLock::new();
-    /// Bounds on what one text and all of them can make it keep.
-    const LONGEST: usize = 4096;
+    /// A bound on what all the texts kept can make it hold.
     const MOST: usize = 1024;
     let split = &SPLIT.get_or_init(Default::default)[match encoding {
         Encoding::R50kBase => 0,
@@ -122,7 +125,7 @@ pub(crate) fn token_texts(encoding: Encoding, text: &str) -> Arc<[Arc<str>]> {
             ))
         })
         .collect();
-    if text.len() <= LONGEST {
+    if text.len() <= LONGEST_KEPT {
         let mut split = split.write().unwrap_or_else(PoisonError::into_inner);
         if split.len() >= MOST {
             split.clear();
@@ -135,7 +138,7 @@ pub(crate) fn token_texts(encoding: Encoding, text: &str) -> Arc<[Arc<str>]> {
 /// How many tokens `text` is in `encoding`: a short text's count is kept
 /// (see [`token_texts`]), a long one counted each time.
 pub(crate) fn count(encoding: Encoding, text: &str) -> usize {
-    if text.len() > 4096 {
+    if text.len() > LONGEST_KEPT {
         return encoding.count(text);
     }
     token_texts(encoding, text).len()

@@ -94,7 +94,8 @@ impl RateLimiter {
         *self.limits.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// New limits; what was used so far still counts.
+    /// New limits. What was counted while limits were on still counts;
+    /// nothing is counted while they are off.
     pub(crate) fn set_limits(&self, limits: RateLimits) {
         *self.limits.write().unwrap_or_else(PoisonError::into_inner) = limits;
     }

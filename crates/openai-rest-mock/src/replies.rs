@@ -644,7 +644,8 @@ fn write_events(
     // What the fixture streams, ending as it does: its events as they are
     // (every choice writes the same text; only log probabilities, which
     // streams do not carry, differ).
-    let first = written(input, budget, &natural, 0, 0);
+    let seed = request_seed(input);
+    let first = written(input, budget, &natural, 0, seed);
     let fixture_finish = (if chat {
         finish
     } else {
@@ -666,9 +667,9 @@ fn write_events(
     let choices = bounded(choices(operation, input).max(1), "n")?;
     let n = (choices / prompts.len()).max(1);
     let echo = !chat && echoes(input);
-    let seed = request_seed(input);
-    let completions: Vec<Completion> = (0..choices)
-        .map(|index| written(input, budget, &natural, index, seed))
+    // The first choice's text, already written, keeps its place.
+    let completions: Vec<Completion> = std::iter::once(first)
+        .chain((1..choices).map(|index| written(input, budget, &natural, index, seed)))
         .collect();
     let mut out = Vec::new();
     let model = input.text("model");
