@@ -182,6 +182,28 @@ async fn connect(addr: SocketAddr) -> std::io::Result<Sender> {
     Ok(sender)
 }
 
+/// What the server at `addr` answers `shot`, once: its content type and
+/// whole body, which must be a 2xx.
+pub async fn answer(addr: SocketAddr, shot: &Shot) -> Result<(String, Bytes), String> {
+    let mut sender = connect(addr).await.map_err(|e| e.to_string())?;
+    sender.ready().await.map_err(|e| e.to_string())?;
+    let response = (sender.send_request(shot.request(addr)).await).map_err(|e| e.to_string())?;
+    let status = response.status();
+    let content_type = (response.headers().get(hyper::header::CONTENT_TYPE))
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("status {status}"));
+    }
+    Ok((content_type, body.to_bytes()))
+}
+
 /// One request and its whole answer, which must be a 2xx.
 async fn exchange(sender: &mut Sender, request: Request<Full<Bytes>>) -> Result<(), String> {
     sender.ready().await.map_err(|e| e.to_string())?;
@@ -207,10 +229,10 @@ async fn exchange(sender: &mut Sender, request: Request<Full<Bytes>>) -> Result<
 /// or logging. A `text/event-stream` answer goes out one frame (one HTTP
 /// chunk) per event, as the API and the mock send it, so that the limit
 /// frames a stream the way the mock must.
-pub async fn serve_bare(listener: TcpListener, answers: Vec<(Shot, &'static str, Bytes)>) {
+pub async fn serve_bare(listener: TcpListener, answers: Vec<(Shot, String, Bytes)>) {
     // Split streams into their frames once, not on every request: the limit
     // must not do work the mock does not.
-    let answers: Arc<Vec<(Shot, &'static str, Reply)>> = Arc::new(
+    let answers: Arc<Vec<(Shot, String, Reply)>> = Arc::new(
         answers
             .into_iter()
             .map(|(shot, content_type, bytes)| {
@@ -249,7 +271,7 @@ pub async fn serve_bare(listener: TcpListener, answers: Vec<(Shot, &'static str,
                                     Reply::Events(frames) => Either::Right(events_body(frames)),
                                 };
                                 Response::builder()
-                                    .header(hyper::header::CONTENT_TYPE, *content_type)
+                                    .header(hyper::header::CONTENT_TYPE, content_type.as_str())
                                     .body(body)
                             }
                             None => Response::builder()

@@ -22,6 +22,10 @@ use openai_contract_tests::cases::fixtures_dir;
 
 /// Set to run this binary as the bare server on the given address.
 const BARE_SERVER_ENV: &str = "OPENAI_BENCH_BARE_SERVER";
+/// With [`BARE_SERVER_ENV`]: `<case> <file> <content type>`, the one answer
+/// the bare server gives the request of [`throughput_cases`]`[case]` (what
+/// the mock answered it).
+const BARE_ANSWER_ENV: &str = "OPENAI_BENCH_BARE_ANSWER";
 /// Set to run this binary as the uploader: `<base url> <path>`.
 const UPLOAD_ENV: &str = "OPENAI_BENCH_UPLOAD";
 const CONNECTIONS: usize = 64;
@@ -101,7 +105,9 @@ fn fixture(path: &str) -> Bytes {
         .into()
 }
 
-/// The requests of the throughput rows and what the bare server answers them.
+/// The requests of the throughput rows and the fixtures the bare server
+/// answers them with when it is not given the mock's answer (the client
+/// rows).
 fn throughput_cases() -> Vec<(&'static str, Shot, &'static str, Bytes)> {
     vec![
         (
@@ -126,10 +132,21 @@ fn throughput_cases() -> Vec<(&'static str, Shot, &'static str, Bytes)> {
 }
 
 async fn bare_server(addr: SocketAddr) {
-    let answers = throughput_cases()
-        .into_iter()
-        .map(|(_, shot, content_type, bytes)| (shot, content_type, bytes))
-        .collect();
+    let answers = match std::env::var(BARE_ANSWER_ENV) {
+        Ok(answer) => {
+            let [case, file, content_type] = answer.splitn(3, ' ').collect::<Vec<_>>()[..] else {
+                panic!("{BARE_ANSWER_ENV} is not `<case> <file> <content type>`: {answer}");
+            };
+            let case: usize = case.parse().expect("a case's index");
+            let (_, shot, _, _) = throughput_cases().swap_remove(case);
+            let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("reading {file}: {e}"));
+            vec![(shot, content_type.to_owned(), bytes.into())]
+        }
+        Err(_) => throughput_cases()
+            .into_iter()
+            .map(|(_, shot, content_type, bytes)| (shot, content_type.to_owned(), bytes))
+            .collect(),
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .expect("binding the bare server");
@@ -175,10 +192,24 @@ impl Server {
         Server::start(command, addr).await
     }
 
+    /// The bare server answering the fixtures of [`throughput_cases`].
     async fn bare() -> Server {
+        Server::bare_with(None).await
+    }
+
+    /// The bare server answering the request of `throughput_cases()[case]`
+    /// with `content_type` and the bytes in `file`.
+    async fn bare_answering(case: usize, file: &Path, content_type: &str) -> Server {
+        Server::bare_with(Some(format!("{case} {} {content_type}", file.display()))).await
+    }
+
+    async fn bare_with(answer: Option<String>) -> Server {
         let addr = free_addr();
         let mut command = Command::new(std::env::current_exe().expect("this binary's path"));
         command.env(BARE_SERVER_ENV, addr.to_string());
+        if let Some(answer) = answer {
+            command.env(BARE_ANSWER_ENV, answer);
+        }
         Server::start(command, addr).await
     }
 
@@ -248,14 +279,24 @@ async fn measure_in_turns(mock: &Server, bare: &Server, shot: &Shot) -> (Load, L
     (on_mock, on_bare)
 }
 
-/// Requests per second of the mock against the bare server, per request.
+/// Requests per second of the mock against the bare server sending the same
+/// bytes, per request: the mock's first answer, which the bare server then
+/// gives every request.
 async fn mock_throughput(table: &mut Table) {
-    for (name, shot, _, _) in throughput_cases() {
+    let dir = std::env::temp_dir().join(format!("openai-bench-answers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    for (index, (name, shot, _, _)) in throughput_cases().into_iter().enumerate() {
         eprintln!("measuring mock throughput, {name} ...");
         // Both are up, but only the one under load uses the cores; both are
         // killed when dropped at the end of the case.
-        let (mock, bare) =
-            measure_in_turns(&Server::mock().await, &Server::bare().await, &shot).await;
+        let mock_server = Server::mock().await;
+        let (content_type, answer) = load::answer(mock_server.addr, &shot)
+            .await
+            .unwrap_or_else(|e| panic!("the mock's answer to {name}: {e}"));
+        let file = dir.join(index.to_string());
+        std::fs::write(&file, &answer).expect("writing the mock's answer");
+        let bare_server = Server::bare_answering(index, &file, &content_type).await;
+        let (mock, bare) = measure_in_turns(&mock_server, &bare_server, &shot).await;
         table.row(
             format!("mock throughput, {name}"),
             Figure::Ratio {
@@ -265,7 +306,8 @@ async fn mock_throughput(table: &mut Table) {
                 unit: "req/s",
             },
             format!(
-                "p50/p99 {:.2}/{:.2} ms (bare {:.2}/{:.2}); failures {} (bare {})",
+                "both send the mock's {}-byte {content_type}; p50/p99 {:.2}/{:.2} ms (bare {:.2}/{:.2}); failures {} (bare {})",
+                answer.len(),
                 mock.latency_ms(0.5),
                 mock.latency_ms(0.99),
                 bare.latency_ms(0.5),
@@ -275,6 +317,7 @@ async fn mock_throughput(table: &mut Table) {
             ),
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// 256 connections of mixed requests (JSON, streams, small uploads)
