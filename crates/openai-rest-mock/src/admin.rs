@@ -152,24 +152,60 @@ fn faults(body: &[u8]) -> Result<Command, String> {
 /// The last requests received: method, path, query and status, never a
 /// header or a body (they may hold keys).
 #[derive(Default)]
-pub(crate) struct RequestLog(Mutex<VecDeque<Json>>);
+pub(crate) struct RequestLog(Mutex<VecDeque<LoggedRequest>>);
+
+/// One request of the log. Its strings are reused for the request that
+/// takes its place, so that a full ring logs without allocating.
+#[derive(Debug, Default, PartialEq)]
+struct LoggedRequest {
+    method: String,
+    path: String,
+    query: Option<String>,
+    /// `None` for a connection dropped on purpose.
+    status: Option<u16>,
+}
+
+impl LoggedRequest {
+    fn set(&mut self, method: &str, path: &str, query: Option<&str>, status: Option<u16>) {
+        let refill = |text: &mut String, with: &str| {
+            text.clear();
+            text.push_str(with);
+        };
+        refill(&mut self.method, method);
+        refill(&mut self.path, path);
+        match (&mut self.query, query) {
+            (Some(text), Some(query)) => refill(text, query),
+            (kept, query) => *kept = query.map(str::to_owned),
+        }
+        self.status = status;
+    }
+
+    fn to_json(&self) -> Json {
+        Json::Object(vec![
+            ("method".into(), self.method.as_str().into()),
+            ("path".into(), self.path.as_str().into()),
+            (
+                "query".into(),
+                self.query.as_deref().map_or(Json::Null, Json::from),
+            ),
+            (
+                "status".into(),
+                self.status
+                    .map_or(Json::Null, |status| u64::from(status).into()),
+            ),
+        ])
+    }
+}
 
 impl RequestLog {
     pub(crate) fn push(&self, method: &str, path: &str, query: Option<&str>, status: Option<u16>) {
-        let entry = Json::Object(vec![
-            ("method".into(), method.into()),
-            ("path".into(), path.into()),
-            ("query".into(), query.map_or(Json::Null, Json::from)),
-            (
-                "status".into(),
-                // `null` for a connection dropped on purpose.
-                status.map_or(Json::Null, |status| u64::from(status).into()),
-            ),
-        ]);
         let mut ring = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if ring.len() == LOG_CAPACITY {
-            ring.pop_front();
-        }
+        let mut entry = if ring.len() == LOG_CAPACITY {
+            ring.pop_front().unwrap_or_default()
+        } else {
+            LoggedRequest::default()
+        };
+        entry.set(method, path, query, status);
         ring.push_back(entry);
     }
 
@@ -181,7 +217,7 @@ impl RequestLog {
             ("object".into(), "list".into()),
             (
                 "data".into(),
-                Json::Array(ring.iter().skip(skip).cloned().collect()),
+                Json::Array(ring.iter().skip(skip).map(LoggedRequest::to_json).collect()),
             ),
         ])
     }
@@ -273,5 +309,26 @@ mod tests {
             all.get("data").and_then(Json::as_array).unwrap().len(),
             LOG_CAPACITY
         );
+    }
+
+    #[test]
+    fn a_reused_entry_keeps_nothing_of_the_request_before() {
+        let mut entry = LoggedRequest::default();
+        entry.set("POST", "/v1/files", Some("a=1"), None);
+        entry.set("GET", "/v1/models", None, Some(200));
+        assert_eq!(
+            entry,
+            LoggedRequest {
+                method: "GET".into(),
+                path: "/v1/models".into(),
+                query: None,
+                status: Some(200),
+            }
+        );
+        entry.set("GET", "/v1/files", Some("limit=2"), Some(404));
+        assert_eq!(entry.query.as_deref(), Some("limit=2"));
+        let json = entry.to_json();
+        assert_eq!(json.get("status"), Some(&Json::from(404u64)));
+        assert_eq!(json.get("method"), Some(&Json::from("GET")));
     }
 }
