@@ -12,6 +12,12 @@ use clap::{Parser, Subcommand};
 use openai_rest_mock::{Fixtures, MockOptions, RecordOptions};
 use tracing_subscriber::filter::LevelFilter;
 
+/// Each request allocates and frees many small pieces (its parsed body, its
+/// answer, hyper's buffers) across the runtime's threads, where glibc's
+/// allocator spends more than the mock's own work.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(version, about = "An offline fake of the OpenAI and Azure OpenAI APIs")]
 struct Cli {
