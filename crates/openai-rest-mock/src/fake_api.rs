@@ -493,10 +493,7 @@ fn limited<S>(
 where
     S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
 {
-    let declared = (headers.get(http::header::CONTENT_LENGTH))
-        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
-        .unwrap_or(0);
-    let too_large = (declared > limit).then_some(Err(BodyError::TooLarge(limit)));
+    let too_large = (declared_length(headers) > limit).then_some(Err(BodyError::TooLarge(limit)));
     let mut read = 0u64;
     let body = body.map(move |piece| {
         let piece = piece?;
@@ -518,25 +515,49 @@ where
         })
 }
 
-/// A body other than an upload, whole (up to [`MAX_BODY_BYTES`]).
+/// The `Content-Length` a request declares; 0 when it declares none.
+fn declared_length(headers: &HeaderMap) -> u64 {
+    (headers.get(http::header::CONTENT_LENGTH))
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
+/// A body other than an upload, whole (up to [`MAX_BODY_BYTES`]), as
+/// [`limited`] would cut it off; a plain loop, since every request but an
+/// upload comes this way.
 async fn read_whole<S>(body: S, headers: &HeaderMap) -> Result<Bytes, BodyError>
 where
     S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
 {
-    let mut pieces = std::pin::pin!(limited(body, MAX_BODY_BYTES, headers));
-    let Some(first) = pieces.try_next().await? else {
-        return Ok(Bytes::new());
-    };
-    let Some(second) = pieces.try_next().await? else {
-        // Most bodies come in one piece: no copy.
-        return Ok(first);
-    };
-    let mut whole = BytesMut::from(&first[..]);
-    whole.extend_from_slice(&second);
-    while let Some(piece) = pieces.try_next().await? {
-        whole.extend_from_slice(&piece);
+    const LIMIT: u64 = MAX_BODY_BYTES;
+    if declared_length(headers) > LIMIT {
+        return Err(BodyError::TooLarge(LIMIT));
     }
-    Ok(whole.freeze())
+    let mut pieces = std::pin::pin!(body);
+    let mut whole: Option<Bytes> = None;
+    let mut more = BytesMut::new();
+    let mut read = 0u64;
+    while let Some(piece) = pieces.try_next().await? {
+        read += piece.len() as u64;
+        if read > LIMIT {
+            return Err(BodyError::TooLarge(LIMIT));
+        }
+        match &whole {
+            // Most bodies come in one piece: no copy.
+            None => whole = Some(piece),
+            Some(first) => {
+                if more.is_empty() {
+                    more.extend_from_slice(first);
+                }
+                more.extend_from_slice(&piece);
+            }
+        }
+    }
+    Ok(if more.is_empty() {
+        whole.unwrap_or_default()
+    } else {
+        more.freeze()
+    })
 }
 
 /// An error answer of Azure's authoring API: its body in Azure's shape.
@@ -624,6 +645,29 @@ mod tests {
     use super::*;
     use openai_rest_raw::operations::OPERATIONS;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_whole_body_is_its_pieces_joined_up_to_the_limit() {
+        let read = |pieces: Vec<Bytes>, declared: Option<u64>| {
+            let mut headers = HeaderMap::new();
+            if let Some(length) = declared {
+                headers.insert(http::header::CONTENT_LENGTH, length.into());
+            }
+            let body = futures::stream::iter(pieces.into_iter().map(Ok));
+            futures::executor::block_on(read_whole(body, &headers))
+        };
+        let piece = |text: &'static str| Bytes::from_static(text.as_bytes());
+        assert_eq!(read(vec![], None).unwrap(), Bytes::new());
+        assert_eq!(read(vec![piece("{}")], None).unwrap(), piece("{}"));
+        let joined = read(vec![piece(""), piece("{\"a\""), piece(""), piece(":1}")], None);
+        assert_eq!(joined.unwrap(), piece("{\"a\":1}"));
+        let half = Bytes::from(vec![b' '; MAX_BODY_BYTES as usize / 2 + 1]);
+        let over = read(vec![half.clone(), half.clone()], None);
+        assert!(matches!(over, Err(BodyError::TooLarge(MAX_BODY_BYTES))));
+        assert_eq!(read(vec![half.clone()], None).unwrap(), half);
+        let declared = read(vec![piece("{}")], Some(MAX_BODY_BYTES + 1));
+        assert!(matches!(declared, Err(BodyError::TooLarge(_))));
+    }
 
     #[test]
     fn masks_keep_at_most_seven_characters_of_a_long_key() {

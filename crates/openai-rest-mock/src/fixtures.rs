@@ -1,7 +1,7 @@
 //! The responses the mock replays, read from the workspace's `fixtures/`
 //! layout: `<operationId>/<case>.<ext>` and `errors/<status>_<name>.json`.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};

@@ -7,7 +7,7 @@
 //! alternatives, drawn from a seed of the request, so that the same request
 //! always gets the same answer.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use openai_rest_tokens::Encoding;

@@ -61,6 +61,8 @@ enum Segment {
 struct Template {
     operation: &'static Operation,
     segments: Vec<Segment>,
+    /// How many of the segments are literal: the most wins.
+    literals: usize,
 }
 
 fn templates() -> &'static [Template] {
@@ -68,9 +70,8 @@ fn templates() -> &'static [Template] {
     TEMPLATES.get_or_init(|| {
         OPERATIONS
             .iter()
-            .map(|operation| Template {
-                operation,
-                segments: operation
+            .map(|operation| {
+                let segments: Vec<Segment> = operation
                     .path
                     .trim_start_matches('/')
                     .split('/')
@@ -78,7 +79,15 @@ fn templates() -> &'static [Template] {
                         Some(param) => Segment::Param(param.trim_end_matches('}')),
                         None => Segment::Literal(segment),
                     })
-                    .collect(),
+                    .collect();
+                let literals = (segments.iter())
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count();
+                Template {
+                    operation,
+                    segments,
+                    literals,
+                }
             })
             .collect()
     })
@@ -111,13 +120,8 @@ pub(crate) fn find(method: &str, path: &str) -> Result<Route, NoRoute> {
             allowed.push(template.operation.method);
             continue;
         }
-        let literals = template
-            .segments
-            .iter()
-            .filter(|s| matches!(s, Segment::Literal(_)))
-            .count();
-        if best.is_none_or(|(most, _)| literals > most) {
-            best = Some((literals, template));
+        if best.is_none_or(|(most, _)| template.literals > most) {
+            best = Some((template.literals, template));
         }
     }
     match best {
@@ -140,7 +144,9 @@ pub(crate) fn find(method: &str, path: &str) -> Result<Route, NoRoute> {
 
 /// `path` with each run of slashes made one; borrowed when it has none.
 fn collapse_slashes(path: &str) -> Cow<'_, str> {
-    if !path.contains("//") {
+    // Byte pairs, not a substring search, whose setup costs more than
+    // the scan of a short path.
+    if !path.as_bytes().windows(2).any(|pair| pair == b"//") {
         return Cow::Borrowed(path);
     }
     let mut out = String::with_capacity(path.len());

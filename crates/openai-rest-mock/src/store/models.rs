@@ -36,6 +36,13 @@ fn text(doc: &Json, key: &str) -> Option<String> {
     }
 }
 
+/// Whether `id` names an Azure fine-tuned model (`curie.ft-...`): found by
+/// its dot, not a substring search, whose setup costs more than the check
+/// of a short id (asked for every completion).
+fn is_azure_fine_tune(id: &str) -> bool {
+    (id.match_indices('.')).any(|(at, _)| id[at..].starts_with(".ft-"))
+}
+
 impl Model {
     /// A model as an object in OpenAI's shape describes it; `None` without
     /// an id.
@@ -80,7 +87,7 @@ impl Model {
     /// examples is Azure's alone, and OpenAI's clients, which read a
     /// fine-tuned model's base from before its `:`, never see it.
     pub(crate) fn is_seen_by(&self, api: Api) -> bool {
-        api == Api::Azure || !self.id.contains(".ft-")
+        api == Api::Azure || !is_azure_fine_tune(&self.id)
     }
 
     /// The model in OpenAI's shape.
