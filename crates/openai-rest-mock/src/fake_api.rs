@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use openai_rest_raw::operations::{Api, OperationId};
 
 use crate::admin::{self, Command, RequestLog};
@@ -379,15 +379,17 @@ impl FakeApi {
     /// header or an Azure AD token as a bearer. Any key will do unless the
     /// options name one.
     fn authenticate(&self, headers: &HeaderMap, api: Api) -> Result<(), Answer> {
-        let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
-        let bearer = header(http::header::AUTHORIZATION.as_str()).and_then(|value| {
+        // Names, not strings: a string name is parsed on every lookup.
+        const API_KEY: HeaderName = HeaderName::from_static("api-key");
+        let header = |name: &HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
+        let bearer = header(&http::header::AUTHORIZATION).and_then(|value| {
             let (scheme, token) = value.split_once(' ')?;
             scheme
                 .eq_ignore_ascii_case("bearer")
                 .then_some(token.trim())
         });
         let azure_key = match api {
-            Api::Azure => header("api-key").map(str::trim),
+            Api::Azure => header(&API_KEY).map(str::trim),
             Api::OpenAi => None,
         };
         let key = azure_key
@@ -659,7 +661,10 @@ mod tests {
         let piece = |text: &'static str| Bytes::from_static(text.as_bytes());
         assert_eq!(read(vec![], None).unwrap(), Bytes::new());
         assert_eq!(read(vec![piece("{}")], None).unwrap(), piece("{}"));
-        let joined = read(vec![piece(""), piece("{\"a\""), piece(""), piece(":1}")], None);
+        let joined = read(
+            vec![piece(""), piece("{\"a\""), piece(""), piece(":1}")],
+            None,
+        );
         assert_eq!(joined.unwrap(), piece("{\"a\":1}"));
         let half = Bytes::from(vec![b' '; MAX_BODY_BYTES as usize / 2 + 1]);
         let over = read(vec![half.clone(), half.clone()], None);

@@ -2,13 +2,14 @@
 //! connection, per request (the `x-mock-fault` header) or for the next calls
 //! to an operation.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use http::HeaderMap;
+use foldhash::HashMap;
+use http::{HeaderMap, HeaderName};
 use openai_rest_raw::operations::OperationId;
 
 /// The request header that asks for faults: a comma-separated list of
@@ -145,7 +146,9 @@ impl Faults {
 /// The faults a request asks for in its `x-mock-fault` headers.
 pub(crate) fn from_headers(headers: &HeaderMap) -> Result<Faults, String> {
     let mut faults = Faults::default();
-    for value in headers.get_all(FAULT_HEADER) {
+    // A name, not a string: a string name is parsed on every lookup.
+    const FAULT: HeaderName = HeaderName::from_static(FAULT_HEADER);
+    for value in headers.get_all(&FAULT) {
         let value = value
             .to_str()
             .map_err(|_| format!("the {FAULT_HEADER} header is not text"))?;
