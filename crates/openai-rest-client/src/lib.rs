@@ -90,4 +90,14 @@ pub mod types {
     // the same names.
     #[allow(hidden_glob_reexports, unused_imports)]
     use crate::{Error, fine_tunes::FineTune, models::Model};
+
+    /// The builders of the request and response bodies: `T::builder()`
+    /// makes one, and a request method takes it as it takes a `T`.
+    pub mod builder {
+        pub use openai_rest_raw::types::builder::*;
+
+        // Nor the builders of the raw objects hidden above.
+        #[allow(hidden_glob_reexports, unused_imports)]
+        use crate::{Error, fine_tunes::FineTune, models::Model};
+    }
 }
