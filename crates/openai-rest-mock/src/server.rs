@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -196,10 +198,10 @@ impl<B: hyper::body::Body + Unpin> hyper::body::Body for Sending<B> {
     type Error = B::Error;
 
     fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
     }
 
     fn is_end_stream(&self) -> bool {
@@ -214,38 +216,67 @@ impl<B: hyper::body::Body + Unpin> hyper::body::Body for Sending<B> {
 /// A request body's data, piece by piece as it arrives: an error when it
 /// sends nothing for `timeout` or breaks off; nothing after an error. (The
 /// fake API sets the limits on its size.)
-fn body_pieces(
-    body: Incoming,
+fn body_pieces(body: Incoming, timeout: Duration) -> BodyPieces {
+    BodyPieces {
+        body: Some(Unread(Some(body))),
+        timeout,
+        stall: None,
+    }
+}
+
+/// The stream of [`body_pieces`]. A plain state machine rather than
+/// `unfold`: every request with a body is read through it.
+struct BodyPieces {
+    /// `None` once the body has ended or failed.
+    body: Option<Unread>,
     timeout: Duration,
-) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
-    futures::stream::unfold(Some(Unread(Some(body))), move |unread| async move {
-        let mut unread = unread?;
-        let body = unread.0.as_mut()?;
+    /// The timer of the wait for the next piece, only once the body makes
+    /// us wait: most bodies arrive with their head.
+    stall: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Stream for BodyPieces {
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
         loop {
-            // The timer only when the body makes us wait: most bodies
-            // arrive with their head.
-            let mut next = body.frame();
-            let frame = match futures::poll!(&mut next) {
-                std::task::Poll::Ready(frame) => Ok(frame),
-                std::task::Poll::Pending => tokio::time::timeout(timeout, next).await,
+            let Some(body) = this.body.as_mut().and_then(|unread| unread.0.as_mut()) else {
+                return Poll::Ready(None);
             };
-            let frame = match frame {
-                Err(_) => {
-                    // The client is stalled: nothing to linger for.
-                    unread.0 = None;
-                    return Some((Err(BodyError::Stalled(timeout)), None));
+            match Pin::new(body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    this.stall = None;
+                    // Trailers carry nothing the API reads.
+                    if let Ok(data) = frame.into_data() {
+                        return Poll::Ready(Some(Ok(data)));
+                    }
                 }
-                Ok(None) => return None,
-                Ok(Some(Err(_))) => return Some((Err(BodyError::Broken), None)),
-                Ok(Some(Ok(frame))) => frame,
-            };
-            // Trailers carry nothing the API reads.
-            let Ok(data) = frame.into_data() else {
-                continue;
-            };
-            return Some((Ok(data), Some(unread)));
+                Poll::Ready(Some(Err(_))) => {
+                    this.body = None;
+                    return Poll::Ready(Some(Err(BodyError::Broken)));
+                }
+                Poll::Ready(None) => {
+                    this.body = None;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    let timeout = this.timeout;
+                    let stall =
+                        (this.stall).get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                    if stall.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    // The client is stalled: nothing to linger for.
+                    if let Some(unread) = &mut this.body {
+                        unread.0 = None;
+                    }
+                    this.body = None;
+                    return Poll::Ready(Some(Err(BodyError::Stalled(timeout))));
+                }
+            }
         }
-    })
+    }
 }
 
 /// How long the rest of a body left unread is read and thrown away while

@@ -88,16 +88,13 @@ const MODELS: &[(&str, Encoding, Option<u32>)] = {
 /// The model a name stands for: a fine-tuned model's base (OpenAI's
 /// `curie:ft-acmeco-...`, Azure's `curie.ft-...`), else the name.
 fn base_model(model: &str) -> &str {
-    let base = model.split(':').next().unwrap_or(model);
-    // By its dot, not a substring search, whose setup costs more than the
-    // whole lookup: the mock asks for every request.
-    let fine_tune = base
-        .match_indices('.')
-        .find(|(at, _)| base[*at..].starts_with(".ft-"));
-    match fine_tune {
-        Some((at, _)) => &base[..at],
-        None => base,
-    }
+    // One pass over the bytes: the mock asks on every request, and a
+    // substring search's setup costs more than the scan of a short name.
+    let bytes = model.as_bytes();
+    let end = (0..bytes.len())
+        .find(|&at| bytes[at] == b':' || bytes[at..].starts_with(b".ft-"))
+        .unwrap_or(bytes.len());
+    &model[..end]
 }
 
 fn entry(model: &str) -> Option<&'static (&'static str, Encoding, Option<u32>)> {
@@ -266,6 +263,16 @@ mod tests {
             context_window("ada:ft-personal:my-suffix-2023-03-01-10-00-00"),
             Some(2049)
         );
+    }
+
+    #[test]
+    fn a_base_model_ends_at_the_first_colon_or_ft() {
+        assert_eq!(base_model("gpt-3.5-turbo"), "gpt-3.5-turbo");
+        assert_eq!(base_model("curie:ft-acme.ft-x"), "curie");
+        assert_eq!(base_model("curie.ft-72a2:x"), "curie");
+        assert_eq!(base_model("a.b.ft-"), "a.b");
+        assert_eq!(base_model(".ft-"), "");
+        assert_eq!(base_model(""), "");
     }
 
     #[test]
