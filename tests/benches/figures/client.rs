@@ -54,19 +54,26 @@ pub async fn overhead(addr: SocketAddr) -> Overhead {
         calls.ours().await;
         calls.plain().await;
     }
-    const ROUNDS: usize = 10;
+    // Short rounds, so that both sides see the same load on a shared
+    // machine, each side first in every other one.
+    const ROUNDS: usize = 100;
     let (mut ours, mut plain) = (Spent::default(), Spent::default());
-    for _ in 0..ROUNDS {
-        let start = Spent::now();
-        for _ in 0..OVERHEAD_CALLS / ROUNDS {
-            calls.ours().await;
+    for round in 0..ROUNDS {
+        for side in [round % 2, 1 - round % 2] {
+            let start = Spent::now();
+            for _ in 0..OVERHEAD_CALLS / ROUNDS {
+                if side == 0 {
+                    calls.ours().await;
+                } else {
+                    calls.plain().await;
+                }
+            }
+            if side == 0 {
+                ours.add(start);
+            } else {
+                plain.add(start);
+            }
         }
-        ours.add(start);
-        let start = Spent::now();
-        for _ in 0..OVERHEAD_CALLS / ROUNDS {
-            calls.plain().await;
-        }
-        plain.add(start);
     }
     let per_call = |time: Duration| time.as_secs_f64() / OVERHEAD_CALLS as f64;
     Overhead {

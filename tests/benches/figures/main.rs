@@ -57,6 +57,12 @@ fn main() {
         let [addr, side, count] = job.split(' ').collect::<Vec<_>>()[..] else {
             panic!("{CALLS_ENV} is not `<address> <side> <count>`: {job}");
         };
+        // One thread: no worker searching for work, so that a count is
+        // the same from one run to the next.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
         runtime.block_on(client::calls_in_this_process(
             addr.parse().expect("a socket address"),
             side,
