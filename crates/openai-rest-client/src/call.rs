@@ -241,6 +241,7 @@ impl<'c> Call<'c> {
         if !fixed {
             return self.text_url().map(Url::Text);
         }
+        // Through the client, so that the URL outlives this borrow of the call.
         let client: &'c Client = self.client;
         let cell = &client.shared.urls[self.index];
         if let Some(url) = cell.get() {
