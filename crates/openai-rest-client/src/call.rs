@@ -341,15 +341,20 @@ impl<'c> Call<'c> {
     /// success, else the API's error by status.
     async fn answer(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response> {
         let response = (request.send().await).map_err(|e| connection_error(e, self.timeout()))?;
-        let status = response.status();
-        if status.as_u16() == self.operation.success {
+        if response.status().as_u16() == self.operation.success {
             return Ok(response);
         }
+        // Boxed: the reading of an error's body is most of the state this
+        // future would hold, moved and carried by every successful call.
+        Err(Box::pin(self.failure(response)).await)
+    }
+
+    /// The API's error that `response` is.
+    async fn failure(&self, response: reqwest::Response) -> Error {
+        let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap_or_default();
         let secret = &self.client.transport.secret;
-        Err(Error::from_api(api_error_from_text(
-            status, &headers, text, secret,
-        )))
+        Error::from_api(api_error_from_text(status, &headers, text, secret))
     }
 }
