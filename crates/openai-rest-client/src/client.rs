@@ -1,10 +1,10 @@
 //! The client, its options and its credentials.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use openai_rest_raw::operations::Api;
+use openai_rest_raw::operations::{Api, OPERATIONS};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::error::{Error, Result};
@@ -314,6 +314,7 @@ impl ClientBuilder {
             shared: Arc::new(Shared {
                 http,
                 headers,
+                urls: OPERATIONS.iter().map(|_| OnceLock::new()).collect(),
                 backend,
                 base_url,
                 poll_interval: self.poll_interval,
@@ -381,6 +382,9 @@ pub(crate) struct Shared {
     /// Headers for each request, when `http` is the caller's and does not
     /// have them as its defaults.
     pub(crate) headers: Option<HeaderMap>,
+    /// The URL of each operation of [`OPERATIONS`] that has the same one
+    /// on every call, parsed on its first call.
+    pub(crate) urls: Box<[OnceLock<reqwest::Url>]>,
     pub(crate) backend: Backend,
     pub(crate) base_url: String,
     pub(crate) poll_interval: Duration,

@@ -33,26 +33,104 @@ fn completion_request() -> CreateCompletionRequest {
         .expect("a valid request")
 }
 
-/// Seconds per call of `client.completions().create(..)` and of the same
+/// The cost of one call, on our side and on the plain side.
+pub struct Overhead {
+    /// CPU seconds per call of this process (every thread: the runtime's
+    /// workers do the sending), ours and plain.
+    pub cpu: (f64, f64),
+    /// Wall seconds per call, ours and plain: information only, as they
+    /// include the bare server's time and whatever else the machine runs.
+    pub wall: (f64, f64),
+}
+
+/// The cost per call of `client.completions().create(..)` and of the same
 /// request made with plain reqwest + serde_json into the same type, against
-/// the server at `addr`, in alternating rounds so that both see the same
+/// the server at `addr` (another process, so that this process's CPU time
+/// is the client's alone), in alternating rounds so that both see the same
 /// machine.
-pub async fn overhead(addr: SocketAddr) -> (f64, f64) {
-    let url = format!("http://{addr}/v1");
-    let ours = client(url.clone());
-    let plain = openai_contract_tests::http();
-    let request = completion_request();
-    let ours_call = || async {
-        ours.completions()
-            .create(request.clone())
+pub async fn overhead(addr: SocketAddr) -> Overhead {
+    let calls = Calls::new(addr);
+    for _ in 0..500 {
+        calls.ours().await;
+        calls.plain().await;
+    }
+    // Short rounds, so that both sides see the same load on a shared
+    // machine, each side first in every other one.
+    const ROUNDS: usize = 100;
+    let (mut ours, mut plain) = (Spent::default(), Spent::default());
+    for round in 0..ROUNDS {
+        for side in [round % 2, 1 - round % 2] {
+            let start = Spent::now();
+            for _ in 0..OVERHEAD_CALLS / ROUNDS {
+                if side == 0 {
+                    calls.ours().await;
+                } else {
+                    calls.plain().await;
+                }
+            }
+            if side == 0 {
+                ours.add(start);
+            } else {
+                plain.add(start);
+            }
+        }
+    }
+    let per_call = |time: Duration| time.as_secs_f64() / OVERHEAD_CALLS as f64;
+    Overhead {
+        cpu: (per_call(ours.cpu), per_call(plain.cpu)),
+        wall: (per_call(ours.wall), per_call(plain.wall)),
+    }
+}
+
+/// Run in a process of its own under `valgrind --tool=callgrind`: `count`
+/// calls of one side (`ours` or `plain`) against the server at `addr`, so
+/// that the instructions of two counts, subtracted, are those of the calls.
+pub async fn calls_in_this_process(addr: SocketAddr, side: &str, count: usize) {
+    let calls = Calls::new(addr);
+    for _ in 0..count {
+        match side {
+            "ours" => calls.ours().await,
+            "plain" => calls.plain().await,
+            other => panic!("`{other}` is neither `ours` nor `plain`"),
+        }
+    }
+}
+
+/// The two ways of making the same completion call.
+struct Calls {
+    url: String,
+    ours: Client,
+    plain: reqwest::Client,
+    request: CreateCompletionRequest,
+}
+
+impl Calls {
+    fn new(addr: SocketAddr) -> Self {
+        let url = format!("http://{addr}/v1");
+        Self {
+            ours: client(url.clone()),
+            plain: openai_contract_tests::http(),
+            url,
+            request: completion_request(),
+        }
+    }
+
+    async fn ours(&self) {
+        self.ours
+            .completions()
+            .create(self.request.clone())
             .await
             .expect("a completion");
-    };
-    let plain_call = || async {
-        let body = plain
-            .post(format!("{url}/completions"))
+    }
+
+    /// What a user would write: a client built once, the JSON posted with
+    /// bearer auth, the answer decoded into the same generated type.
+    async fn plain(&self) {
+        let body = self
+            .plain
+            .post(format!("{}/completions", self.url))
             .bearer_auth("sk-bench")
-            .json(&request)
+            .json(&self.request)
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
@@ -61,27 +139,41 @@ pub async fn overhead(addr: SocketAddr) -> (f64, f64) {
             .await
             .expect("a body");
         serde_json::from_slice::<CreateCompletionResponse>(&body).expect("a completion");
+    }
+}
+
+/// CPU and wall time spent.
+#[derive(Default)]
+struct Spent {
+    cpu: Duration,
+    wall: Duration,
+}
+
+impl Spent {
+    /// The CPU time this process has used so far, and the wall time since
+    /// an arbitrary start.
+    fn now() -> (Duration, Instant) {
+        (cpu_time(), Instant::now())
+    }
+
+    fn add(&mut self, (cpu, wall): (Duration, Instant)) {
+        self.cpu += cpu_time().saturating_sub(cpu);
+        self.wall += wall.elapsed();
+    }
+}
+
+/// User and system CPU time of this process, all its threads.
+fn cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is valid.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
     };
-    for _ in 0..500 {
-        ours_call().await;
-        plain_call().await;
-    }
-    const ROUNDS: usize = 10;
-    let (mut ours_time, mut plain_time) = (Duration::ZERO, Duration::ZERO);
-    for _ in 0..ROUNDS {
-        let start = Instant::now();
-        for _ in 0..OVERHEAD_CALLS / ROUNDS {
-            ours_call().await;
-        }
-        ours_time += start.elapsed();
-        let start = Instant::now();
-        for _ in 0..OVERHEAD_CALLS / ROUNDS {
-            plain_call().await;
-        }
-        plain_time += start.elapsed();
-    }
-    let per_call = |time: Duration| time.as_secs_f64() / OVERHEAD_CALLS as f64;
-    (per_call(ours_time), per_call(plain_time))
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 /// A streamed completion of `SSE_EVENTS` events in 16 KiB chunks, as a

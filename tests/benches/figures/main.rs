@@ -28,6 +28,10 @@ const BARE_SERVER_ENV: &str = "OPENAI_BENCH_BARE_SERVER";
 const BARE_ANSWER_ENV: &str = "OPENAI_BENCH_BARE_ANSWER";
 /// Set to run this binary as the uploader: `<base url> <path>`.
 const UPLOAD_ENV: &str = "OPENAI_BENCH_UPLOAD";
+/// Set to run this binary as the caller of the client row, to count its
+/// instructions under callgrind: `<bare server address> <ours|plain>
+/// <count>`.
+const CALLS_ENV: &str = "OPENAI_BENCH_CALLS";
 const CONNECTIONS: usize = 64;
 const WARM_UP: Duration = Duration::from_secs(1);
 /// How long each server is measured, in `ROUNDS` turns.
@@ -47,6 +51,23 @@ fn main() {
         .expect("a tokio runtime");
     if let Ok(addr) = std::env::var(BARE_SERVER_ENV) {
         runtime.block_on(bare_server(addr.parse().expect("a socket address")));
+        return;
+    }
+    if let Ok(job) = std::env::var(CALLS_ENV) {
+        let [addr, side, count] = job.split(' ').collect::<Vec<_>>()[..] else {
+            panic!("{CALLS_ENV} is not `<address> <side> <count>`: {job}");
+        };
+        // One thread: no worker searching for work, so that a count is
+        // the same from one run to the next.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        runtime.block_on(client::calls_in_this_process(
+            addr.parse().expect("a socket address"),
+            side,
+            count.parse().expect("a count"),
+        ));
         return;
     }
     if let Ok(job) = std::env::var(UPLOAD_ENV) {
@@ -553,16 +574,24 @@ async fn client_overhead(table: &mut Table) {
         client::OVERHEAD_CALLS
     );
     let bare = Server::bare().await;
-    let (ours, plain) = client::overhead(bare.addr).await;
+    let overhead = client::overhead(bare.addr).await;
+    let (ours, plain) = overhead.cpu;
+    let (ours_wall, plain_wall) = overhead.wall;
     table.row(
-        format!("client time per call, {} completions", client::OVERHEAD_CALLS),
+        format!("client CPU per call, {} completions", client::OVERHEAD_CALLS),
         Figure::Ratio {
             measured: ours * 1e6,
             limit: plain * 1e6,
             target: Bound::AtMost(1.05),
             unit: "us",
         },
-        "client.completions().create(..) vs reqwest + serde_json into the same type, against the bare server".into(),
+        format!(
+            "client.completions().create(..) vs reqwest + serde_json into the same type, \
+             this process's CPU time (getrusage) against the bare server; wall {:.1} vs {:.1} us ({:.2}x)",
+            ours_wall * 1e6,
+            plain_wall * 1e6,
+            ours_wall / plain_wall
+        ),
     );
 }
 
