@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use foldhash::HashMap;
 use openai_rest_raw::operations::{Api, OPERATIONS, Operation};
 use percent_encoding::percent_decode_str;
 
@@ -93,6 +94,25 @@ fn templates() -> &'static [Template] {
     })
 }
 
+/// The operations whose path has no parameter, by their API and path
+/// (without its leading `/`): a path only they match, since a literal
+/// segment wins over a parameter.
+fn literal_paths() -> &'static HashMap<(Api, &'static str), Vec<&'static Operation>> {
+    static LITERAL: OnceLock<HashMap<(Api, &'static str), Vec<&'static Operation>>> =
+        OnceLock::new();
+    LITERAL.get_or_init(|| {
+        let mut paths: HashMap<(Api, &'static str), Vec<&'static Operation>> = HashMap::default();
+        for operation in OPERATIONS.iter().filter(|op| !op.path.contains('{')) {
+            let path = operation.path.trim_start_matches('/');
+            paths
+                .entry((operation.api, path))
+                .or_default()
+                .push(operation);
+        }
+        paths
+    })
+}
+
 /// The route of `method` on `path` (the URL's path, still percent-encoded).
 /// A parameter matches one whole non-empty segment, so ids with `:` (a
 /// fine-tuned model) match and `/models/{model}` does not swallow a longer
@@ -107,6 +127,16 @@ pub(crate) fn find(method: &str, path: &str) -> Result<Route, NoRoute> {
         .into_iter()
         .find_map(|api| Some((api, path.strip_prefix(prefix(api))?.strip_prefix('/')?)))
         .ok_or(NoRoute::NotFound)?;
+    // Most requests are of an operation whose path has no parameter: found
+    // by a lookup. Anything else (a parameter, another method) scans.
+    if let Some(operation) = (literal_paths().get(&(api, rest)))
+        .and_then(|operations| operations.iter().find(|op| op.method == method))
+    {
+        return Ok(Route {
+            operation,
+            params: Vec::new(),
+        });
+    }
     let segments: Vec<&str> = rest.split('/').collect();
 
     let mut allowed = Vec::new();
