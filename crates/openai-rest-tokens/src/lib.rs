@@ -33,57 +33,60 @@ impl std::error::Error for UnknownModel {}
 
 /// Each model of early 2023: its encoding and its context window in
 /// tokens (`None` where the API enforced none of its own, as for edits).
-const MODELS: &[(&str, Encoding, Option<u32>)] = {
+/// A `match`, which compiles to a search by length and bytes: the mock
+/// looks a model up on every request.
+fn model(name: &str) -> Option<(Encoding, Option<u32>)> {
     use Encoding::*;
-    &[
-        ("gpt-4", Cl100kBase, Some(8192)),
-        ("gpt-4-0314", Cl100kBase, Some(8192)),
-        ("gpt-4-32k", Cl100kBase, Some(32_768)),
-        ("gpt-4-32k-0314", Cl100kBase, Some(32_768)),
+    Some(match name {
+        "gpt-4" => (Cl100kBase, Some(8192)),
+        "gpt-4-0314" => (Cl100kBase, Some(8192)),
+        "gpt-4-32k" => (Cl100kBase, Some(32_768)),
+        "gpt-4-32k-0314" => (Cl100kBase, Some(32_768)),
         // The models page said 4,096; the API's own error said 4097.
-        ("gpt-3.5-turbo", Cl100kBase, Some(4097)),
-        ("gpt-3.5-turbo-0301", Cl100kBase, Some(4097)),
-        ("text-embedding-ada-002", Cl100kBase, Some(8191)),
-        ("text-davinci-003", P50kBase, Some(4097)),
-        ("text-davinci-002", P50kBase, Some(4097)),
-        ("code-davinci-002", P50kBase, Some(8001)),
-        ("code-davinci-001", P50kBase, Some(8001)),
-        ("code-cushman-002", P50kBase, Some(2048)),
-        ("code-cushman-001", P50kBase, Some(2048)),
-        ("davinci-codex", P50kBase, Some(4096)),
-        ("cushman-codex", P50kBase, Some(2048)),
-        ("text-davinci-insert-002", P50kBase, Some(4097)),
-        ("text-davinci-insert-001", R50kBase, Some(2049)),
-        ("text-davinci-edit-001", P50kEdit, None),
-        ("code-davinci-edit-001", P50kEdit, None),
-        ("text-davinci-001", R50kBase, Some(2049)),
-        ("text-curie-001", R50kBase, Some(2049)),
-        ("text-babbage-001", R50kBase, Some(2049)),
-        ("text-ada-001", R50kBase, Some(2049)),
-        ("davinci", R50kBase, Some(2049)),
-        ("curie", R50kBase, Some(2049)),
-        ("babbage", R50kBase, Some(2049)),
-        ("ada", R50kBase, Some(2049)),
-        ("davinci-instruct-beta", R50kBase, Some(2049)),
-        ("curie-instruct-beta", R50kBase, Some(2049)),
-        ("text-similarity-davinci-001", R50kBase, Some(2046)),
-        ("text-similarity-curie-001", R50kBase, Some(2046)),
-        ("text-similarity-babbage-001", R50kBase, Some(2046)),
-        ("text-similarity-ada-001", R50kBase, Some(2046)),
-        ("text-search-davinci-doc-001", R50kBase, Some(2046)),
-        ("text-search-curie-doc-001", R50kBase, Some(2046)),
-        ("text-search-babbage-doc-001", R50kBase, Some(2046)),
-        ("text-search-ada-doc-001", R50kBase, Some(2046)),
-        ("text-search-davinci-query-001", R50kBase, Some(2046)),
-        ("text-search-curie-query-001", R50kBase, Some(2046)),
-        ("text-search-babbage-query-001", R50kBase, Some(2046)),
-        ("text-search-ada-query-001", R50kBase, Some(2046)),
-        ("code-search-babbage-code-001", R50kBase, Some(2046)),
-        ("code-search-ada-code-001", R50kBase, Some(2046)),
-        ("code-search-babbage-text-001", R50kBase, Some(2046)),
-        ("code-search-ada-text-001", R50kBase, Some(2046)),
-    ]
-};
+        "gpt-3.5-turbo" => (Cl100kBase, Some(4097)),
+        "gpt-3.5-turbo-0301" => (Cl100kBase, Some(4097)),
+        "text-embedding-ada-002" => (Cl100kBase, Some(8191)),
+        "text-davinci-003" => (P50kBase, Some(4097)),
+        "text-davinci-002" => (P50kBase, Some(4097)),
+        "code-davinci-002" => (P50kBase, Some(8001)),
+        "code-davinci-001" => (P50kBase, Some(8001)),
+        "code-cushman-002" => (P50kBase, Some(2048)),
+        "code-cushman-001" => (P50kBase, Some(2048)),
+        "davinci-codex" => (P50kBase, Some(4096)),
+        "cushman-codex" => (P50kBase, Some(2048)),
+        "text-davinci-insert-002" => (P50kBase, Some(4097)),
+        "text-davinci-insert-001" => (R50kBase, Some(2049)),
+        "text-davinci-edit-001" => (P50kEdit, None),
+        "code-davinci-edit-001" => (P50kEdit, None),
+        "text-davinci-001" => (R50kBase, Some(2049)),
+        "text-curie-001" => (R50kBase, Some(2049)),
+        "text-babbage-001" => (R50kBase, Some(2049)),
+        "text-ada-001" => (R50kBase, Some(2049)),
+        "davinci" => (R50kBase, Some(2049)),
+        "curie" => (R50kBase, Some(2049)),
+        "babbage" => (R50kBase, Some(2049)),
+        "ada" => (R50kBase, Some(2049)),
+        "davinci-instruct-beta" => (R50kBase, Some(2049)),
+        "curie-instruct-beta" => (R50kBase, Some(2049)),
+        "text-similarity-davinci-001" => (R50kBase, Some(2046)),
+        "text-similarity-curie-001" => (R50kBase, Some(2046)),
+        "text-similarity-babbage-001" => (R50kBase, Some(2046)),
+        "text-similarity-ada-001" => (R50kBase, Some(2046)),
+        "text-search-davinci-doc-001" => (R50kBase, Some(2046)),
+        "text-search-curie-doc-001" => (R50kBase, Some(2046)),
+        "text-search-babbage-doc-001" => (R50kBase, Some(2046)),
+        "text-search-ada-doc-001" => (R50kBase, Some(2046)),
+        "text-search-davinci-query-001" => (R50kBase, Some(2046)),
+        "text-search-curie-query-001" => (R50kBase, Some(2046)),
+        "text-search-babbage-query-001" => (R50kBase, Some(2046)),
+        "text-search-ada-query-001" => (R50kBase, Some(2046)),
+        "code-search-babbage-code-001" => (R50kBase, Some(2046)),
+        "code-search-ada-code-001" => (R50kBase, Some(2046)),
+        "code-search-babbage-text-001" => (R50kBase, Some(2046)),
+        "code-search-ada-text-001" => (R50kBase, Some(2046)),
+        _ => return None,
+    })
+}
 
 /// The model a name stands for: a fine-tuned model's base (OpenAI's
 /// `curie:ft-acmeco-...`, Azure's `curie.ft-...`), else the name.
@@ -97,16 +100,15 @@ fn base_model(model: &str) -> &str {
     &model[..end]
 }
 
-fn entry(model: &str) -> Option<&'static (&'static str, Encoding, Option<u32>)> {
-    let base = base_model(model);
-    MODELS.iter().find(|(name, _, _)| *name == base)
+fn entry(name: &str) -> Option<(Encoding, Option<u32>)> {
+    model(base_model(name))
 }
 
 impl Encoding {
     /// The encoding `model` counted its tokens with; `None` for a model the
     /// tables do not know.
     pub fn for_model(model: &str) -> Option<Encoding> {
-        entry(model).map(|(_, encoding, _)| *encoding)
+        entry(model).map(|(encoding, _)| encoding)
     }
 
     /// Its name in the `tiktoken` library, e.g. `cl100k_base`.
@@ -162,7 +164,7 @@ pub fn count_tokens(model: &str, text: &str) -> Result<usize, UnknownModel> {
 /// together, in early 2023; `None` for an unknown model, or one (the edit
 /// models) whose window the API did not state.
 pub fn context_window(model: &str) -> Option<u32> {
-    entry(model).and_then(|(_, _, window)| *window)
+    entry(model).and_then(|(_, window)| window)
 }
 
 /// A chat message, as far as its tokens go.

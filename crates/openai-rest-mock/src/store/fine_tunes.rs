@@ -463,9 +463,12 @@ impl FineTunes {
         clock: &Clock,
         file_template: &Json,
     ) -> Vec<Made> {
-        (self.jobs.iter_mut())
-            .flat_map(|job| job.advance(now, clock, file_template))
-            .collect()
+        // Most jobs have ended: only those with a step to take are advanced.
+        let mut made = Vec::new();
+        for job in self.jobs.iter_mut().filter(|job| job.next_step.is_some()) {
+            made.extend(job.advance(now, clock, file_template));
+        }
+        made
     }
 }
 
