@@ -838,9 +838,9 @@ impl Table {
                 } => {
                     let ratio = measured / limit;
                     let (target, ok) = match *target {
-                        Bound::AtLeast(t) => (format!(">= {t:.2}x"), ratio >= t),
-                        Bound::AtMost(t) => (format!("<= {t:.2}x"), ratio <= t),
-                        Bound::Information => ("-".to_owned(), true),
+                        Bound::AtLeast(t) => (format!(">= {t:.2}x"), Some(ratio >= t)),
+                        Bound::AtMost(t) => (format!("<= {t:.2}x"), Some(ratio <= t)),
+                        Bound::Information => ("-".to_owned(), None),
                     };
                     (
                         format!("{measured:.1} {unit}"),
@@ -859,12 +859,17 @@ impl Table {
                     "-".to_owned(),
                     "-".to_owned(),
                     format!("<= {target} {unit}"),
-                    measured <= target,
+                    Some(measured <= target),
                 ),
             };
             println!(
                 "{name:<46} {measured:>16} {limit:>16} {ratio:>8} {target:>8}  {}",
-                if ok { "meets" } else { "MISSES" }
+                match ok {
+                    Some(true) => "meets",
+                    Some(false) => "MISSES",
+                    // A row without a target is held to nothing.
+                    None => "info",
+                }
             );
             println!("    {detail}");
         }
