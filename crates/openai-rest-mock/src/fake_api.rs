@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures::{Stream, StreamExt as _, TryStreamExt as _};
+use futures::{Stream, TryStreamExt as _};
 use http::{HeaderMap, HeaderName};
 use openai_rest_raw::operations::{Api, OperationId};
 
@@ -179,7 +179,7 @@ impl FakeApi {
     /// the answer, each such request logged for the admin API.
     pub(crate) async fn handle<S>(&self, request: &Request<'_>, body: S) -> Outcome
     where
-        S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+        S: Stream<Item = Result<Bytes, BodyError>> + Send + Unpin + 'static,
     {
         if let Some(rest) = request.path.strip_prefix(admin::PREFIX) {
             return match read_whole(body, request.headers).await {
@@ -314,7 +314,7 @@ impl FakeApi {
     /// The answer to an accepted request, from its body.
     async fn respond<S>(&self, request: &Request<'_>, accepted: Accepted, body: S) -> Outcome
     where
-        S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+        S: Stream<Item = Result<Bytes, BodyError>> + Send + Unpin + 'static,
     {
         let route = &accepted.route;
         let shaped = |answer: Answer| match route.operation.api {
@@ -486,35 +486,74 @@ impl BodyError {
 }
 
 /// `body`, cut off with [`BodyError::TooLarge`] as soon as it grows over
-/// `limit` bytes, or at once when its `Content-Length` says it will.
-fn limited<S>(
+/// `limit` bytes, or at once when its `Content-Length` says it will; nothing
+/// is read after an error.
+fn limited<S>(body: S, limit: u64, headers: &HeaderMap) -> Limited<S> {
+    Limited {
+        body,
+        limit,
+        read: 0,
+        state: if declared_length(headers) > limit {
+            LimitState::DeclaredTooLarge
+        } else {
+            LimitState::Reading
+        },
+    }
+}
+
+/// The stream of [`limited`]. A plain state machine rather than stream
+/// combinators: every request with a body is read through it.
+struct Limited<S> {
     body: S,
     limit: u64,
-    headers: &HeaderMap,
-) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static
+    /// Bytes read so far.
+    read: u64,
+    state: LimitState,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum LimitState {
+    /// The `Content-Length` is over the limit: the one item is the error.
+    DeclaredTooLarge,
+    Reading,
+    /// Ended, or failed: nothing more is read.
+    Done,
+}
+
+impl<S> Stream for Limited<S>
 where
-    S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+    S: Stream<Item = Result<Bytes, BodyError>> + Unpin,
 {
-    let too_large = (declared_length(headers) > limit).then_some(Err(BodyError::TooLarge(limit)));
-    let mut read = 0u64;
-    let body = body.map(move |piece| {
-        let piece = piece?;
-        read += piece.len() as u64;
-        if read > limit {
-            return Err(BodyError::TooLarge(limit));
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        let too_large = BodyError::TooLarge(this.limit);
+        let item = match this.state {
+            LimitState::Done => return Poll::Ready(None),
+            LimitState::DeclaredTooLarge => Some(Err(too_large)),
+            LimitState::Reading => match std::pin::Pin::new(&mut this.body).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(piece))) => {
+                    this.read += piece.len() as u64;
+                    Some(if this.read > this.limit {
+                        Err(too_large)
+                    } else {
+                        Ok(piece)
+                    })
+                }
+                Poll::Ready(other) => other,
+            },
+        };
+        if !matches!(item, Some(Ok(_))) {
+            this.state = LimitState::Done;
         }
-        Ok(piece)
-    });
-    // Nothing is read after an error.
-    futures::stream::iter(too_large)
-        .chain(body)
-        .scan(false, |failed, piece| {
-            let next = (!*failed).then(|| {
-                *failed = piece.is_err();
-                piece
-            });
-            futures::future::ready(next)
-        })
+        Poll::Ready(item)
+    }
 }
 
 /// The `Content-Length` a request declares; 0 when it declares none.
@@ -524,42 +563,25 @@ fn declared_length(headers: &HeaderMap) -> u64 {
         .unwrap_or(0)
 }
 
-/// A body other than an upload, whole (up to [`MAX_BODY_BYTES`]), as
-/// [`limited`] would cut it off; a plain loop, since every request but an
-/// upload comes this way.
+/// A body other than an upload, whole (up to [`MAX_BODY_BYTES`]).
 async fn read_whole<S>(body: S, headers: &HeaderMap) -> Result<Bytes, BodyError>
 where
-    S: Stream<Item = Result<Bytes, BodyError>> + Send + 'static,
+    S: Stream<Item = Result<Bytes, BodyError>> + Send + Unpin + 'static,
 {
-    const LIMIT: u64 = MAX_BODY_BYTES;
-    if declared_length(headers) > LIMIT {
-        return Err(BodyError::TooLarge(LIMIT));
-    }
-    let mut pieces = std::pin::pin!(body);
-    let mut whole: Option<Bytes> = None;
-    let mut more = BytesMut::new();
-    let mut read = 0u64;
+    let mut pieces = limited(body, MAX_BODY_BYTES, headers);
+    let Some(first) = pieces.try_next().await? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = pieces.try_next().await? else {
+        // Most bodies come in one piece: no copy.
+        return Ok(first);
+    };
+    let mut whole = BytesMut::from(&first[..]);
+    whole.extend_from_slice(&second);
     while let Some(piece) = pieces.try_next().await? {
-        read += piece.len() as u64;
-        if read > LIMIT {
-            return Err(BodyError::TooLarge(LIMIT));
-        }
-        match &whole {
-            // Most bodies come in one piece: no copy.
-            None => whole = Some(piece),
-            Some(first) => {
-                if more.is_empty() {
-                    more.extend_from_slice(first);
-                }
-                more.extend_from_slice(&piece);
-            }
-        }
+        whole.extend_from_slice(&piece);
     }
-    Ok(if more.is_empty() {
-        whole.unwrap_or_default()
-    } else {
-        more.freeze()
-    })
+    Ok(whole.freeze())
 }
 
 /// An error answer of Azure's authoring API: its body in Azure's shape.
@@ -647,6 +669,37 @@ mod tests {
     use super::*;
     use openai_rest_raw::operations::OPERATIONS;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_limited_body_ends_at_its_first_error() {
+        let drain = |pieces: Vec<Result<Bytes, BodyError>>, limit: u64, declared: u64| {
+            let mut headers = HeaderMap::new();
+            headers.insert(http::header::CONTENT_LENGTH, declared.into());
+            let body = limited(futures::stream::iter(pieces), limit, &headers);
+            let items: Vec<_> = futures::executor::block_on(futures::StreamExt::collect(body));
+            items
+                .into_iter()
+                .map(|item| item.map(|piece| piece.len()))
+                .collect::<Vec<_>>()
+        };
+        let piece = |text: &'static str| Ok(Bytes::from_static(text.as_bytes()));
+        let broken = drain(vec![piece("ab"), Err(BodyError::Broken), piece("c")], 10, 3);
+        assert!(
+            matches!(broken[..], [Ok(2), Err(BodyError::Broken)]),
+            "{broken:?}"
+        );
+        let over = drain(vec![piece("ab"), piece("cd"), piece("e")], 3, 0);
+        assert!(
+            matches!(over[..], [Ok(2), Err(BodyError::TooLarge(3))]),
+            "{over:?}"
+        );
+        let declared = drain(vec![piece("ab")], 3, 4);
+        assert!(
+            matches!(declared[..], [Err(BodyError::TooLarge(3))]),
+            "{declared:?}"
+        );
+        assert!(matches!(drain(vec![piece("abc")], 3, 3)[..], [Ok(3)]));
+    }
 
     #[test]
     fn a_whole_body_is_its_pieces_joined_up_to_the_limit() {
