@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Either, Full, StreamBody};
+use http_body_util::{BodyExt, Collected, Either, Full, StreamBody};
 use hyper::body::Frame;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -135,7 +135,7 @@ pub async fn closed_loop(
                 let shot = &shots[n as usize % shots.len()];
                 let began = Instant::now();
                 match exchange(&mut sender, shot.request(addr)).await {
-                    Ok(()) => {
+                    Ok(_) => {
                         load.requests += 1;
                         if record_latency {
                             let micros = began.elapsed().as_micros();
@@ -186,41 +186,31 @@ async fn connect(addr: SocketAddr) -> std::io::Result<Sender> {
 /// whole body, which must be a 2xx.
 pub async fn answer(addr: SocketAddr, shot: &Shot) -> Result<(String, Bytes), String> {
     let mut sender = connect(addr).await.map_err(|e| e.to_string())?;
-    sender.ready().await.map_err(|e| e.to_string())?;
-    let response = (sender.send_request(shot.request(addr)).await).map_err(|e| e.to_string())?;
-    let status = response.status();
-    let content_type = (response.headers().get(hyper::header::CONTENT_TYPE))
+    let (head, body) = exchange(&mut sender, shot.request(addr)).await?;
+    let content_type = (head.headers.get(hyper::header::CONTENT_TYPE))
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        return Err(format!("status {status}"));
-    }
     Ok((content_type, body.to_bytes()))
 }
 
-/// One request and its whole answer, which must be a 2xx.
-async fn exchange(sender: &mut Sender, request: Request<Full<Bytes>>) -> Result<(), String> {
+/// One request and its whole answer, which must be a 2xx: the answer's
+/// head and its body as it came.
+async fn exchange(
+    sender: &mut Sender,
+    request: Request<Full<Bytes>>,
+) -> Result<(hyper::http::response::Parts, Collected<Bytes>), String> {
     sender.ready().await.map_err(|e| e.to_string())?;
     let response = sender
         .send_request(request)
         .await
         .map_err(|e| e.to_string())?;
-    let status = response.status();
-    response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?;
-    if status.is_success() {
-        Ok(())
+    let (head, body) = response.into_parts();
+    let body = body.collect().await.map_err(|e| e.to_string())?;
+    if head.status.is_success() {
+        Ok((head, body))
     } else {
-        Err(format!("status {status}"))
+        Err(format!("status {}", head.status))
     }
 }
 

@@ -304,8 +304,7 @@ async fn measure_in_turns(mock: &Server, bare: &Server, shot: &Shot) -> (Load, L
 /// bytes, per request: the mock's first answer, which the bare server then
 /// gives every request.
 async fn mock_throughput(table: &mut Table) {
-    let dir = std::env::temp_dir().join(format!("openai-bench-answers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let dir = tempfile::tempdir().expect("a temp dir");
     for (index, (name, shot, _, _)) in throughput_cases().into_iter().enumerate() {
         eprintln!("measuring mock throughput, {name} ...");
         // Both are up, but only the one under load uses the cores; both are
@@ -314,7 +313,7 @@ async fn mock_throughput(table: &mut Table) {
         let (content_type, answer) = load::answer(mock_server.addr, &shot)
             .await
             .unwrap_or_else(|e| panic!("the mock's answer to {name}: {e}"));
-        let file = dir.join(index.to_string());
+        let file = dir.path().join(index.to_string());
         std::fs::write(&file, &answer).expect("writing the mock's answer");
         let bare_server = Server::bare_answering(index, &file, &content_type).await;
         let (mock, bare) = measure_in_turns(&mock_server, &bare_server, &shot).await;
@@ -338,7 +337,6 @@ async fn mock_throughput(table: &mut Table) {
             ),
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// 256 connections of mixed requests (JSON, streams, small uploads)
@@ -622,11 +620,10 @@ const COUNTED_CALLS: (u64, u64) = (200, 1200);
 /// Instructions per call of one `side` (`ours` or `plain`) against the
 /// server at `addr`, counted by callgrind in a child process of this binary.
 fn instructions_per_call(addr: SocketAddr, side: &str) -> Result<f64, String> {
-    let dir = std::env::temp_dir().join(format!("openai-bench-callgrind-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut totals = Vec::new();
     for calls in [COUNTED_CALLS.0, COUNTED_CALLS.1] {
-        let out = dir.join(format!("{side}-{calls}"));
+        let out = dir.path().join(format!("{side}-{calls}"));
         let status = Command::new("valgrind")
             .arg("--tool=callgrind")
             .arg(format!("--callgrind-out-file={}", out.display()))
@@ -649,7 +646,6 @@ fn instructions_per_call(addr: SocketAddr, side: &str) -> Result<f64, String> {
             .ok_or_else(|| format!("no total in {}", out.display()))?;
         totals.push(total);
     }
-    let _ = std::fs::remove_dir_all(&dir);
     Ok((totals[1] - totals[0]) / (COUNTED_CALLS.1 - COUNTED_CALLS.0) as f64)
 }
 
@@ -749,9 +745,8 @@ async fn sse_decoding(table: &mut Table) {
 /// The client's peak memory uploading a 200 MB file to the mock.
 async fn upload_memory(table: &mut Table) {
     eprintln!("uploading {} MiB ...", client::UPLOAD_BYTES / 1024 / 1024);
-    let dir = std::env::temp_dir().join(format!("openai-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let path = dir.join("upload.jsonl");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("upload.jsonl");
     client::write_upload_file(&path);
     let mock = Server::mock().await;
     let output = Command::new(std::env::current_exe().expect("this binary's path"))
@@ -761,7 +756,8 @@ async fn upload_memory(table: &mut Table) {
         )
         .output()
         .expect("running the uploader");
-    let _ = std::fs::remove_dir_all(&dir);
+    // The 200 MiB file goes before the figures are read.
+    drop(dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
