@@ -1,12 +1,12 @@
 //! The responses the mock replays, read from the workspace's `fixtures/`
 //! layout: `<operationId>/<case>.<ext>` and `errors/<status>_<name>.json`.
 
-use foldhash::{HashMap, HashMapExt as _};
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
+use foldhash::{HashMap, HashMapExt as _};
 use openai_rest_raw::operations::OperationId;
 
 use crate::json::Json;

@@ -7,9 +7,9 @@
 //! alternatives, drawn from a seed of the request, so that the same request
 //! always gets the same answer.
 
-use foldhash::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
+use foldhash::HashMap;
 use openai_rest_tokens::Encoding;
 
 /// Why a choice ended.

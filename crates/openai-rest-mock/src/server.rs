@@ -268,10 +268,9 @@ impl Stream for BodyPieces {
                         return Poll::Pending;
                     }
                     // The client is stalled: nothing to linger for.
-                    if let Some(unread) = &mut this.body {
+                    if let Some(mut unread) = this.body.take() {
                         unread.0 = None;
                     }
-                    this.body = None;
                     return Poll::Ready(Some(Err(BodyError::Stalled(timeout))));
                 }
             }
