@@ -22,6 +22,7 @@ use crate::handlers::{self, Call};
 use crate::input::{self, FormError, RequestBody};
 use crate::json::Json;
 use crate::options::MockOptions;
+use crate::params::Params;
 use crate::rate_limit::RateLimiter;
 use crate::routes::{self, NoRoute, Route};
 use crate::store::Store;
@@ -345,10 +346,11 @@ impl FakeApi {
             };
             RequestBody::Bytes(&whole)
         };
-        let input = match input::read(route, request.query, body) {
+        let mut input = match input::read(route, request.query, body) {
             Ok(input) => input,
             Err(invalid) => return refused(invalid.into()),
         };
+        let files = std::mem::take(&mut input.files);
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
         // Named only for the rate limits, when they are on.
         let organization = if self.limiter.limits().is_off() {
@@ -358,7 +360,9 @@ impl FakeApi {
         };
         let mut call = Call {
             route,
-            input,
+            input: &input,
+            params: Params::read(&input.body),
+            files,
             fixtures: &fixtures,
             store: self.store.as_ref(),
             clock: &self.clock,

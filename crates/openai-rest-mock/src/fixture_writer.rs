@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::fixtures::Fixture;
 use crate::input::Input;
+use crate::params::Params;
 use crate::replies;
 
 /// A masked secret, in place of its value.
@@ -118,7 +119,7 @@ pub(crate) fn file_for(
     match status {
         200..=299 => {
             let operation = operation.ok_or("no operation of the spec has this path")?;
-            let case = replies::fixture_case(operation, input);
+            let case = replies::fixture_case(operation, input, &Params::read(&input.body));
             let extension = extension(case, media.as_deref(), body.is_empty())?;
             Ok(format!("{}/{case}.{extension}", operation.id))
         }

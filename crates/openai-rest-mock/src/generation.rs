@@ -77,7 +77,7 @@ pub(crate) struct Ask<'a> {
     /// The most tokens it may have.
     pub(crate) max_tokens: u32,
     /// Sequences that end it, not included.
-    pub(crate) stop: &'a [String],
+    pub(crate) stop: &'a [&'a str],
     /// How many alternatives to give each token (the API took up to 5).
     pub(crate) logprobs: Option<u8>,
     /// Drawn from the whole request and the choice's index.
@@ -150,7 +150,7 @@ pub(crate) fn complete(natural: &str, ask: &Ask<'_>) -> Completion {
     // A stop sequence ends the text where it first appears.
     let stopped = (ask.stop.iter())
         .filter(|stop| !stop.is_empty())
-        .filter_map(|stop| natural.find(stop.as_str()))
+        .filter_map(|stop| natural.find(stop))
         .min()
         .map_or(natural, |at| &natural[..at]);
     let texts = token_texts(ask.encoding, stopped);
@@ -235,7 +235,7 @@ mod tests {
 
     const DOCS: &str = "\n\nThis is indeed a test";
 
-    fn ask(max_tokens: u32, stop: &[String], logprobs: Option<u8>) -> Ask<'_> {
+    fn ask<'a>(max_tokens: u32, stop: &'a [&'a str], logprobs: Option<u8>) -> Ask<'a> {
         Ask {
             encoding: Encoding::P50kBase,
             max_tokens,
@@ -278,13 +278,11 @@ mod tests {
 
     #[test]
     fn a_stop_sequence_ends_the_text_before_it() {
-        let stop = vec![" indeed".to_owned(), "zzz".to_owned()];
-        let completion = complete(DOCS, &ask(16, &stop, None));
+        let completion = complete(DOCS, &ask(16, &[" indeed", "zzz"], None));
         assert_eq!(completion.text(), "\n\nThis is");
         assert_eq!(completion.finish_reason, FinishReason::Stop);
         // At the very start: nothing.
-        let newline = vec!["\n".to_owned()];
-        assert_eq!(complete(DOCS, &ask(16, &newline, None)).text(), "");
+        assert_eq!(complete(DOCS, &ask(16, &["\n"], None)).text(), "");
     }
 
     #[test]

@@ -105,16 +105,6 @@ impl Input {
     pub(crate) fn query_flag(&self, name: &str) -> bool {
         self.query(name).and_then(flag) == Some(true)
     }
-
-    pub(crate) fn file(&self, name: &str) -> Option<&FilePart> {
-        self.files.iter().find(|file| file.name == name)
-    }
-
-    /// Takes the file part `name` out of the input: a store keeps it.
-    pub(crate) fn take_file(&mut self, name: &str) -> Option<FilePart> {
-        let at = self.files.iter().position(|file| file.name == name)?;
-        Some(self.files.remove(at))
-    }
 }
 
 /// The compiled schema of each operation's request body, by

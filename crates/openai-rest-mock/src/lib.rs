@@ -23,6 +23,7 @@ mod json;
 mod mock;
 mod options;
 mod page;
+mod params;
 #[cfg(feature = "server")]
 mod proxy;
 mod rate_limit;

@@ -8,7 +8,6 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use openai_rest_raw::operations::{Api, OPERATIONS, Operation, OperationId};
-use serde_json::Value;
 
 use crate::answer::{Answer, Body, DONE};
 use crate::error::{ApiError, Invalid};
@@ -16,6 +15,7 @@ use crate::fixtures::{Content, Fixtures};
 use crate::generation::{self, Ask, Completion};
 use crate::input::Input;
 use crate::json::Json;
+use crate::params::{Params, Prompts};
 use crate::routes::{self, Route};
 use crate::token_budget::Budget;
 
@@ -29,16 +29,17 @@ pub(crate) fn reply(
     fixtures: &Fixtures,
     route: &Route,
     input: &Input,
+    params: &Params<'_>,
     budget: Option<&Budget>,
     reflect: impl FnOnce(&mut Cow<'_, Json>),
 ) -> Result<Answer, ApiError> {
     let operation = route.operation;
-    let case = fixture_case(operation, input);
+    let case = fixture_case(operation, input, params);
     let fixture = fixtures
         .case(operation.id, case)
         // Azure's authoring operations that answer as OpenAI does (a
         // file's content) have no case of their own.
-        .or_else(|| fixtures.case(operation.id, self::case(operation.id, input)))
+        .or_else(|| fixtures.case(operation.id, self::case(operation.id, input, params)))
         // The image operations share createImage's base64 images.
         .or_else(|| {
             fixtures
@@ -54,9 +55,9 @@ pub(crate) fn reply(
     let body = match &fixture.content {
         Content::Json(original) => {
             let mut doc = Cow::Borrowed(original);
-            shape(route, input, &mut doc)?;
+            shape(route, params, &mut doc)?;
             if let Some(budget) = budget {
-                write(operation.id, input, budget, &mut doc);
+                write(operation.id, input, params, budget, &mut doc);
             }
             reflect(&mut doc);
             Body::Full(match doc {
@@ -72,9 +73,9 @@ pub(crate) fn reply(
                     OperationId::CreateCompletion | OperationId::CreateChatCompletion
                 ) =>
             {
-                Body::Events(write_events(operation.id, input, budget, events)?)
+                Body::Events(write_events(operation.id, input, params, budget, events)?)
             }
-            _ => Body::Events(shape_events(operation.id, input, events)?),
+            _ => Body::Events(shape_events(operation.id, params, events)?),
         },
         Content::Text | Content::Bytes | Content::Empty => Body::Full(fixture.bytes.clone()),
     };
@@ -85,8 +86,12 @@ pub(crate) fn reply(
 /// authoring API, whose objects are its own, its `azure` (`azure_stream`)
 /// case of an operationId it shares with OpenAI. Where that case is
 /// missing, OpenAI's answers.
-pub(crate) fn fixture_case(operation: &Operation, input: &Input) -> &'static str {
-    let case = case(operation.id, input);
+pub(crate) fn fixture_case(
+    operation: &Operation,
+    input: &Input,
+    params: &Params<'_>,
+) -> &'static str {
+    let case = case(operation.id, input, params);
     let shared = || {
         OPERATIONS
             .iter()
@@ -103,18 +108,17 @@ pub(crate) fn fixture_case(operation: &Operation, input: &Input) -> &'static str
 
 /// Which fixture of the operation answers: `response`, or the case the
 /// request asks for.
-pub(crate) fn case(operation: OperationId, input: &Input) -> &'static str {
+pub(crate) fn case(operation: OperationId, input: &Input, params: &Params<'_>) -> &'static str {
     use OperationId::*;
-    let streams = input.body.get("stream") == Some(&Value::Bool(true));
     match operation {
-        CreateCompletion | CreateChatCompletion if streams => "stream",
+        CreateCompletion | CreateChatCompletion if params.stream => "stream",
         ListFineTuneEvents if input.query_flag("stream") => "stream",
         CreateImage | CreateImageEdit | CreateImageVariation
-            if input.text("response_format") == Some("b64_json") =>
+            if params.response_format == Some("b64_json") =>
         {
             "b64_json"
         }
-        CreateTranscription | CreateTranslation => match input.text("response_format") {
+        CreateTranscription | CreateTranslation => match params.response_format {
             Some("text") => "text",
             Some("srt") => "srt",
             Some("vtt") => "vtt",
@@ -135,7 +139,7 @@ pub(crate) fn set(doc: &mut Cow<'_, Json>, key: &str, value: Json) {
 
 /// Reflects the request in a JSON answer; `doc` stays the fixture itself
 /// when nothing changes.
-fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), Invalid> {
+fn shape(route: &Route, params: &Params<'_>, doc: &mut Cow<'_, Json>) -> Result<(), Invalid> {
     use OperationId::*;
     let operation = route.operation.id;
     // The resource named in the path is the one answered.
@@ -154,27 +158,27 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
     {
         set(doc, "id", id.into());
     }
-    if let Some(model) = input.text("model") {
+    if let Some(model) = params.model {
         set(doc, "model", model.into());
     }
     match operation {
         CreateCompletion => {
-            let prompts = prompts(input);
-            let n = count(input);
+            let prompts = params.prompts();
+            let n = params.count();
             resize(doc, "choices", prompts.len() * n, "n")?;
-            if echoes(input) {
+            if params.echo {
                 for (i, choice) in items(doc.to_mut(), "choices").iter_mut().enumerate() {
-                    prepend_text(choice, prompts[i / n]);
+                    prepend_text(choice, prompts.text(i / n));
                 }
             }
         }
-        CreateChatCompletion | CreateEdit => resize(doc, "choices", count(input), "n")?,
+        CreateChatCompletion | CreateEdit => resize(doc, "choices", params.count(), "n")?,
         CreateImage | CreateImageEdit | CreateImageVariation => {
-            resize(doc, "data", count(input), "n")?
+            resize(doc, "data", params.count(), "n")?
         }
         CreateEmbedding => {
-            resize(doc, "data", inputs(input), "input")?;
-            if input.text("encoding_format") == Some("base64") {
+            resize(doc, "data", params.inputs(), "input")?;
+            if params.encoding_format == Some("base64") {
                 for item in items(doc.to_mut(), "data") {
                     if let Some(vector) = item.get_mut("embedding") {
                         *vector = base64_floats(vector);
@@ -182,7 +186,7 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
                 }
             }
         }
-        CreateModeration => resize(doc, "results", inputs(input), "input")?,
+        CreateModeration => resize(doc, "results", params.inputs(), "input")?,
         _ => {}
     }
     Ok(())
@@ -193,16 +197,16 @@ fn shape(route: &Route, input: &Input, doc: &mut Cow<'_, Json>) -> Result<(), In
 /// the echoed prompt.
 fn shape_events(
     operation: OperationId,
-    input: &Input,
+    params: &Params<'_>,
     events: &[(Json, Bytes)],
 ) -> Result<Vec<Bytes>, Invalid> {
     let prompts = match operation {
-        OperationId::CreateCompletion => prompts(input),
-        _ => vec![None],
+        OperationId::CreateCompletion => params.prompts(),
+        _ => Prompts::One(None),
     };
     let choices = match operation {
         OperationId::CreateCompletion | OperationId::CreateChatCompletion => {
-            bounded(prompts.len() * count(input), "n")?
+            bounded(prompts.len() * params.count(), "n")?
         }
         _ => 1,
     };
@@ -211,7 +215,7 @@ fn shape_events(
     for (position, (original, raw)) in events.iter().enumerate() {
         for index in 0..choices {
             let mut event = Cow::Borrowed(original);
-            if let Some(model) = input.text("model") {
+            if let Some(model) = params.model {
                 set(&mut event, "model", model.into());
             }
             let numbered = Json::from(index as u64);
@@ -224,10 +228,10 @@ fn shape_events(
                 choice.replace("index", numbered);
             }
             if position == 0
-                && echoes(input)
+                && params.echo
                 && let Some(choice) = items(event.to_mut(), "choices").first_mut()
             {
-                prepend_text(choice, prompts[index / n]);
+                prepend_text(choice, prompts.text(index / n));
             }
             out.push(match event {
                 Cow::Borrowed(_) => raw.clone(),
@@ -264,48 +268,14 @@ fn base64_floats(vector: &Json) -> Json {
     Json::String(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
-/// `n`: how many choices or images per prompt.
-fn count(input: &Input) -> usize {
-    input
-        .body
-        .get("n")
-        .and_then(Value::as_u64)
-        .map_or(1, |n| n as usize)
-}
-
 /// How many choices a completion (each prompt's `n`) or a chat (`n`)
 /// answers; none for other operations.
-pub(crate) fn choices(operation: OperationId, input: &Input) -> usize {
+pub(crate) fn choices(operation: OperationId, params: &Params<'_>) -> usize {
     match operation {
-        OperationId::CreateCompletion => prompts(input).len() * count(input),
-        OperationId::CreateChatCompletion => count(input),
+        OperationId::CreateCompletion => params.prompts().len() * params.count(),
+        OperationId::CreateChatCompletion => params.count(),
         _ => 0,
     }
-}
-
-/// How many inputs an embedding or moderation request has: a string or an
-/// array of tokens is one, an array of strings or of token arrays is one per
-/// item.
-fn inputs(input: &Input) -> usize {
-    match input.body.get("input") {
-        Some(Value::Array(items)) if !items.iter().all(Value::is_number) => items.len().max(1),
-        _ => 1,
-    }
-}
-
-/// A completion's prompts, with their text where it has one (not tokens).
-fn prompts(input: &Input) -> Vec<Option<&str>> {
-    match input.body.get("prompt") {
-        Some(Value::Array(items)) if !items.is_empty() && !items.iter().all(Value::is_number) => {
-            items.iter().map(Value::as_str).collect()
-        }
-        Some(Value::String(text)) => vec![Some(text)],
-        _ => vec![None],
-    }
-}
-
-fn echoes(input: &Input) -> bool {
-    input.body.get("echo") == Some(&Value::Bool(true))
 }
 
 fn prepend_text(choice: &mut Json, prompt: Option<&str>) {
@@ -364,9 +334,9 @@ fn resize(doc: &mut Cow<'_, Json>, field: &str, count: usize, param: &str) -> Re
 
 /// The same request, the same answer: a seed of the request's body (its
 /// keys are sorted), made once per request.
-fn request_seed(input: &Input) -> u64 {
+fn request_seed(input: &Input, params: &Params<'_>) -> u64 {
     // Only log probabilities depend on it: no work without them.
-    if input.body.get("logprobs").is_none_or(Value::is_null) {
+    if params.logprobs.is_none() {
         return 0;
     }
     generation::seed(&[&serde_json::to_vec(&input.body).unwrap_or_default()])
@@ -374,21 +344,18 @@ fn request_seed(input: &Input) -> u64 {
 
 /// What the model writes for choice `index` of a request: `natural` (the
 /// fixture's text) cut and counted as the request and its budget say.
-fn written(input: &Input, budget: &Budget, natural: &str, index: usize, seed: u64) -> Completion {
-    let stop: Vec<String> = match input.body.get("stop") {
-        Some(Value::String(stop)) => vec![stop.clone()],
-        Some(Value::Array(stops)) => stops
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    };
+fn written(
+    params: &Params<'_>,
+    budget: &Budget,
+    natural: &str,
+    index: usize,
+    seed: u64,
+) -> Completion {
     let ask = Ask {
         encoding: budget.encoding,
         max_tokens: u32::try_from(budget.max_tokens).unwrap_or(u32::MAX),
-        stop: &stop,
-        logprobs: (input.body.get("logprobs").and_then(Value::as_u64)).map(|k| k.min(5) as u8),
+        stop: &params.stop,
+        logprobs: params.logprobs.map(|k| k.min(5) as u8),
         seed: generation::seed(&[&seed.to_le_bytes(), &index.to_le_bytes()]),
     };
     generation::complete(natural, &ask)
@@ -472,20 +439,26 @@ fn set_item(doc: &mut Cow<'_, Json>, field: &str, index: usize, key: &str, value
 /// The text of a JSON answer's choices as the model writes it for the
 /// request (see `generation`), and `usage` as counted: the prompt's tokens
 /// with the model's encoding, the tokens written.
-fn write(operation: OperationId, input: &Input, budget: &Budget, doc: &mut Cow<'_, Json>) {
+fn write(
+    operation: OperationId,
+    input: &Input,
+    params: &Params<'_>,
+    budget: &Budget,
+    doc: &mut Cow<'_, Json>,
+) {
     let mut completion_tokens = 0u64;
-    let seed = request_seed(input);
+    let seed = request_seed(input, params);
     let choices = (doc.get("choices").and_then(Json::as_array)).map_or(0, <[Json]>::len);
     match operation {
         OperationId::CreateCompletion => {
-            let prompts = prompts(input);
-            let n = count(input).max(1);
-            let echo = echoes(input);
-            let asks_logprobs = input.body.get("logprobs").is_some_and(|k| !k.is_null());
+            let prompts = params.prompts();
+            let n = params.count().max(1);
+            let echo = params.echo;
+            let asks_logprobs = params.logprobs.is_some();
             for index in 0..choices {
-                let prompt = prompts.get(index / n).copied().flatten();
+                let prompt = prompts.text(index / n);
                 let natural = natural_text(doc, index, "text", prompt.filter(|_| echo));
-                let completion = written(input, budget, &natural, index, seed);
+                let completion = written(params, budget, &natural, index, seed);
                 completion_tokens += completion.tokens.len() as u64;
                 // The fixture's own text, most often: nothing to set.
                 if completion.is(&natural) {
@@ -532,7 +505,7 @@ fn write(operation: OperationId, input: &Input, budget: &Budget, doc: &mut Cow<'
                         _ => None,
                     })
                     .unwrap_or_default();
-                let completion = written(input, budget, &natural, index, seed);
+                let completion = written(params, budget, &natural, index, seed);
                 // A finished reply ends with the end-of-message token,
                 // which the API counted: the docs' 11 tokens of text are
                 // 12 completion tokens.
@@ -609,6 +582,7 @@ fn natural_text(doc: &Json, index: usize, key: &str, echoed: Option<&str>) -> St
 fn write_events(
     operation: OperationId,
     input: &Input,
+    params: &Params<'_>,
     budget: &Budget,
     events: &[(Json, Bytes)],
 ) -> Result<Vec<Bytes>, Invalid> {
@@ -619,7 +593,7 @@ fn write_events(
         .filter(|(event, _)| streamed_text(event, chat).is_some())
         .collect();
     let Some(template) = content.last() else {
-        return shape_events(operation, input, events);
+        return shape_events(operation, params, events);
     };
     let natural: String = content
         .iter()
@@ -639,13 +613,13 @@ fn write_events(
             .all(|(token, (event, _))| streamed_text(event, chat) == Some(&**token));
     let framing = usize::from(role.is_some()) + usize::from(finish.is_some());
     if !split_alike || events.len() != content.len() + framing {
-        return shape_events(operation, input, events);
+        return shape_events(operation, params, events);
     }
     // What the fixture streams, ending as it does: its events as they are
     // (every choice writes the same text; only log probabilities, which
     // streams do not carry, differ).
-    let seed = request_seed(input);
-    let first = written(input, budget, &natural, 0, seed);
+    let seed = request_seed(input, params);
+    let first = written(params, budget, &natural, 0, seed);
     let fixture_finish = (if chat {
         finish
     } else {
@@ -661,18 +635,22 @@ fn write_events(
     if first.is(&natural)
         && matches!(fixture_finish, Some(Json::String(reason)) if reason == first.finish_reason.as_str())
     {
-        return shape_events(operation, input, events);
+        return shape_events(operation, params, events);
     }
-    let prompts = if chat { vec![None] } else { prompts(input) };
-    let choices = bounded(choices(operation, input).max(1), "n")?;
+    let prompts = if chat {
+        Prompts::One(None)
+    } else {
+        params.prompts()
+    };
+    let choices = bounded(choices(operation, params).max(1), "n")?;
     let n = (choices / prompts.len()).max(1);
-    let echo = !chat && echoes(input);
+    let echo = !chat && params.echo;
     // The first choice's text, already written, keeps its place.
     let completions: Vec<Completion> = std::iter::once(first)
-        .chain((1..choices).map(|index| written(input, budget, &natural, index, seed)))
+        .chain((1..choices).map(|index| written(params, budget, &natural, index, seed)))
         .collect();
     let mut out = Vec::new();
-    let model = input.text("model");
+    let model = params.model;
     // An event as the template has it, or the template's own bytes when
     // nothing differs (most events, for the docs' request): no copy.
     let mut emit = |index: usize,
@@ -737,8 +715,7 @@ fn write_events(
             let Some(token) = completion.tokens.get(position) else {
                 continue;
             };
-            let prompt =
-                (prompts.get(index / n).copied().flatten()).filter(|_| echo && position == 0);
+            let prompt = prompts.text(index / n).filter(|_| echo && position == 0);
             let text = match prompt {
                 Some(prompt) => Cow::Owned(format!("{prompt}{}", token.text)),
                 None => Cow::Borrowed(&*token.text),

@@ -2,22 +2,27 @@
 //! counted it with the model's encoding (`openai-rest-tokens`), and the
 //! API's 400 for one over the model's context window, in its words.
 
+use openai_rest_raw::operations::OperationId;
 use openai_rest_tokens::{ChatMessage, Encoding, context_window, count_chat_tokens};
 use serde_json::Value;
 
-use openai_rest_raw::operations::OperationId;
-
 use crate::error::ApiError;
+use crate::params::Params;
 
 /// The `max_tokens` of a completion that does not say: the docs' default.
 pub(crate) const DEFAULT_COMPLETION_MAX_TOKENS: u32 = 16;
 
-/// The prompt tokens of a request to `model`: one count per prompt of a
-/// completion (a string, a list of strings, a list of tokens or of token
-/// lists), per input of an embedding, or one for a chat's messages. `None`
-/// for a model the tables do not know, whose tokens the mock cannot count.
-pub(crate) fn prompt_tokens(kind: Kind, model: &str, body: &Value) -> Option<Vec<u64>> {
-    let encoding = Encoding::for_model(model)?;
+/// The prompt tokens of a request to `model`, whose encoding is
+/// `encoding`: one count per prompt of a completion (a string, a list of
+/// strings, a list of tokens or of token lists), per input of an embedding,
+/// or one for a chat's messages; `None` for a chat model the cookbook's
+/// counting does not know.
+fn count_prompts(
+    kind: Kind,
+    model: &str,
+    encoding: Encoding,
+    params: &Params<'_>,
+) -> Option<Vec<u64>> {
     let count = |value: &Value| -> u64 {
         match value {
             Value::String(text) => crate::generation::count(encoding, text) as u64,
@@ -39,11 +44,10 @@ pub(crate) fn prompt_tokens(kind: Kind, model: &str, body: &Value) -> Option<Vec
         }
     };
     match kind {
-        Kind::Completion => Some(each(body.get("prompt"), 1)),
-        Kind::Embedding => Some(each(body.get("input"), 0)),
+        Kind::Completion => Some(each(params.prompt, 1)),
+        Kind::Embedding => Some(each(params.input, 0)),
         Kind::Chat => {
-            let messages = body.get("messages")?.as_array()?;
-            let messages: Vec<ChatMessage<'_>> = messages
+            let messages: Vec<ChatMessage<'_>> = (params.messages?)
                 .iter()
                 .map(|message| ChatMessage {
                     role: message
@@ -103,9 +107,9 @@ impl Budget {
     /// rate-limit guide counts it: its prompts, and the most each choice
     /// may write (`max_tokens`, or a completion's default; a chat that
     /// names none counts its messages alone).
-    pub(crate) fn weight(&self, kind: Kind, body: &Value, choices: u64) -> u64 {
+    pub(crate) fn weight(&self, kind: Kind, params: &Params<'_>, choices: u64) -> u64 {
         let asked = match kind {
-            Kind::Chat => body.get("max_tokens").and_then(Value::as_u64).unwrap_or(0),
+            Kind::Chat => params.max_tokens.unwrap_or(0),
             _ => self.max_tokens,
         };
         self.prompt_tokens()
@@ -115,52 +119,62 @@ impl Budget {
 
 /// Counts a request to `model` and checks it against the model's window:
 /// its budget, or the API's 400; `None` for a model whose tokens the tables
-/// do not know (the mock then answers its fixture's counts).
-pub(crate) fn budget(kind: Kind, model: &str, body: &Value) -> Result<Option<Budget>, ApiError> {
-    let (Some(encoding), Some(prompts)) =
-        (Encoding::for_model(model), prompt_tokens(kind, model, body))
-    else {
+/// do not know (the mock then answers its fixture's counts). The model is
+/// looked up once for its encoding and once for its window.
+pub(crate) fn budget(
+    kind: Kind,
+    model: &str,
+    params: &Params<'_>,
+) -> Result<Option<Budget>, ApiError> {
+    let Some(encoding) = Encoding::for_model(model) else {
         return Ok(None);
     };
-    check_window(kind, model, body, &prompts)?;
+    let Some(prompts) = count_prompts(kind, model, encoding, params) else {
+        return Ok(None);
+    };
+    let window = context_window(model);
+    check_window(kind, window, params, &prompts)?;
     let longest = prompts.iter().copied().max().unwrap_or(0);
     Ok(Some(Budget {
         encoding,
-        max_tokens: max_tokens(kind, model, body, longest),
+        max_tokens: max_tokens(kind, window, params, longest),
         prompts,
     }))
 }
 
 /// The most tokens a choice may have: the request's `max_tokens`, else the
-/// docs' default (16 for a completion; the rest of the window for a chat).
-pub(crate) fn max_tokens(kind: Kind, model: &str, body: &Value, prompt: u64) -> u64 {
-    match body.get("max_tokens").and_then(Value::as_u64) {
+/// docs' default (16 for a completion; the rest of the model's `window`
+/// for a chat).
+fn max_tokens(kind: Kind, window: Option<u32>, params: &Params<'_>, prompt: u64) -> u64 {
+    match params.max_tokens {
         Some(max) => max,
         None => match kind {
             Kind::Completion => u64::from(DEFAULT_COMPLETION_MAX_TOKENS),
-            Kind::Chat => context_window(model)
-                .map_or(u64::MAX, |window| u64::from(window).saturating_sub(prompt)),
+            Kind::Chat => {
+                window.map_or(u64::MAX, |window| u64::from(window).saturating_sub(prompt))
+            }
             Kind::Embedding => 0,
         },
     }
 }
 
 /// The API's 400 when a prompt and the completion asked for do not fit
-/// the model's window; `Ok` for a model without a known window.
-pub(crate) fn check_window(
+/// the model's `window`; `Ok` for a model without a known window.
+fn check_window(
     kind: Kind,
-    model: &str,
-    body: &Value,
+    window: Option<u32>,
+    params: &Params<'_>,
     prompts: &[u64],
 ) -> Result<(), ApiError> {
-    let Some(window) = context_window(model).map(u64::from) else {
+    let Some(tokens) = window else {
         return Ok(());
     };
-    let asked = body.get("max_tokens").and_then(Value::as_u64);
+    let window = u64::from(tokens);
+    let asked = params.max_tokens;
     for &prompt in prompts {
         let completion = match kind {
             Kind::Embedding => 0,
-            _ => max_tokens(kind, model, body, prompt),
+            _ => max_tokens(kind, Some(tokens), params, prompt),
         };
         let message = match (kind, asked) {
             (Kind::Chat, None) if prompt > window => format!(
@@ -198,6 +212,24 @@ pub(crate) fn check_window(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn prompt_tokens(kind: Kind, model: &str, body: &Value) -> Option<Vec<u64>> {
+        count_prompts(
+            kind,
+            model,
+            Encoding::for_model(model)?,
+            &Params::read(body),
+        )
+    }
+
+    fn check_window(
+        kind: Kind,
+        model: &str,
+        body: &Value,
+        prompts: &[u64],
+    ) -> Result<(), ApiError> {
+        super::check_window(kind, context_window(model), &Params::read(body), prompts)
+    }
 
     #[test]
     fn prompts_count_with_the_models_encoding() {

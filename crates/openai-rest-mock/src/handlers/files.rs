@@ -28,9 +28,9 @@ fn shown(file: &File, api: Api) -> Json {
 /// already counted against the 1 GB): no copy, no wait.
 pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        let input = &call.input;
+        let (input, file) = (call.input, call.file("file"));
         return call.fixture_answer(|doc| {
-            if let Some(file) = input.file("file") {
+            if let Some(file) = file {
                 set(doc, "bytes", file.size.into());
                 if let Some(name) = &file.file_name {
                     set(doc, "filename", name.as_str().into());
@@ -43,7 +43,7 @@ pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     };
     // The schema check has made sure of both, and the store's destination
     // of the file's bytes.
-    let file = call.input.take_file("file");
+    let file = call.take_file("file");
     let (Some(file), Some(purpose)) = (file, call.input.text("purpose")) else {
         return Err(ApiError::invalid_request(
             400,
@@ -97,7 +97,7 @@ fn keep(
 /// `error`, as a failed import was.
 pub(crate) fn import(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let Some(store) = call.store else {
-        let input = &call.input;
+        let input = call.input;
         return call.fixture_answer(|doc| {
             for field in ["filename", "purpose"] {
                 if let Some(value) = input.text(field) {
@@ -107,7 +107,7 @@ pub(crate) fn import(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         });
     };
     // The schema check has made sure of all three.
-    let input = &call.input;
+    let input = call.input;
     let purpose = input.text("purpose").unwrap_or_default();
     let filename = input.text("filename").unwrap_or_default();
     let url = input.text("content_url").unwrap_or_default();

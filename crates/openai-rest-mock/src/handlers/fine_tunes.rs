@@ -55,7 +55,7 @@ fn set_hyperparams(job: &mut Json, input: &Input) {
 }
 
 pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
-    let input = &call.input;
+    let input = call.input;
     let Some(store) = call.store else {
         return call.fixture_answer(|doc| {
             let doc = doc.to_mut();

@@ -36,7 +36,7 @@ pub(crate) fn with_model(call: &mut Call<'_>) -> Result<Answer, ApiError> {
             }
         }
         Api::OpenAi => {
-            if let Some(model) = call.input.text("model")
+            if let Some(model) = call.params.model
                 && store.lock().models.get_for(model, Api::OpenAi).is_none()
             {
                 return Err(model_not_found(model, None));

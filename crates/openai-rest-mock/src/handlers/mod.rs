@@ -18,8 +18,9 @@ use crate::answer::{Answer, Body};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::fixtures::Fixtures;
-use crate::input::Input;
+use crate::input::{FilePart, Input};
 use crate::json::Json;
+use crate::params::Params;
 use crate::rate_limit::RateLimiter;
 use crate::routes::{self, Route};
 use crate::store::{self, Store};
@@ -28,7 +29,12 @@ use crate::token_budget::{self, Budget, Kind};
 /// A checked request on its way to its answer: what every handler knows.
 pub(crate) struct Call<'a> {
     pub(crate) route: &'a Route,
-    pub(crate) input: Input,
+    pub(crate) input: &'a Input,
+    /// What the body asks of the answer, read once.
+    pub(crate) params: Params<'a>,
+    /// The files of a multipart body, taken from the input: a store keeps
+    /// them.
+    pub(crate) files: Vec<FilePart>,
     pub(crate) fixtures: &'a Fixtures,
     /// `None` in stateless mode.
     pub(crate) store: Option<&'a Arc<Store>>,
@@ -53,6 +59,16 @@ impl Call<'_> {
         self.route.operation.api
     }
 
+    pub(crate) fn file(&self, name: &str) -> Option<&FilePart> {
+        self.files.iter().find(|file| file.name == name)
+    }
+
+    /// Takes the file part `name` out of the call: a store keeps it.
+    pub(crate) fn take_file(&mut self, name: &str) -> Option<FilePart> {
+        let at = self.files.iter().position(|file| file.name == name)?;
+        Some(self.files.remove(at))
+    }
+
     /// The fixture's answer, with what `reflect` reflects of the request.
     pub(crate) fn fixture_answer(
         &self,
@@ -61,7 +77,8 @@ impl Call<'_> {
         crate::replies::reply(
             self.fixtures,
             self.route,
-            &self.input,
+            self.input,
+            &self.params,
             self.budget.as_ref(),
             reflect,
         )
@@ -154,7 +171,7 @@ pub(crate) fn answer(call: &mut Call<'_>) -> Answer {
             if route.is_azure_authoring() && answer.status == 201 {
                 answer
                     .headers
-                    .extend(location(route, &call.input, &answer.body));
+                    .extend(location(route, call.input, &answer.body));
             }
             answer
         }
@@ -172,7 +189,7 @@ fn charge(call: &mut Call<'_>) -> Result<(), Answer> {
         return Ok(());
     };
     let model = match call.api() {
-        Api::OpenAi => call.input.text("model").map(str::to_owned),
+        Api::OpenAi => call.params.model.map(str::to_owned),
         // The deployment's model; a stateless mock knows none.
         Api::Azure => call.store.and_then(|store| {
             let state = store.lock();
@@ -186,16 +203,16 @@ fn charge(call: &mut Call<'_>) -> Result<(), Answer> {
     let Some(model) = model else {
         return Ok(());
     };
-    let budget = token_budget::budget(kind, &model, &call.input.body)
-        .map_err(|error| Answer::error(&error))?;
+    let budget =
+        token_budget::budget(kind, &model, &call.params).map_err(|error| Answer::error(&error))?;
     if call.limiter.limits().is_off() {
         call.budget = budget;
         return Ok(());
     }
-    let choices = crate::replies::choices(call.route.operation.id, &call.input) as u64;
+    let choices = crate::replies::choices(call.route.operation.id, &call.params) as u64;
     let weight = budget
         .as_ref()
-        .map_or(0, |budget| budget.weight(kind, &call.input.body, choices));
+        .map_or(0, |budget| budget.weight(kind, &call.params, choices));
     let now = call.clock.elapsed();
     if let Err(refused) = call.limiter.admit(call.organization, &model, weight, now) {
         let error = ApiError {
