@@ -181,7 +181,13 @@ pub(crate) fn read(
             files = form.files;
         }
         RequestBody::Bytes(bytes) => {
-            input.body = serde_json::from_slice(bytes).map_err(|e| {
+            // Checked as UTF-8 once, not string by string as `from_slice`
+            // does; bytes that are not get `from_slice`'s own error.
+            let parsed = match std::str::from_utf8(bytes) {
+                Ok(text) => serde_json::from_str(text),
+                Err(_) => serde_json::from_slice(bytes),
+            };
+            input.body = parsed.map_err(|e| {
                 Invalid::new(
                     None,
                     format!(
@@ -410,6 +416,29 @@ mod tests {
         };
         assert_eq!(invalid.param.as_deref(), Some("file"));
         assert!(invalid.message.contains("storage limit"), "{invalid:?}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_or_not_utf8_gets_serdes_words() {
+        let route = routes::find("POST", "/v1/completions").unwrap();
+        let message = |body: &[u8]| {
+            read(&route, None, RequestBody::Bytes(body))
+                .unwrap_err()
+                .message
+        };
+        let not_utf8 = message(b"{\"model\": \"\xff\"}");
+        assert!(
+            not_utf8.contains("invalid unicode code point at line 1 column 12"),
+            "{not_utf8}"
+        );
+        let cut = message(b"{\"model\": ");
+        assert!(
+            cut.contains("EOF while parsing a value at line 1 column 10"),
+            "{cut}"
+        );
+        assert!(cut.starts_with("We could not parse the JSON body"), "{cut}");
+        let ok = read(&route, None, RequestBody::Bytes(br#"{"model": "ada"}"#)).unwrap();
+        assert_eq!(ok.text("model"), Some("ada"));
     }
 
     #[test]
