@@ -184,7 +184,7 @@ pub(crate) fn azure_inference_body(
         429 => {
             let doc: Json = serde_json::from_slice(openai_body).ok()?;
             let code = doc.get("error")?.get("code")?;
-            if *code != Json::from("rate_limit_exceeded") {
+            if *code != "rate_limit_exceeded" {
                 return None;
             }
             format!(

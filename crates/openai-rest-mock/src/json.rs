@@ -157,6 +157,20 @@ impl From<u64> for Json {
     }
 }
 
+/// A comparison with a string that makes no `Json` of it: the answers
+/// compare the fixture's fields with the request's before copying.
+impl PartialEq<&str> for Json {
+    fn eq(&self, other: &&str) -> bool {
+        matches!(self, Json::String(s) if s == other)
+    }
+}
+
+impl PartialEq<u64> for Json {
+    fn eq(&self, other: &u64) -> bool {
+        self.as_u64() == Some(*other)
+    }
+}
+
 impl Serialize for Json {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -130,10 +130,14 @@ pub(crate) fn case(operation: OperationId, input: &Input, params: &Params<'_>) -
 }
 
 /// Sets `key` of `doc` where the fixture has it and its value differs,
-/// copying the fixture only then.
-pub(crate) fn set(doc: &mut Cow<'_, Json>, key: &str, value: Json) {
+/// copying the fixture (and making `value` a `Json`) only then.
+pub(crate) fn set<T>(doc: &mut Cow<'_, Json>, key: &str, value: T)
+where
+    T: Into<Json>,
+    Json: PartialEq<T>,
+{
     if doc.get(key).is_some_and(|old| *old != value) {
-        doc.to_mut().replace(key, value);
+        doc.to_mut().replace(key, value.into());
     }
 }
 
@@ -156,10 +160,10 @@ fn shape(route: &Route, params: &Params<'_>, doc: &mut Cow<'_, Json>) -> Result<
             | UpdateDeployment
     ) && let Some(id) = route.param()
     {
-        set(doc, "id", id.into());
+        set(doc, "id", id);
     }
     if let Some(model) = params.model {
-        set(doc, "model", model.into());
+        set(doc, "model", model);
     }
     match operation {
         CreateCompletion => {
@@ -216,7 +220,7 @@ fn shape_events(
         for index in 0..choices {
             let mut event = Cow::Borrowed(original);
             if let Some(model) = params.model {
-                set(&mut event, "model", model.into());
+                set(&mut event, "model", model);
             }
             let numbered = Json::from(index as u64);
             let old_index = (event.get("choices").and_then(Json::as_array))
@@ -311,10 +315,8 @@ fn resize(doc: &mut Cow<'_, Json>, field: &str, count: usize, param: &str) -> Re
     let Some(items) = doc.get(field).and_then(Json::as_array) else {
         return Ok(());
     };
-    let numbered = |(i, item): (usize, &Json)| {
-        item.get("index")
-            .is_none_or(|index| *index == Json::from(i as u64))
-    };
+    let numbered =
+        |(i, item): (usize, &Json)| item.get("index").is_none_or(|index| *index == i as u64);
     if items.is_empty() || (items.len() == count && items.iter().enumerate().all(numbered)) {
         return Ok(());
     }
@@ -426,13 +428,18 @@ fn number(value: f64) -> Json {
 }
 
 /// Sets `key` of item `index` of the array `field` where its value differs,
-/// copying the fixture only then.
-fn set_item(doc: &mut Cow<'_, Json>, field: &str, index: usize, key: &str, value: Json) {
+/// copying the fixture (and making `value` a `Json`) only then.
+fn set_item<T>(doc: &mut Cow<'_, Json>, field: &str, index: usize, key: &str, value: T)
+where
+    T: Into<Json>,
+    Json: PartialEq<T>,
+{
     let same = (doc.get(field).and_then(Json::as_array))
         .and_then(|items| items.get(index))
-        .is_some_and(|item| item.get(key) == Some(&value));
+        .and_then(|item| item.get(key))
+        .is_some_and(|old| *old == value);
     if !same && let Some(item) = items(doc.to_mut(), field).get_mut(index) {
-        item.set(key, value);
+        item.set(key, value.into());
     }
 }
 
@@ -457,34 +464,30 @@ fn write(
             let asks_logprobs = params.logprobs.is_some();
             for index in 0..choices {
                 let prompt = prompts.text(index / n);
-                let natural = natural_text(doc, index, "text", prompt.filter(|_| echo));
-                let completion = written(params, budget, &natural, index, seed);
+                let echoed = prompt.filter(|_| echo);
+                let natural = natural_text(doc, index, echoed);
+                let completion = written(params, budget, natural, index, seed);
                 completion_tokens += completion.tokens.len() as u64;
-                // The fixture's own text, most often: nothing to set.
-                if completion.is(&natural) {
-                    if let Some(prompt) = prompt.filter(|_| echo) {
-                        set_item(
-                            doc,
-                            "choices",
-                            index,
-                            "text",
-                            Json::String(format!("{prompt}{natural}")),
-                        );
-                    }
+                // The fixture's own text, most often: nothing to set but
+                // an echo.
+                let shown = if completion.is(natural) {
+                    echoed.map(|prompt| format!("{prompt}{natural}"))
                 } else {
                     let text = completion.text();
-                    let shown = match prompt {
-                        Some(prompt) if echo => format!("{prompt}{text}"),
-                        _ => text,
-                    };
-                    set_item(doc, "choices", index, "text", Json::String(shown));
+                    Some(match echoed {
+                        Some(prompt) => format!("{prompt}{text}"),
+                        None => text,
+                    })
+                };
+                if let Some(shown) = shown {
+                    set_item(doc, "choices", index, "text", shown.as_str());
                 }
                 set_item(
                     doc,
                     "choices",
                     index,
                     "finish_reason",
-                    completion.finish_reason.as_str().into(),
+                    completion.finish_reason.as_str(),
                 );
                 let logprobs = if asks_logprobs {
                     let seed = generation::seed(&[b"echo", &index.to_le_bytes()]);
@@ -501,17 +504,17 @@ fn write(
                     .and_then(|choices| choices.get(index))
                     .and_then(|choice| choice.get("message")?.get("content"))
                     .and_then(|content| match content {
-                        Json::String(content) => Some(content.clone()),
+                        Json::String(content) => Some(content.as_str()),
                         _ => None,
                     })
                     .unwrap_or_default();
-                let completion = written(params, budget, &natural, index, seed);
+                let completion = written(params, budget, natural, index, seed);
                 // A finished reply ends with the end-of-message token,
                 // which the API counted: the docs' 11 tokens of text are
                 // 12 completion tokens.
                 completion_tokens += completion.tokens.len() as u64
                     + u64::from(completion.finish_reason == generation::FinishReason::Stop);
-                let same = natural == completion.text();
+                let same = completion.is(natural);
                 if !same
                     && let Some(choice) = items(doc.to_mut(), "choices").get_mut(index)
                     && let Some(message) = choice.get_mut("message")
@@ -523,7 +526,7 @@ fn write(
                     "choices",
                     index,
                     "finish_reason",
-                    completion.finish_reason.as_str().into(),
+                    completion.finish_reason.as_str(),
                 );
             }
         }
@@ -561,17 +564,17 @@ fn write(
 
 /// A completion choice's text as the fixture has it, without the prompt
 /// `shape` echoed before it.
-fn natural_text(doc: &Json, index: usize, key: &str, echoed: Option<&str>) -> String {
+fn natural_text<'a>(doc: &'a Json, index: usize, echoed: Option<&str>) -> &'a str {
     let text = (doc.get("choices").and_then(Json::as_array))
         .and_then(|choices| choices.get(index))
-        .and_then(|choice| match choice.get(key) {
+        .and_then(|choice| match choice.get("text") {
             Some(Json::String(text)) => Some(text.as_str()),
             _ => None,
         })
         .unwrap_or_default();
     match echoed {
-        Some(prompt) => text.strip_prefix(prompt).unwrap_or(text).to_owned(),
-        None => text.to_owned(),
+        Some(prompt) => text.strip_prefix(prompt).unwrap_or(text),
+        None => text,
     }
 }
 

@@ -31,13 +31,13 @@ pub(crate) fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         let (input, file) = (call.input, call.file("file"));
         return call.fixture_answer(|doc| {
             if let Some(file) = file {
-                set(doc, "bytes", file.size.into());
+                set(doc, "bytes", file.size);
                 if let Some(name) = &file.file_name {
-                    set(doc, "filename", name.as_str().into());
+                    set(doc, "filename", name.as_str());
                 }
             }
             if let Some(purpose) = input.text("purpose") {
-                set(doc, "purpose", purpose.into());
+                set(doc, "purpose", purpose);
             }
         });
     };
@@ -101,7 +101,7 @@ pub(crate) fn import(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         return call.fixture_answer(|doc| {
             for field in ["filename", "purpose"] {
                 if let Some(value) = input.text(field) {
-                    set(doc, field, value.into());
+                    set(doc, field, value);
                 }
             }
         });
