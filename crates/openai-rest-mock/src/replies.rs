@@ -427,6 +427,14 @@ fn number(value: f64) -> Json {
     serde_json::Number::from_f64(value).map_or(Json::Null, Json::Number)
 }
 
+/// Whether `item` has `key`, equal to `value`.
+fn has<T>(item: &Json, key: &str, value: &T) -> bool
+where
+    Json: PartialEq<T>,
+{
+    item.get(key).is_some_and(|old| old == value)
+}
+
 /// Sets `key` of item `index` of the array `field` where its value differs,
 /// copying the fixture (and making `value` a `Json`) only then.
 fn set_item<T>(doc: &mut Cow<'_, Json>, field: &str, index: usize, key: &str, value: T)
@@ -436,8 +444,7 @@ where
 {
     let same = (doc.get(field).and_then(Json::as_array))
         .and_then(|items| items.get(index))
-        .and_then(|item| item.get(key))
-        .is_some_and(|old| *old == value);
+        .is_some_and(|item| has(item, key, &value));
     if !same && let Some(item) = items(doc.to_mut(), field).get_mut(index) {
         item.set(key, value.into());
     }
@@ -465,7 +472,12 @@ fn write(
             for index in 0..choices {
                 let prompt = prompts.text(index / n);
                 let echoed = prompt.filter(|_| echo);
-                let natural = natural_text(doc, index, echoed);
+                let Some(choice) = (doc.get("choices").and_then(Json::as_array))
+                    .and_then(|choices| choices.get(index))
+                else {
+                    continue;
+                };
+                let natural = natural_text(choice, echoed);
                 let completion = written(params, budget, natural, index, seed);
                 completion_tokens += completion.tokens.len() as u64;
                 // The fixture's own text, most often: nothing to set but
@@ -479,23 +491,31 @@ fn write(
                         None => text,
                     })
                 };
-                if let Some(shown) = shown {
-                    set_item(doc, "choices", index, "text", shown.as_str());
-                }
-                set_item(
-                    doc,
-                    "choices",
-                    index,
-                    "finish_reason",
-                    completion.finish_reason.as_str(),
-                );
+                let reason = completion.finish_reason.as_str();
                 let logprobs = if asks_logprobs {
                     let seed = generation::seed(&[b"echo", &index.to_le_bytes()]);
                     logprobs_object(budget, prompt, echo, &completion, seed)
                 } else {
                     Json::Null
                 };
-                set_item(doc, "choices", index, "logprobs", logprobs);
+                // Compared field by field with the fixture's choice, which
+                // is copied only when one differs.
+                let text = shown.filter(|shown| !has(choice, "text", &shown.as_str()));
+                let reason = (!has(choice, "finish_reason", &reason)).then_some(reason);
+                let logprobs = (choice.get("logprobs") != Some(&logprobs)).then_some(logprobs);
+                if (text.is_some() || reason.is_some() || logprobs.is_some())
+                    && let Some(choice) = items(doc.to_mut(), "choices").get_mut(index)
+                {
+                    if let Some(text) = text {
+                        choice.set("text", Json::String(text));
+                    }
+                    if let Some(reason) = reason {
+                        choice.set("finish_reason", reason.into());
+                    }
+                    if let Some(logprobs) = logprobs {
+                        choice.set("logprobs", logprobs);
+                    }
+                }
             }
         }
         OperationId::CreateChatCompletion => {
@@ -533,11 +553,8 @@ fn write(
         _ => {}
     }
     let prompt_tokens = budget.prompt_tokens();
-    let counted = |key: &str| {
-        doc.get("usage")
-            .and_then(|usage| usage.get(key))
-            .and_then(Json::as_u64)
-    };
+    let usage = doc.get("usage");
+    let counted = |key: &str| usage.and_then(|usage| usage.get(key)?.as_u64());
     let unchanged = counted("prompt_tokens") == Some(prompt_tokens)
         && counted("total_tokens") == Some(prompt_tokens + completion_tokens)
         && (operation == OperationId::CreateEmbedding
@@ -564,14 +581,11 @@ fn write(
 
 /// A completion choice's text as the fixture has it, without the prompt
 /// `shape` echoed before it.
-fn natural_text<'a>(doc: &'a Json, index: usize, echoed: Option<&str>) -> &'a str {
-    let text = (doc.get("choices").and_then(Json::as_array))
-        .and_then(|choices| choices.get(index))
-        .and_then(|choice| match choice.get("text") {
-            Some(Json::String(text)) => Some(text.as_str()),
-            _ => None,
-        })
-        .unwrap_or_default();
+fn natural_text<'a>(choice: &'a Json, echoed: Option<&str>) -> &'a str {
+    let text = match choice.get("text") {
+        Some(Json::String(text)) => text.as_str(),
+        _ => "",
+    };
     match echoed {
         Some(prompt) => text.strip_prefix(prompt).unwrap_or(text),
         None => text,

@@ -10,6 +10,7 @@ mod fine_tunes;
 mod inference;
 mod models;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use openai_rest_raw::operations::{Api, OperationId};
@@ -188,14 +189,14 @@ fn charge(call: &mut Call<'_>) -> Result<(), Answer> {
     let Some(kind) = Kind::of(call.route.operation.id) else {
         return Ok(());
     };
-    let model = match call.api() {
-        Api::OpenAi => call.params.model.map(str::to_owned),
+    let model: Option<Cow<'_, str>> = match call.api() {
+        Api::OpenAi => call.params.model.map(Cow::Borrowed),
         // The deployment's model; a stateless mock knows none.
         Api::Azure => call.store.and_then(|store| {
             let state = store.lock();
             let deployment = state.deployments.get(call.id()).ok()?;
             deployment.shape.get("model").and_then(|model| match model {
-                Json::String(model) => Some(model.clone()),
+                Json::String(model) => Some(Cow::Owned(model.clone())),
                 _ => None,
             })
         }),
