@@ -7,11 +7,13 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::Stream;
+use futures::task::AtomicWaker;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full, StreamBody};
 use hyper::body::{Body as _, Frame, Incoming};
@@ -19,9 +21,9 @@ use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::answer::Body;
 use crate::connection::{Activity, Limits, Watched};
@@ -85,7 +87,9 @@ pub(crate) async fn run<H, F, B, E>(
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let graceful = GracefulShutdown::new();
+    // hyper-util's `GracefulShutdown`, less its cost per request: a
+    // connection polls its shutdown signal only when the signal wakes it.
+    let (drain, _) = watch::channel(());
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut at_limit = false;
     tokio::pin!(shutdown);
@@ -141,23 +145,88 @@ pub(crate) async fn run<H, F, B, E>(
             })
         };
         let io = TokioIo::new(Watched::new(stream, activity.clone()));
-        let connection = graceful.watch(http1::Builder::new().serve_connection(io, service));
+        let connection = http1::Builder::new().serve_connection(io, service);
+        let draining = drain.subscribe();
         tokio::spawn(async move {
             let _slot = slot;
-            tokio::select! {
-                // A dropped connection or a client that went away: nothing to do.
-                _ = connection => {}
-                why = activity.overstayed(&limits) => tracing::debug!("closing a connection: {why}"),
+            let watchdog = activity.overstayed(&limits);
+            if let Some(why) = guarded(connection, watchdog, draining).await {
+                tracing::debug!("closing a connection: {why}");
             }
         });
     }
     tracing::info!("shutting down");
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    let _ = drain.send(());
+    // Each connection holds a receiver until it ends.
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain.closed())
         .await
         .is_err()
     {
         tracing::warn!("answers still under way after {SHUTDOWN_GRACE:?}, closing them");
+    }
+}
+
+/// Serves `connection` until it ends, or until `watchdog` says why it is
+/// to be closed (then `Some(why)`); once `draining` changes (or its sender
+/// is gone), the connection finishes the answer under way and closes. The
+/// receiver is held until the connection ends: the server's shutdown waits
+/// for them all.
+///
+/// Not a `select!`: that would poll the watchdog's timer and the shutdown
+/// signal on every wake of the connection, twice or more per request. They
+/// are polled with a waker of their own, and only once it has been woken.
+async fn guarded<C, W>(
+    connection: C,
+    watchdog: W,
+    mut draining: watch::Receiver<()>,
+) -> Option<&'static str>
+where
+    C: GracefulConnection,
+    W: Future<Output = &'static str>,
+{
+    let side = Arc::new(SideWaker {
+        // Polled at first, to arm them.
+        woken: AtomicBool::new(true),
+        task: AtomicWaker::new(),
+    });
+    let side_waker = Waker::from(side.clone());
+    let shutdown = draining.changed();
+    let mut shutting_down = false;
+    tokio::pin!(connection, watchdog, shutdown);
+    std::future::poll_fn(move |cx| {
+        // Before the flag is read, so that no wake between the two is lost.
+        side.task.register(cx.waker());
+        if side.woken.swap(false, Ordering::AcqRel) {
+            let mut side_cx = Context::from_waker(&side_waker);
+            if let Poll::Ready(why) = watchdog.as_mut().poll(&mut side_cx) {
+                return Poll::Ready(Some(why));
+            }
+            if !shutting_down && shutdown.as_mut().poll(&mut side_cx).is_ready() {
+                shutting_down = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+        connection.as_mut().poll(cx).map(|_| None)
+    })
+    .await
+}
+
+/// The waker of a connection's watchdog and shutdown signal: it notes that
+/// they are to be polled, and wakes the connection's task.
+struct SideWaker {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for SideWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
     }
 }
 
