@@ -346,6 +346,16 @@ impl Stream for BodyPieces {
             }
         }
     }
+
+    /// None left once hyper says the body has ended: its last piece
+    /// counted down the `Content-Length`. A whole body is then taken
+    /// without a look for what follows it.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.body.as_ref().and_then(|unread| unread.0.as_ref()) {
+            Some(body) if !body.is_end_stream() => (0, None),
+            _ => (0, Some(0)),
+        }
+    }
 }
 
 /// How long the rest of a body left unread is read and thrown away while
