@@ -74,9 +74,10 @@ impl Activity {
         self.phase.store(phase, Ordering::Release);
     }
 
-    /// A request's head is read: its answer is under way.
+    /// A request's head is read: its answer is under way. No clock read:
+    /// a busy connection has no deadline, so its `since` is never read.
     pub(crate) fn busy(&self) {
-        self.enter(BUSY);
+        self.phase.store(BUSY, Ordering::Release);
     }
 
     /// The answer is sent: wait for the next request.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, TryStreamExt as _};
-use http::{HeaderMap, HeaderName};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use openai_rest_raw::operations::{Api, OperationId};
 
 use crate::admin::{self, Command, RequestLog};
@@ -138,20 +138,20 @@ impl FakeApi {
     /// The faults `request` will meet, without using up a scheduled one.
     pub(crate) fn pending_faults(&self, request: &Request) -> Faults {
         let route = routes::find(request.method, request.path).ok();
-        self.faults(request, route.as_ref(), false)
+        self.faults(faults::from_headers(request.headers), route.as_ref(), false)
             .unwrap_or_default()
     }
 
-    /// The request's header faults; unless they name an error or a dropped
-    /// connection, the next scheduled fault of its operation joins them
-    /// (used up when `take`).
+    /// The request's header faults (`in_headers`); unless they name an
+    /// error or a dropped connection, the next scheduled fault of its
+    /// operation joins them (used up when `take`).
     fn faults(
         &self,
-        request: &Request,
+        in_headers: Result<Faults, String>,
         route: Option<&Route>,
         take: bool,
     ) -> Result<Faults, String> {
-        let mut faults = faults::from_headers(request.headers)?;
+        let mut faults = in_headers?;
         if let (None, Some(route)) = (faults.failure, route) {
             let id = route.operation.id;
             let scheduled = if take {
@@ -183,13 +183,18 @@ impl FakeApi {
         S: Stream<Item = Result<Bytes, BodyError>> + Send + Unpin + 'static,
     {
         if let Some(rest) = request.path.strip_prefix(admin::PREFIX) {
-            return match read_whole(body, request.headers).await {
+            let declared = declared_length(request.headers.get(http::header::CONTENT_LENGTH));
+            return match read_whole(body, declared).await {
                 Ok(body) => Outcome::Answer(self.admin(request, rest, &body)),
                 Err(error) => error.outcome(),
             };
         }
-        let outcome = match self.accept(request) {
-            Ok(accepted) => self.respond(request, accepted, body).await,
+        let head = Head::of(request.headers);
+        let outcome = match self.accept(request, &head) {
+            Ok(accepted) => {
+                let declared = declared_length(head.content_length);
+                self.respond(request, declared, accepted, body).await
+            }
             // The body is dropped unread.
             Err(refused) => refused,
         };
@@ -256,13 +261,19 @@ impl FakeApi {
     /// What needs only the request's head: its route, its faults and its
     /// key. Either the request is accepted, and its body is to be read, or
     /// this is the answer, whatever the body.
-    fn accept(&self, request: &Request) -> Result<Accepted, Outcome> {
+    fn accept(&self, request: &Request, head: &Head) -> Result<Accepted, Outcome> {
         let route = routes::find(request.method, request.path);
         let azure_authoring = route.as_ref().is_ok_and(Route::is_azure_authoring);
         let azure_inference = (route.as_ref().ok())
             .filter(|route| route.operation.api == Api::Azure && !route.is_azure_authoring())
             .map(|route| route.operation.id);
-        let faults = match self.faults(request, route.as_ref().ok(), true) {
+        // Most requests have no fault header: nothing to parse.
+        let in_headers = if head.faults {
+            faults::from_headers(request.headers)
+        } else {
+            Ok(Faults::default())
+        };
+        let faults = match self.faults(in_headers, route.as_ref().ok(), true) {
             Ok(faults) => faults,
             Err(message) => {
                 let error = ApiError {
@@ -279,7 +290,7 @@ impl FakeApi {
         }
         let refused = match (faults.failure.and_then(Fault::error), route) {
             (Some(error), _) => self.error(error, None),
-            (None, Ok(route)) => match self.authenticate(request.headers, route.operation.api) {
+            (None, Ok(route)) => match self.authenticate(head, route.operation.api) {
                 Ok(()) => {
                     return Ok(Accepted {
                         route,
@@ -312,8 +323,15 @@ impl FakeApi {
         Err(self.delayed(refused, faults.delay))
     }
 
-    /// The answer to an accepted request, from its body.
-    async fn respond<S>(&self, request: &Request<'_>, accepted: Accepted, body: S) -> Outcome
+    /// The answer to an accepted request, from its body (`declared` is its
+    /// `Content-Length`).
+    async fn respond<S>(
+        &self,
+        request: &Request<'_>,
+        declared: u64,
+        accepted: Accepted,
+        body: S,
+    ) -> Outcome
     where
         S: Stream<Item = Result<Bytes, BodyError>> + Send + Unpin + 'static,
     {
@@ -332,7 +350,7 @@ impl FakeApi {
             // requests' answers need not carry its size.
             let destination = (self.store.as_ref())
                 .map_or(Destination::Discard, |store| store.destination(route));
-            let body = limited(body, MAX_UPLOAD_BYTES, request.headers);
+            let body = limited(body, MAX_UPLOAD_BYTES, declared);
             match Box::pin(input::read_form(route, request.headers, body, &destination)).await {
                 Ok(form) => RequestBody::Form(form),
                 Err(FormError::Invalid(invalid)) => return refused(invalid.into()),
@@ -340,7 +358,7 @@ impl FakeApi {
                 Err(FormError::Store(error)) => return refused(ApiError::storage(error)),
             }
         } else {
-            whole = match read_whole(body, request.headers).await {
+            whole = match read_whole(body, declared).await {
                 Ok(whole) => whole,
                 Err(error) => return error.outcome(),
             };
@@ -382,18 +400,21 @@ impl FakeApi {
     /// OpenAI takes `Authorization: Bearer <key>`; Azure an `api-key`
     /// header or an Azure AD token as a bearer. Any key will do unless the
     /// options name one.
-    fn authenticate(&self, headers: &HeaderMap, api: Api) -> Result<(), Answer> {
-        // Names, not strings: a string name is parsed on every lookup.
-        const API_KEY: HeaderName = HeaderName::from_static("api-key");
-        let header = |name: &HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
-        let bearer = header(&http::header::AUTHORIZATION).and_then(|value| {
+    fn authenticate(&self, head: &Head, api: Api) -> Result<(), Answer> {
+        // Text as `to_str` lets through (tabs and visible ASCII) has no
+        // whitespace but spaces and tabs, which `trim_ascii` trims as
+        // `trim` would, without looking for Unicode's.
+        fn text(value: Option<&HeaderValue>) -> Option<&str> {
+            value.and_then(|value| value.to_str().ok())
+        }
+        let bearer = text(head.authorization).and_then(|value| {
             let (scheme, token) = value.split_once(' ')?;
             scheme
                 .eq_ignore_ascii_case("bearer")
-                .then_some(token.trim())
+                .then_some(token.trim_ascii())
         });
         let azure_key = match api {
-            Api::Azure => header(&API_KEY).map(str::trim),
+            Api::Azure => text(head.api_key).map(str::trim_ascii),
             Api::OpenAi => None,
         };
         let key = azure_key
@@ -490,14 +511,14 @@ impl BodyError {
 }
 
 /// `body`, cut off with [`BodyError::TooLarge`] as soon as it grows over
-/// `limit` bytes, or at once when its `Content-Length` says it will; nothing
-/// is read after an error.
-fn limited<S>(body: S, limit: u64, headers: &HeaderMap) -> Limited<S> {
+/// `limit` bytes, or at once when its `Content-Length` (`declared`) says it
+/// will; nothing is read after an error.
+fn limited<S>(body: S, limit: u64, declared: u64) -> Limited<S> {
     Limited {
         body,
         limit,
         read: 0,
-        state: if declared_length(headers) > limit {
+        state: if declared > limit {
             LimitState::DeclaredTooLarge
         } else {
             LimitState::Reading
@@ -558,26 +579,90 @@ where
         }
         Poll::Ready(item)
     }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.state {
+            LimitState::Done => (0, Some(0)),
+            LimitState::DeclaredTooLarge => (1, Some(1)),
+            // An error may end it early, never lengthen it.
+            LimitState::Reading => (0, self.body.size_hint().1),
+        }
+    }
 }
 
-/// The `Content-Length` a request declares; 0 when it declares none.
-fn declared_length(headers: &HeaderMap) -> u64 {
-    (headers.get(http::header::CONTENT_LENGTH))
-        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+/// The `Content-Length` a request declares (its first, as
+/// `HeaderMap::get` gives it); 0 when it declares none, or one that is not
+/// a number.
+fn declared_length(value: Option<&HeaderValue>) -> u64 {
+    value
+        .and_then(|value| parse_length(value.as_bytes()))
         .unwrap_or(0)
 }
 
-/// A body other than an upload, whole (up to [`MAX_BODY_BYTES`]).
-async fn read_whole<S>(body: S, headers: &HeaderMap) -> Result<Bytes, BodyError>
+/// What `str::parse::<u64>` makes of `bytes` (an optional `+`, then
+/// digits), without checking first that they are text: anything else is
+/// `None` either way.
+fn parse_length(bytes: &[u8]) -> Option<u64> {
+    let digits = bytes.strip_prefix(b"+").unwrap_or(bytes);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |length, &byte| {
+        let digit = char::from(byte).to_digit(10)?;
+        length.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
+/// What the pipeline reads of a request's headers, found in one pass over
+/// them: most requests carry a handful, fewer than the hashed lookups that
+/// would find each.
+#[derive(Default)]
+struct Head<'a> {
+    /// Each the first of its name, as `HeaderMap::get` gives it.
+    content_length: Option<&'a HeaderValue>,
+    authorization: Option<&'a HeaderValue>,
+    api_key: Option<&'a HeaderValue>,
+    /// Whether there is an `x-mock-fault` header.
+    faults: bool,
+}
+
+impl<'a> Head<'a> {
+    fn of(headers: &'a HeaderMap) -> Head<'a> {
+        // Names, not strings: a string name is parsed on every compare.
+        const API_KEY: HeaderName = HeaderName::from_static("api-key");
+        const FAULT: HeaderName = HeaderName::from_static(faults::FAULT_HEADER);
+        let mut head = Head::default();
+        for (name, value) in headers {
+            if *name == http::header::CONTENT_LENGTH {
+                head.content_length.get_or_insert(value);
+            } else if *name == http::header::AUTHORIZATION {
+                head.authorization.get_or_insert(value);
+            } else if *name == API_KEY {
+                head.api_key.get_or_insert(value);
+            } else if *name == FAULT {
+                head.faults = true;
+            }
+        }
+        head
+    }
+}
+
+/// A body other than an upload, whole (up to [`MAX_BODY_BYTES`]; `declared`
+/// is its `Content-Length`).
+async fn read_whole<S>(body: S, declared: u64) -> Result<Bytes, BodyError>
 where
     S: Stream<Item = Result<Bytes, BodyError>> + Send + Unpin + 'static,
 {
-    let mut pieces = limited(body, MAX_BODY_BYTES, headers);
+    let mut pieces = limited(body, MAX_BODY_BYTES, declared);
     let Some(first) = pieces.try_next().await? else {
         return Ok(Bytes::new());
     };
+    // Most bodies come in one piece: no copy, and no second look when the
+    // stream knows it has ended.
+    if pieces.size_hint().1 == Some(0) {
+        return Ok(first);
+    }
     let Some(second) = pieces.try_next().await? else {
-        // Most bodies come in one piece: no copy.
         return Ok(first);
     };
     let mut whole = BytesMut::from(&first[..]);
@@ -677,9 +762,7 @@ mod tests {
     #[test]
     fn a_limited_body_ends_at_its_first_error() {
         let drain = |pieces: Vec<Result<Bytes, BodyError>>, limit: u64, declared: u64| {
-            let mut headers = HeaderMap::new();
-            headers.insert(http::header::CONTENT_LENGTH, declared.into());
-            let body = limited(futures::stream::iter(pieces), limit, &headers);
+            let body = limited(futures::stream::iter(pieces), limit, declared);
             let items: Vec<_> = futures::executor::block_on(futures::StreamExt::collect(body));
             items
                 .into_iter()
@@ -708,12 +791,8 @@ mod tests {
     #[test]
     fn a_whole_body_is_its_pieces_joined_up_to_the_limit() {
         let read = |pieces: Vec<Bytes>, declared: Option<u64>| {
-            let mut headers = HeaderMap::new();
-            if let Some(length) = declared {
-                headers.insert(http::header::CONTENT_LENGTH, length.into());
-            }
             let body = futures::stream::iter(pieces.into_iter().map(Ok));
-            futures::executor::block_on(read_whole(body, &headers))
+            futures::executor::block_on(read_whole(body, declared.unwrap_or(0)))
         };
         let piece = |text: &'static str| Bytes::from_static(text.as_bytes());
         assert_eq!(read(vec![], None).unwrap(), Bytes::new());
@@ -729,6 +808,32 @@ mod tests {
         assert_eq!(read(vec![half.clone()], None).unwrap(), half);
         let declared = read(vec![piece("{}")], Some(MAX_BODY_BYTES + 1));
         assert!(matches!(declared, Err(BodyError::TooLarge(_))));
+    }
+
+    #[test]
+    fn one_pass_over_the_headers_finds_what_lookups_would() {
+        let mut headers = HeaderMap::new();
+        headers.insert("user-agent", "x".parse().unwrap());
+        headers.append("authorization", "Bearer first".parse().unwrap());
+        headers.append("x-other", "y".parse().unwrap());
+        headers.append("authorization", "Bearer second".parse().unwrap());
+        headers.insert("content-length", "12".parse().unwrap());
+        let head = Head::of(&headers);
+        assert_eq!(head.authorization, headers.get("authorization"));
+        assert_eq!(head.content_length, headers.get("content-length"));
+        assert_eq!((head.api_key, head.faults), (None, false));
+        headers.append("api-key", "k".parse().unwrap());
+        headers.append(faults::FAULT_HEADER, "".parse().unwrap());
+        let head = Head::of(&headers);
+        assert_eq!(head.api_key, headers.get("api-key"));
+        assert!(head.faults);
+    }
+
+    proptest! {
+        #[test]
+        fn a_declared_length_is_what_str_parse_makes_of_it(text in "[+0-9a -]{0,24}|[0-9]{19,21}") {
+            prop_assert_eq!(parse_length(text.as_bytes()), text.parse::<u64>().ok());
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use foldhash::HashMap;
@@ -164,25 +165,41 @@ pub(crate) fn from_headers(headers: &HeaderMap) -> Result<Faults, String> {
 pub(crate) struct Schedule {
     /// Per operation: each fault and how many more calls it is for.
     queues: Mutex<HashMap<OperationId, VecDeque<(Fault, u64)>>>,
+    /// How many faults the queues hold, changed under their lock: most
+    /// requests meet none, and need not take the lock to learn it.
+    queued: AtomicUsize,
 }
 
 impl Schedule {
     pub(crate) fn push(&self, operation: OperationId, calls: u64, fault: Fault) {
         if calls > 0 {
-            self.lock()
+            let mut queues = self.lock();
+            queues
                 .entry(operation)
                 .or_default()
                 .push_back((fault, calls));
+            self.queued.fetch_add(1, Ordering::Release);
         }
+    }
+
+    /// Whether no fault waits, for any operation.
+    fn is_empty(&self) -> bool {
+        self.queued.load(Ordering::Acquire) == 0
     }
 
     /// The fault of the next call to `operation`, without using it up.
     pub(crate) fn peek(&self, operation: OperationId) -> Option<Fault> {
+        if self.is_empty() {
+            return None;
+        }
         Some(self.lock().get(&operation)?.front()?.0)
     }
 
     /// The fault of this call to `operation`.
     pub(crate) fn take(&self, operation: OperationId) -> Option<Fault> {
+        if self.is_empty() {
+            return None;
+        }
         let mut queues = self.lock();
         let queue = queues.get_mut(&operation)?;
         let (fault, calls) = queue.front_mut()?;
@@ -190,6 +207,7 @@ impl Schedule {
         *calls -= 1;
         if *calls == 0 {
             queue.pop_front();
+            self.queued.fetch_sub(1, Ordering::Release);
         }
         Some(fault)
     }

@@ -7,21 +7,24 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::Stream;
+use futures::task::AtomicWaker;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Empty, Full, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::StatusCode;
 use hyper::body::{Body as _, Frame, Incoming};
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::answer::Body;
 use crate::connection::{Activity, Limits, Watched};
@@ -85,7 +88,9 @@ pub(crate) async fn run<H, F, B, E>(
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let graceful = GracefulShutdown::new();
+    // hyper-util's `GracefulShutdown`, less its cost per request: a
+    // connection polls its shutdown signal only when the signal wakes it.
+    let (drain, _) = watch::channel(());
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut at_limit = false;
     tokio::pin!(shutdown);
@@ -141,23 +146,88 @@ pub(crate) async fn run<H, F, B, E>(
             })
         };
         let io = TokioIo::new(Watched::new(stream, activity.clone()));
-        let connection = graceful.watch(http1::Builder::new().serve_connection(io, service));
+        let connection = http1::Builder::new().serve_connection(io, service);
+        let draining = drain.subscribe();
         tokio::spawn(async move {
             let _slot = slot;
-            tokio::select! {
-                // A dropped connection or a client that went away: nothing to do.
-                _ = connection => {}
-                why = activity.overstayed(&limits) => tracing::debug!("closing a connection: {why}"),
+            let watchdog = activity.overstayed(&limits);
+            if let Some(why) = guarded(connection, watchdog, draining).await {
+                tracing::debug!("closing a connection: {why}");
             }
         });
     }
     tracing::info!("shutting down");
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    let _ = drain.send(());
+    // Each connection holds a receiver until it ends.
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain.closed())
         .await
         .is_err()
     {
         tracing::warn!("answers still under way after {SHUTDOWN_GRACE:?}, closing them");
+    }
+}
+
+/// Serves `connection` until it ends, or until `watchdog` says why it is
+/// to be closed (then `Some(why)`); once `draining` changes (or its sender
+/// is gone), the connection finishes the answer under way and closes. The
+/// receiver is held until the connection ends: the server's shutdown waits
+/// for them all.
+///
+/// Not a `select!`: that would poll the watchdog's timer and the shutdown
+/// signal on every wake of the connection, twice or more per request. They
+/// are polled with a waker of their own, and only once it has been woken.
+async fn guarded<C, W>(
+    connection: C,
+    watchdog: W,
+    mut draining: watch::Receiver<()>,
+) -> Option<&'static str>
+where
+    C: GracefulConnection,
+    W: Future<Output = &'static str>,
+{
+    let side = Arc::new(SideWaker {
+        // Polled at first, to arm them.
+        woken: AtomicBool::new(true),
+        task: AtomicWaker::new(),
+    });
+    let side_waker = Waker::from(side.clone());
+    let shutdown = draining.changed();
+    let mut shutting_down = false;
+    tokio::pin!(connection, watchdog, shutdown);
+    std::future::poll_fn(move |cx| {
+        // Before the flag is read, so that no wake between the two is lost.
+        side.task.register(cx.waker());
+        if side.woken.swap(false, Ordering::AcqRel) {
+            let mut side_cx = Context::from_waker(&side_waker);
+            if let Poll::Ready(why) = watchdog.as_mut().poll(&mut side_cx) {
+                return Poll::Ready(Some(why));
+            }
+            if !shutting_down && shutdown.as_mut().poll(&mut side_cx).is_ready() {
+                shutting_down = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+        connection.as_mut().poll(cx).map(|_| None)
+    })
+    .await
+}
+
+/// The waker of a connection's watchdog and shutdown signal: it notes that
+/// they are to be polled, and wakes the connection's task.
+struct SideWaker {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for SideWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
     }
 }
 
@@ -276,6 +346,16 @@ impl Stream for BodyPieces {
             }
         }
     }
+
+    /// None left once hyper says the body has ended: its last piece
+    /// counted down the `Content-Length`. A whole body is then taken
+    /// without a look for what follows it.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.body.as_ref().and_then(|unread| unread.0.as_ref()) {
+            Some(body) if !body.is_end_stream() => (0, None),
+            _ => (0, Some(0)),
+        }
+    }
 }
 
 /// How long the rest of a body left unread is read and thrown away while
@@ -315,16 +395,51 @@ impl std::fmt::Display for ConnectionDropped {
 
 impl std::error::Error for ConnectionDropped {}
 
-/// Only a stored file's bytes can fail to be read as they are sent; hyper
-/// then breaks the connection off, since their `Content-Length` has gone
-/// out.
-type ResponseBody = BoxBody<Bytes, std::io::Error>;
+/// An answer's body as hyper sends it: a whole one (most answers) as it
+/// is, without a box to allocate; the others boxed. Only a stored file's
+/// bytes can fail to be read as they are sent; hyper then breaks the
+/// connection off, since their `Content-Length` has gone out.
+enum ResponseBody {
+    Full(Full<Bytes>),
+    Streamed(BoxBody<Bytes, std::io::Error>),
+}
 
-fn boxed<B>(body: B) -> ResponseBody
+impl hyper::body::Body for ResponseBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        match self.get_mut() {
+            ResponseBody::Full(full) => Pin::new(full)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+            ResponseBody::Streamed(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ResponseBody::Full(full) => full.is_end_stream(),
+            ResponseBody::Streamed(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            ResponseBody::Full(full) => full.size_hint(),
+            ResponseBody::Streamed(body) => body.size_hint(),
+        }
+    }
+}
+
+fn streamed<B>(body: B) -> ResponseBody
 where
     B: hyper::body::Body<Data = Bytes, Error = Infallible> + Send + Sync + 'static,
 {
-    body.map_err(|never| match never {}).boxed()
+    ResponseBody::Streamed(body.map_err(|never| match never {}).boxed())
 }
 
 async fn answer(
@@ -353,18 +468,24 @@ async fn answer(
         }
     };
     wait(response.delay).await;
-    let mut builder = hyper::Response::builder().status(response.status);
+    // Not hyper's `Builder`, which moves the whole response along at each
+    // step. The names and values come from the fake API and are valid; one
+    // that is not drops the connection, as the builder's error did.
+    let status = StatusCode::from_u16(response.status);
+    let mut valid = true;
+    let mut headers = HeaderMap::with_capacity(response.headers.len());
     for (name, value) in response.headers {
-        builder = match value {
-            Cow::Borrowed(value) => builder.header(name, HeaderValue::from_static(value)),
-            Cow::Owned(value) => builder.header(name, value),
-        };
+        if let Some((name, value)) = header(name, value) {
+            headers.append(name, value);
+        } else {
+            valid = false;
+        }
     }
     let body = match response.body {
-        Body::Full(bytes) if bytes.is_empty() => boxed(Empty::new()),
-        Body::Full(bytes) => boxed(Full::new(bytes)),
+        // An empty `Full` is what hyper's `Empty` is: no frame, a length of 0.
+        Body::Full(bytes) => ResponseBody::Full(Full::new(bytes)),
         // One frame, so one HTTP chunk, per event.
-        Body::Events(events) => boxed(StreamBody::new(futures::stream::iter(
+        Body::Events(events) => streamed(StreamBody::new(futures::stream::iter(
             events.into_iter().map(|event| Ok(Frame::data(event))),
         ))),
         Body::Live(live) => {
@@ -372,19 +493,50 @@ async fn answer(
             let now = futures::stream::iter(live.now);
             let rest = futures::stream::iter(live.rest).flatten();
             let events = now.chain(rest).map(|event| Ok(Frame::data(event)));
-            boxed(StreamBody::new(events))
+            streamed(StreamBody::new(events))
         }
         // Read on the blocking pool, piece by piece as it is sent.
         Body::File { file, size } => {
             use futures::StreamExt as _;
-            builder = builder.header(hyper::header::CONTENT_LENGTH, size);
+            headers.append(hyper::header::CONTENT_LENGTH, size.into());
             let file = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
-            BodyExt::boxed(StreamBody::new(file.map(|piece| piece.map(Frame::data))))
+            ResponseBody::Streamed(BodyExt::boxed(StreamBody::new(
+                file.map(|piece| piece.map(Frame::data)),
+            )))
         }
     };
     log(method, path, &response.status, started);
-    // The names and values come from the fake API and are valid.
-    builder.body(body).map_err(|_| ConnectionDropped)
+    let status = match status {
+        Ok(status) if valid => status,
+        _ => return Err(ConnectionDropped),
+    };
+    let mut built = hyper::Response::new(body);
+    *built.status_mut() = status;
+    *built.headers_mut() = headers;
+    Ok(built)
+}
+
+/// An answer's header in hyper's types; `None` when invalid. The usual
+/// names and values are constants rather than parsed, and checked, anew
+/// for every answer.
+fn header(name: &str, value: Cow<'static, str>) -> Option<(HeaderName, HeaderValue)> {
+    use hyper::header;
+    const JSON: HeaderValue = HeaderValue::from_static("application/json");
+    const EVENTS: HeaderValue = HeaderValue::from_static("text/event-stream");
+    let name = match name {
+        "content-type" => header::CONTENT_TYPE,
+        "retry-after" => header::RETRY_AFTER,
+        "allow" => header::ALLOW,
+        "location" => header::LOCATION,
+        name => HeaderName::from_bytes(name.as_bytes()).ok()?,
+    };
+    let value = match value {
+        Cow::Borrowed("application/json") => JSON,
+        Cow::Borrowed("text/event-stream") => EVENTS,
+        Cow::Borrowed(value) => HeaderValue::from_static(value),
+        Cow::Owned(value) => HeaderValue::try_from(value).ok()?,
+    };
+    Some((name, value))
 }
 
 /// Sleeps for `delay`; not at all for none, where tokio's timer would still
