@@ -94,9 +94,9 @@ fn base_model(model: &str) -> &str {
     // One pass over the bytes: the mock asks on every request, and a
     // substring search's setup costs more than the scan of a short name.
     let bytes = model.as_bytes();
-    let end = (0..bytes.len())
-        .find(|&at| bytes[at] == b':' || bytes[at..].starts_with(b".ft-"))
-        .unwrap_or(bytes.len());
+    let end = (bytes.iter().enumerate())
+        .find(|&(at, &byte)| byte == b':' || (byte == b'.' && bytes[at..].starts_with(b".ft-")))
+        .map_or(bytes.len(), |(at, _)| at);
     &model[..end]
 }
 
