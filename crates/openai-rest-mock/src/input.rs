@@ -175,7 +175,7 @@ pub(crate) fn read(
     }
     let schema = request_schema(operation.api, operation.id);
     let mut files = Vec::new();
-    let form = matches!(body, RequestBody::Form(_));
+    let is_form = matches!(body, RequestBody::Form(_));
     match body {
         RequestBody::Form(form) => {
             input.body = Value::Object(form.fields);
@@ -205,7 +205,7 @@ pub(crate) fn read(
     schema.check(&input.body)?;
     // A JSON body has no file parts: its operation's schema has no rules
     // for them.
-    if !form {
+    if !is_form {
         return Ok(input);
     }
     let read: Vec<ReadFile> = files.iter().map(|(file, _)| file.clone()).collect();
