@@ -7,7 +7,8 @@
 //! alternatives, drawn from a seed of the request, so that the same request
 //! always gets the same answer.
 
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::cell::RefCell;
+use std::sync::Arc;
 
 use foldhash::HashMap;
 use openai_rest_tokens::Encoding;
@@ -100,39 +101,43 @@ const LONGEST_KEPT: usize = 4096;
 /// are its fixtures' (and their cuts at a stop sequence) and the prompts
 /// it counts: the same few, request after request (a test suite's, a load
 /// test's), so each short one is split once and kept, per encoding.
+///
+/// Kept per thread: the runtime's threads answer requests side by side,
+/// and a shared lock, or shared counts on the texts, would pass the same
+/// cache lines from core to core on every request.
 pub(crate) fn token_texts(encoding: Encoding, text: &str) -> Arc<[Arc<str>]> {
-    type Split = RwLock<HashMap<String, Arc<[Arc<str>]>>>;
-    static SPLIT: OnceLock<[Split; 4]> = OnceLock::new();
-    /// A bound on what all the texts kept can make it hold.
+    type Split = HashMap<String, Arc<[Arc<str>]>>;
+    thread_local! {
+        static SPLIT: RefCell<[Split; 4]> = RefCell::default();
+    }
+    /// A bound on what all the texts kept can make a thread hold.
     const MOST: usize = 1024;
-    let split = &SPLIT.get_or_init(Default::default)[match encoding {
+    let at = match encoding {
         Encoding::R50kBase => 0,
         Encoding::P50kBase => 1,
         Encoding::P50kEdit => 2,
         Encoding::Cl100kBase => 3,
-    }];
-    if let Some(texts) = split
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(text)
-    {
-        return texts.clone();
-    }
-    let texts: Arc<[Arc<str>]> = (encoding.encode(text).into_iter())
-        .map(|token| {
-            Arc::from(String::from_utf8_lossy(
-                &encoding.token_bytes(token).unwrap_or_default(),
-            ))
-        })
-        .collect();
-    if text.len() <= LONGEST_KEPT {
-        let mut split = split.write().unwrap_or_else(PoisonError::into_inner);
-        if split.len() >= MOST {
-            split.clear();
+    };
+    SPLIT.with_borrow_mut(|split| {
+        let split = &mut split[at];
+        if let Some(texts) = split.get(text) {
+            return texts.clone();
         }
-        split.insert(text.to_owned(), texts.clone());
-    }
-    texts
+        let texts: Arc<[Arc<str>]> = (encoding.encode(text).into_iter())
+            .map(|token| {
+                Arc::from(String::from_utf8_lossy(
+                    &encoding.token_bytes(token).unwrap_or_default(),
+                ))
+            })
+            .collect();
+        if text.len() <= LONGEST_KEPT {
+            if split.len() >= MOST {
+                split.clear();
+            }
+            split.insert(text.to_owned(), texts.clone());
+        }
+        texts
+    })
 }
 
 /// How many tokens `text` is in `encoding`: a short text's count is kept

@@ -37,7 +37,7 @@ pub(crate) fn with_model(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         }
         Api::OpenAi => {
             if let Some(model) = call.params.model
-                && store.lock().models.get_for(model, Api::OpenAi).is_none()
+                && !store.lock().models.shows(model, Api::OpenAi)
             {
                 return Err(model_not_found(model, None));
             }

@@ -114,6 +114,9 @@ impl Model {
 #[derive(Debug, Default)]
 pub(crate) struct Models {
     models: Vec<Model>,
+    /// Their ids: every completion, chat, edit and embedding asks whether
+    /// its model is one, and a scan of the list costs more than a lookup.
+    ids: foldhash::HashSet<String>,
     /// Those that cannot be deleted: the API's, not the organization's.
     base: HashSet<String>,
     /// `GET /models`'s answer, made once per change: the list most asked
@@ -135,8 +138,13 @@ impl Models {
         self.get(id).filter(|model| model.is_seen_by(api))
     }
 
+    /// Whether `api` shows a model `id`: [`Models::get_for`] is `Some`.
+    pub(crate) fn shows(&self, id: &str, api: Api) -> bool {
+        self.contains(id) && (api == Api::Azure || !is_azure_fine_tune(id))
+    }
+
     pub(crate) fn contains(&self, id: &str) -> bool {
-        self.get(id).is_some()
+        self.ids.contains(id)
     }
 
     /// A model the organization made (not the API's).
@@ -146,7 +154,7 @@ impl Models {
 
     /// Adds `model` unless one of its id is known.
     pub(crate) fn add(&mut self, model: Model) {
-        if !self.contains(&model.id) {
+        if self.ids.insert(model.id.clone()) {
             self.models.push(model);
             self.listed = None;
         }
@@ -180,6 +188,7 @@ impl Models {
             });
         }
         self.models.remove(at);
+        self.ids.remove(id);
         self.listed = None;
         Ok(())
     }
@@ -232,6 +241,31 @@ mod tests {
         assert!(models.get_for("curie.ft-72a2", Api::OpenAi).is_none());
         assert!(models.get_for("curie:ft-acmeco-x", Api::OpenAi).is_some());
         assert!(models.get_for("curie:ft-acmeco-x", Api::Azure).is_some());
+    }
+
+    #[test]
+    fn shows_says_what_get_for_finds_through_adds_and_deletes() {
+        let mut models = Models::default();
+        let ids = ["curie.ft-72a2", "curie:ft-acmeco-x", "davinci", "gone"];
+        let agree = |models: &Models| {
+            for id in ids {
+                for api in [Api::OpenAi, Api::Azure] {
+                    let found = models.get_for(id, api).is_some();
+                    assert_eq!(models.shows(id, api), found, "{id} {api:?}");
+                }
+            }
+        };
+        agree(&models);
+        for id in ids {
+            models.add(Model::fine_tuned(&template(), id, "curie", 1));
+        }
+        // A second of the same id is not added.
+        models.add(Model::fine_tuned(&template(), "davinci", "curie", 2));
+        assert_eq!(models.iter().count(), 4);
+        agree(&models);
+        models.delete("gone").unwrap();
+        assert!(!models.contains("gone"));
+        agree(&models);
     }
 
     #[test]
