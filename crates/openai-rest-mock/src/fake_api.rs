@@ -371,7 +371,7 @@ impl FakeApi {
         let files = std::mem::take(&mut input.files);
         let fixtures = self.fixtures.read().unwrap_or_else(PoisonError::into_inner);
         // Named only for the rate limits, when they are on.
-        let organization = if self.limiter.limits().is_off() {
+        let organization = if self.limiter.is_off() {
             String::new()
         } else {
             organization(request.headers)

@@ -5,6 +5,7 @@
 //! refused with the API's 429, and said when it would fit.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -70,10 +71,12 @@ impl Refused {
 }
 
 /// What each organization and model used within the last minute.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RateLimiter {
-    /// Read by every request: a reader does not wait for another.
     limits: RwLock<RateLimits>,
+    /// Whether `limits` are off, as last set: every request asks, and a
+    /// load shares no cache line the way even a read lock's count does.
+    off: AtomicBool,
     /// By (organization, model): what each used within the last minute.
     used: Mutex<HashMap<(String, String), Minute>>,
 }
@@ -82,12 +85,24 @@ pub(crate) struct RateLimiter {
 /// first.
 type Minute = VecDeque<(Duration, u64)>;
 
+impl Default for RateLimiter {
+    fn default() -> RateLimiter {
+        RateLimiter::new(RateLimits::default())
+    }
+}
+
 impl RateLimiter {
     pub(crate) fn new(limits: RateLimits) -> RateLimiter {
         RateLimiter {
             limits: RwLock::new(limits),
+            off: AtomicBool::new(limits.is_off()),
             used: Mutex::default(),
         }
+    }
+
+    /// Whether no limit is set: requests are then not counted.
+    pub(crate) fn is_off(&self) -> bool {
+        self.off.load(Ordering::Acquire)
     }
 
     pub(crate) fn limits(&self) -> RateLimits {
@@ -97,7 +112,9 @@ impl RateLimiter {
     /// New limits. What was counted while limits were on still counts;
     /// nothing is counted while they are off.
     pub(crate) fn set_limits(&self, limits: RateLimits) {
-        *self.limits.write().unwrap_or_else(PoisonError::into_inner) = limits;
+        let mut set = self.limits.write().unwrap_or_else(PoisonError::into_inner);
+        *set = limits;
+        self.off.store(limits.is_off(), Ordering::Release);
     }
 
     /// Admits a request of `tokens` from `organization` to `model` at mock
@@ -182,9 +199,26 @@ mod tests {
     #[test]
     fn off_by_default() {
         let limiter = RateLimiter::default();
+        assert!(limiter.is_off());
         for _ in 0..1000 {
             assert_eq!(limiter.admit("org", "m", 1_000_000, secs(0)), Ok(()));
         }
+    }
+
+    #[test]
+    fn is_off_follows_the_limits_set() {
+        let limiter = RateLimiter::new(RateLimits {
+            rpm: Some(3),
+            tpm: None,
+        });
+        assert!(!limiter.is_off());
+        limiter.set_limits(RateLimits::default());
+        assert!(limiter.is_off());
+        limiter.set_limits(RateLimits {
+            rpm: None,
+            tpm: Some(10),
+        });
+        assert!(!limiter.is_off());
     }
 
     #[test]

@@ -206,7 +206,7 @@ fn charge(call: &mut Call<'_>) -> Result<(), Answer> {
     };
     let budget =
         token_budget::budget(kind, &model, &call.params).map_err(|error| Answer::error(&error))?;
-    if call.limiter.limits().is_off() {
+    if call.limiter.is_off() {
         call.budget = budget;
         return Ok(());
     }
