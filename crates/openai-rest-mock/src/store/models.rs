@@ -46,6 +46,11 @@ fn is_azure_fine_tune(id: &str) -> bool {
     (0..bytes.len()).any(|at| bytes[at] == b'.' && bytes[at..].starts_with(b".ft-"))
 }
 
+/// Whether `api` shows the model `id` (see [`Model::is_seen_by`]).
+fn is_seen_by(id: &str, api: Api) -> bool {
+    api == Api::Azure || !is_azure_fine_tune(id)
+}
+
 impl Model {
     /// A model as an object in OpenAI's shape describes it; `None` without
     /// an id.
@@ -90,7 +95,7 @@ impl Model {
     /// examples is Azure's alone, and OpenAI's clients, which read a
     /// fine-tuned model's base from before its `:`, never see it.
     pub(crate) fn is_seen_by(&self, api: Api) -> bool {
-        api == Api::Azure || !is_azure_fine_tune(&self.id)
+        is_seen_by(&self.id, api)
     }
 
     /// The model in OpenAI's shape.
@@ -140,7 +145,7 @@ impl Models {
 
     /// Whether `api` shows a model `id`: [`Models::get_for`] is `Some`.
     pub(crate) fn shows(&self, id: &str, api: Api) -> bool {
-        self.contains(id) && (api == Api::Azure || !is_azure_fine_tune(id))
+        self.contains(id) && is_seen_by(id, api)
     }
 
     pub(crate) fn contains(&self, id: &str) -> bool {
