@@ -463,12 +463,9 @@ impl FineTunes {
         clock: &Clock,
         file_template: &Json,
     ) -> Vec<Made> {
-        // Most jobs have ended: only those with a step to take are advanced.
-        let mut made = Vec::new();
-        for job in self.jobs.iter_mut().filter(|job| job.next_step.is_some()) {
-            made.extend(job.advance(now, clock, file_template));
-        }
-        made
+        (self.jobs.iter_mut())
+            .flat_map(|job| job.advance(now, clock, file_template))
+            .collect()
     }
 }
 
